@@ -1,0 +1,154 @@
+// swift-tools-version:6.1
+// swift-caching: Django's cache framework, for Swift server applications.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "swift-caching",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Caching", targets: ["Caching"]),
+        .library(name: "HTTPCaching", targets: ["HTTPCaching"]),
+        .library(name: "HummingbirdCaching", targets: ["HummingbirdCaching"]),
+        .library(name: "SQLiteCaching", targets: ["SQLiteCaching"]),
+        .library(name: "PostgresCaching", targets: ["PostgresCaching"]),
+        .library(name: "RedisCaching", targets: ["RedisCaching"]),
+        .library(name: "MemcachedCaching", targets: ["MemcachedCaching"]),
+        .library(name: "MustacheCaching", targets: ["MustacheCaching"]),
+        .executable(name: "cachectl", targets: ["cachectl"]),
+        .executable(name: "caching-demo", targets: ["CachingDemo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+    ],
+    targets: [
+        // The low-level API and the local backends (memory, file, dummy).
+        .target(
+            name: "Caching",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Framework-free HTTP caching logic on swift-http-types.
+        .target(
+            name: "HTTPCaching",
+            dependencies: [
+                "Caching",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Thin adapter for Hummingbird 2.
+        .target(
+            name: "HummingbirdCaching",
+            dependencies: [
+                "Caching", "HTTPCaching",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SQLiteCaching",
+            dependencies: ["Caching", .product(name: "SQLiteNIO", package: "sqlite-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PostgresCaching",
+            dependencies: ["Caching", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "RedisCaching",
+            dependencies: [
+                "Caching",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MemcachedCaching",
+            dependencies: [
+                "Caching",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MustacheCaching",
+            dependencies: ["Caching", .product(name: "Mustache", package: "swift-mustache")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "cachectl",
+            dependencies: [
+                "Caching", "SQLiteCaching", "PostgresCaching", "RedisCaching", "MemcachedCaching", "HTTPCaching",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CachingDemo",
+            dependencies: [
+                "Caching", "HTTPCaching", "HummingbirdCaching", "MustacheCaching",
+                "SQLiteCaching", "PostgresCaching", "RedisCaching", "MemcachedCaching",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CachingTests",
+            dependencies: ["Caching"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["Caching", "SQLiteCaching", "PostgresCaching", "RedisCaching", "MemcachedCaching"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HTTPCachingTests",
+            dependencies: ["HTTPCaching", "Caching"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HummingbirdCachingTests",
+            dependencies: [
+                "HummingbirdCaching", "HTTPCaching", "Caching", "MustacheCaching",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SQLCachingTests",
+            dependencies: ["Caching", "SQLiteCaching", "PostgresCaching"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DistributedCachingTests",
+            dependencies: ["Caching", "RedisCaching", "MemcachedCaching"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

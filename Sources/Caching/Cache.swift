@@ -1,0 +1,352 @@
+import Logging
+import Metrics
+
+/// The low-level cache API: Django's `cache` object, async and typed.
+///
+/// A `Cache` is a cheap value: a backend plus the settings of one alias (key
+/// prefix, version, key function, default timeout, value coder). Get one from
+/// ``Caches`` by alias, or build one around any ``CacheBackend``.
+///
+/// ```swift
+/// let cache = try caches["default"]
+/// try await cache.set("greeting", "hello", timeout: 60)
+/// let greeting = try await cache.get("greeting", as: String.self)   // "hello"
+/// let count = try await cache.getOrSet("count", default: 0)
+/// ```
+///
+/// Values are any `Codable & Sendable` type. A miss is `nil`; a stored `nil`
+/// (`Optional<T>.none`) comes back as `.some(nil)` when you ask for `T?`, so the
+/// two can be told apart, as Django tells a stored `None` from a missing key.
+///
+/// Every call takes an optional `version` that replaces the cache's own in the
+/// key. Final keys are checked against memcached's rules: the problems are logged
+/// as warnings, or thrown as ``CacheError/invalidKey(_:)`` by backends that
+/// cannot store such keys.
+public struct Cache: Sendable {
+    /// The alias this cache was configured under.
+    public let alias: String
+    /// The store behind this cache.
+    public let backend: any CacheBackend
+    /// Prepended to every key (Django's `KEY_PREFIX`).
+    public let keyPrefix: String
+    /// The default version (Django's `VERSION`).
+    public let version: Int
+    /// The lifetime of values stored with ``CacheTimeout/default``.
+    public let defaultLifetime: CacheLifetime
+    /// A custom key function, or `nil` for `prefix:version:key`.
+    public let keyFunction: CacheKeyFunction?
+    /// The coder for backends that store bytes.
+    public let coder: any CacheValueCoder
+    /// Where key warnings and backend trouble are logged.
+    public let logger: Logger
+
+    @usableFromInline let liveValues: Bool
+    @usableFromInline let rejectsInvalidKeys: Bool
+    @usableFromInline let metrics: CacheMetrics
+
+    /// Creates a cache over a backend.
+    public init(
+        alias: String = "default",
+        backend: any CacheBackend,
+        keyPrefix: String = "",
+        version: Int = 1,
+        defaultTimeout: CacheLifetime = .seconds(300),
+        keyFunction: CacheKeyFunction? = nil,
+        coder: any CacheValueCoder = DefaultCacheValueCoder(),
+        logger: Logger = Logger(label: "swift-caching")
+    ) {
+        self.alias = alias
+        self.backend = backend
+        self.keyPrefix = keyPrefix
+        self.version = version
+        self.defaultLifetime = defaultTimeout
+        self.keyFunction = keyFunction
+        self.coder = coder
+        var logger = logger
+        logger[metadataKey: "cache.alias"] = .string(alias)
+        self.logger = logger
+        self.liveValues = backend.acceptsLiveValues
+        self.rejectsInvalidKeys = backend.rejectsInvalidKeys
+        self.metrics = CacheMetrics(alias: alias)
+    }
+
+    // MARK: Keys
+
+    /// The final key for `key`: the key function applied to the key, the cache's
+    /// prefix and `version` (or the cache's version).
+    @inlinable
+    public func makeKey(_ key: String, version: Int? = nil) -> String {
+        let version = version ?? self.version
+        if let keyFunction {
+            return keyFunction.make(key, keyPrefix, version)
+        }
+        return CacheKeyFunction.defaultKey(key, prefix: keyPrefix, version: version)
+    }
+
+    /// Makes the final key and validates it: logs each problem as a warning, or
+    /// throws when the backend rejects invalid keys.
+    @inlinable
+    public func makeValidatedKey(_ key: String, version: Int? = nil) throws -> String {
+        let finalKey = makeKey(key, version: version)
+        let problems = backend.keyProblems(finalKey)
+        if !problems.isEmpty { try report(problems) }
+        return finalKey
+    }
+
+    @usableFromInline
+    func report(_ problems: [CacheKeyProblem]) throws {
+        if rejectsInvalidKeys, let first = problems.first {
+            throw CacheError.invalidKey(first.description)
+        }
+        for problem in problems {
+            logger.warning("\(problem.description)", metadata: ["cache.warning": "CacheKeyWarning"])
+        }
+    }
+
+    // MARK: Values
+
+    @inlinable
+    func encode<Value: Codable & Sendable>(_ value: Value, key: String) throws -> CacheValue {
+        if liveValues { return .live(value) }
+        do {
+            return .bytes(try coder.encode(value))
+        } catch {
+            throw CacheError.unencodableValue(key: key, reason: "\(error)")
+        }
+    }
+
+    @inlinable
+    func decode<Value: Codable & Sendable>(_ stored: CacheValue, as type: Value.Type, key: String) throws -> Value {
+        switch stored {
+        case .live(let value):
+            if let typed = value as? Value { return typed }
+            throw CacheError.typeMismatch(key: key, expected: "\(Value.self)")
+        case .bytes(let bytes):
+            do {
+                return try coder.decode(Value.self, from: bytes)
+            } catch CacheValueCoderError.typeMismatch {
+                throw CacheError.typeMismatch(key: key, expected: "\(Value.self)")
+            } catch {
+                throw CacheError.undecodableValue(key: key, reason: "\(error)")
+            }
+        }
+    }
+
+    @inlinable
+    func lifetime(_ timeout: CacheTimeout) -> CacheLifetime {
+        timeout.resolved(default: defaultLifetime)
+    }
+
+    // MARK: Single keys
+
+    /// The value stored under `key`, or `nil` on a miss.
+    ///
+    /// Throws ``CacheError/typeMismatch(key:expected:)`` when another type is
+    /// stored, and ``CacheError/undecodableValue(key:reason:)`` when the stored
+    /// bytes are corrupt.
+    @inlinable
+    public func get<Value: Codable & Sendable>(
+        _ key: String, as type: Value.Type = Value.self, version: Int? = nil
+    ) async throws -> Value? {
+        let finalKey = try makeValidatedKey(key, version: version)
+        guard let stored = try await backend.get(finalKey) else {
+            metrics.miss()
+            return nil
+        }
+        metrics.hit()
+        return try decode(stored, as: Value.self, key: finalKey)
+    }
+
+    /// The value stored under `key`, or `defaultValue` on a miss.
+    @inlinable
+    public func get<Value: Codable & Sendable>(
+        _ key: String, default defaultValue: Value, version: Int? = nil
+    ) async throws -> Value {
+        try await get(key, as: Value.self, version: version) ?? defaultValue
+    }
+
+    /// Stores `value` under `key`, replacing any existing value.
+    @inlinable
+    public func set<Value: Codable & Sendable>(
+        _ key: String, _ value: Value, timeout: CacheTimeout = .default, version: Int? = nil
+    ) async throws {
+        let finalKey = try makeValidatedKey(key, version: version)
+        try await backend.set(finalKey, value: try encode(value, key: finalKey), lifetime: lifetime(timeout))
+    }
+
+    /// Stores `value` only if `key` is missing or expired. Returns whether it was
+    /// stored; with a zero timeout it reports `true` and the value is already gone.
+    @inlinable @discardableResult
+    public func add<Value: Codable & Sendable>(
+        _ key: String, _ value: Value, timeout: CacheTimeout = .default, version: Int? = nil
+    ) async throws -> Bool {
+        let finalKey = try makeValidatedKey(key, version: version)
+        return try await backend.add(finalKey, value: try encode(value, key: finalKey), lifetime: lifetime(timeout))
+    }
+
+    /// The value under `key`; on a miss, stores `defaultValue` (with `add`, so a
+    /// concurrent writer wins) and returns what the cache then holds, or
+    /// `defaultValue` if the cache holds nothing.
+    public func getOrSet<Value: Codable & Sendable>(
+        _ key: String, default defaultValue: Value, timeout: CacheTimeout = .default, version: Int? = nil
+    ) async throws -> Value {
+        try await getOrSet(key, timeout: timeout, version: version) { defaultValue }
+    }
+
+    /// The value under `key`; on a miss, calls `compute` exactly once, stores its
+    /// result with `add` (so a concurrent writer wins) and returns what the cache
+    /// then holds — the winner of a race — or the computed value if the cache
+    /// holds nothing (zero timeout, a dummy backend, a lost race with a delete).
+    public func getOrSet<Value: Codable & Sendable>(
+        _ key: String, timeout: CacheTimeout = .default, version: Int? = nil,
+        compute: () async throws -> Value
+    ) async throws -> Value {
+        if let existing = try await get(key, as: Value.self, version: version) {
+            return existing
+        }
+        let computed = try await compute()
+        try await add(key, computed, timeout: timeout, version: version)
+        return try await get(key, as: Value.self, version: version) ?? computed
+    }
+
+    /// Gives a live key a new lifetime (``CacheTimeout/default`` if omitted).
+    /// Returns whether the key was live.
+    @discardableResult
+    public func touch(_ key: String, timeout: CacheTimeout = .default, version: Int? = nil) async throws -> Bool {
+        let finalKey = try makeValidatedKey(key, version: version)
+        return try await backend.touch(finalKey, lifetime: lifetime(timeout))
+    }
+
+    /// Removes `key`; returns whether anything was removed.
+    @discardableResult
+    public func delete(_ key: String, version: Int? = nil) async throws -> Bool {
+        let finalKey = try makeValidatedKey(key, version: version)
+        return try await backend.delete(finalKey)
+    }
+
+    /// Whether `key` is present and not expired, including when it holds `nil`.
+    public func hasKey(_ key: String, version: Int? = nil) async throws -> Bool {
+        let finalKey = try makeValidatedKey(key, version: version)
+        return try await backend.hasKey(finalKey)
+    }
+
+    /// Adds `delta` to the integer under `key`, keeping the entry's expiry, and
+    /// returns the new value. Throws ``CacheError/keyNotFound(key:)`` on a miss.
+    @discardableResult
+    public func increment(_ key: String, by delta: Int = 1, version: Int? = nil) async throws -> Int {
+        let finalKey = try makeValidatedKey(key, version: version)
+        return try await backend.increment(finalKey, by: delta)
+    }
+
+    /// Subtracts `delta` from the integer under `key`; see ``increment(_:by:version:)``.
+    @discardableResult
+    public func decrement(_ key: String, by delta: Int = 1, version: Int? = nil) async throws -> Int {
+        let (negated, overflow) = (0).subtractingReportingOverflow(delta)
+        if overflow { throw CacheError.integerOverflow(key: makeKey(key, version: version)) }
+        return try await increment(key, by: negated, version: version)
+    }
+
+    // MARK: Versions
+
+    /// Moves the value of `key` from `version` (or the cache's version) to
+    /// `version + delta`, with the default timeout, and returns the new version.
+    /// Throws ``CacheError/keyNotFound(key:)`` when there is nothing to move.
+    @discardableResult
+    public func incrementVersion(_ key: String, by delta: Int = 1, version: Int? = nil) async throws -> Int {
+        let current = version ?? self.version
+        let oldKey = try makeValidatedKey(key, version: current)
+        guard let stored = try await backend.get(oldKey) else {
+            throw CacheError.keyNotFound(key: key)
+        }
+        let newVersion = current + delta
+        let newKey = try makeValidatedKey(key, version: newVersion)
+        try await backend.set(newKey, value: stored, lifetime: defaultLifetime)
+        _ = try await backend.delete(oldKey)
+        return newVersion
+    }
+
+    /// ``incrementVersion(_:by:version:)`` with `-delta`.
+    @discardableResult
+    public func decrementVersion(_ key: String, by delta: Int = 1, version: Int? = nil) async throws -> Int {
+        try await incrementVersion(key, by: -delta, version: version)
+    }
+
+    // MARK: Many keys
+
+    /// The present values among `keys`, by the caller's keys. Missing keys are
+    /// left out; keys holding `nil` are included when `Value` is optional.
+    public func getMany<Value: Codable & Sendable>(
+        _ keys: some Sequence<String>, as type: Value.Type = Value.self, version: Int? = nil
+    ) async throws -> [String: Value] {
+        var finalKeys: [String] = []
+        var originals: [String: String] = [:]
+        for key in keys {
+            let finalKey = try makeValidatedKey(key, version: version)
+            if originals.updateValue(key, forKey: finalKey) == nil { finalKeys.append(finalKey) }
+        }
+        guard !finalKeys.isEmpty else { return [:] }
+        let found = try await backend.getMany(finalKeys)
+        var result: [String: Value] = [:]
+        result.reserveCapacity(found.count)
+        for (finalKey, stored) in found {
+            guard let original = originals[finalKey] else { continue }
+            result[original] = try decode(stored, as: Value.self, key: finalKey)
+        }
+        return result
+    }
+
+    /// Stores every entry; returns the caller's keys that failed to store (only
+    /// memcached reports failures, as in Django).
+    @discardableResult
+    public func setMany<Value: Codable & Sendable>(
+        _ entries: [String: Value], timeout: CacheTimeout = .default, version: Int? = nil
+    ) async throws -> [String] {
+        guard !entries.isEmpty else { return [] }
+        var encoded: [(key: String, value: CacheValue)] = []
+        encoded.reserveCapacity(entries.count)
+        var originals: [String: String] = [:]
+        for (key, value) in entries {
+            let finalKey = try makeValidatedKey(key, version: version)
+            originals[finalKey] = key
+            encoded.append((finalKey, try encode(value, key: finalKey)))
+        }
+        let failed = try await backend.setMany(encoded, lifetime: lifetime(timeout))
+        return failed.map { originals[$0] ?? $0 }
+    }
+
+    /// Removes every key.
+    public func deleteMany(_ keys: some Sequence<String>, version: Int? = nil) async throws {
+        var finalKeys: [String] = []
+        for key in keys { finalKeys.append(try makeValidatedKey(key, version: version)) }
+        guard !finalKeys.isEmpty else { return }
+        try await backend.deleteMany(finalKeys)
+    }
+
+    // MARK: Whole cache
+
+    /// Removes every entry in the backend's storage (see each backend for scope).
+    public func clear() async throws {
+        try await backend.clear()
+    }
+
+    /// Releases the backend's connections; the cache stays usable.
+    public func close() async throws {
+        try await backend.close()
+    }
+}
+
+/// Hit and miss counters for one alias, reported through swift-metrics as
+/// `swift_caching_gets_total{alias, result}`.
+@usableFromInline
+struct CacheMetrics: Sendable {
+    @usableFromInline let hits: Counter
+    @usableFromInline let misses: Counter
+
+    init(alias: String) {
+        hits = Counter(label: "swift_caching_gets_total", dimensions: [("alias", alias), ("result", "hit")])
+        misses = Counter(label: "swift_caching_gets_total", dimensions: [("alias", alias), ("result", "miss")])
+    }
+
+    @inlinable func hit() { hits.increment() }
+    @inlinable func miss() { misses.increment() }
+}

@@ -1,0 +1,71 @@
+/// An error raised by the cache API or one of its backends.
+///
+/// Every case carries what a user needs to fix the problem: the key, the alias,
+/// the option, or the underlying failure. Messages are written for people, not
+/// for machines; match on the case when you need to branch.
+public enum CacheError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `increment`, `decrement`, `incrementVersion` or `decrementVersion` found no
+    /// live entry for the key (Django's `ValueError("Key '<key>' not found")`).
+    case keyNotFound(key: String)
+    /// The stored value is not an integer, so it cannot be incremented.
+    case notAnInteger(key: String)
+    /// Incrementing would overflow a 64-bit integer.
+    case integerOverflow(key: String)
+    /// The stored value is of another type than the one asked for
+    /// (asking for `Int` where a `String` is stored).
+    case typeMismatch(key: String, expected: String)
+    /// The stored bytes could not be decoded (corrupt entry, or a value written by
+    /// an incompatible coder).
+    case undecodableValue(key: String, reason: String)
+    /// The value could not be encoded for storage.
+    case unencodableValue(key: String, reason: String)
+    /// The final key is rejected by a backend that cannot store it (memcached).
+    case invalidKey(String)
+    /// The value is larger than the backend can hold (memory byte budget,
+    /// memcached item size, a database column).
+    case valueTooLarge(key: String, size: Int, limit: Int)
+    /// The backend failed: the server is down, the disk is read-only, the table is
+    /// missing, the reply made no sense. `backend` names the backend and alias.
+    case backendFailure(backend: String, message: String)
+    /// The operation did not finish within the backend's timeout.
+    case timeout(backend: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .keyNotFound(let key):
+            return "Key '\(key)' not found"
+        case .notAnInteger(let key):
+            return "The value stored under key '\(key)' is not an integer and cannot be incremented"
+        case .integerOverflow(let key):
+            return "Incrementing the value stored under key '\(key)' would overflow a 64-bit integer"
+        case .typeMismatch(let key, let expected):
+            return "The value stored under key '\(key)' is not of type \(expected)"
+        case .undecodableValue(let key, let reason):
+            return "The value stored under key '\(key)' could not be decoded: \(reason)"
+        case .unencodableValue(let key, let reason):
+            return "The value for key '\(key)' could not be encoded: \(reason)"
+        case .invalidKey(let message):
+            return message
+        case .valueTooLarge(let key, let size, let limit):
+            return "The value for key '\(key)' is \(size) bytes, over the limit of \(limit) bytes"
+        case .backendFailure(let backend, let message):
+            return "\(backend): \(message)"
+        case .timeout(let backend, let message):
+            return "\(backend): timed out: \(message)"
+        }
+    }
+}
+
+/// An error in the cache settings: an unknown alias or backend, a missing
+/// `default` alias, a bad option. Raised at start-up, never silently ignored.
+public struct CacheConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong and how to fix it.
+    public var message: String
+
+    /// Creates an error with a message that tells the user what to fix.
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}
