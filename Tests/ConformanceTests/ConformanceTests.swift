@@ -1,0 +1,21 @@
+import Testing
+
+/// Every backend runs every check. To add a backend: a fixture in
+/// `ConformanceFixtures.swift` and one test here.
+@Suite("Backend conformance")
+struct ConformanceTests {
+    @Test("memory", arguments: ConformanceCheck.all)
+    func memory(_ check: ConformanceCheck) async throws {
+        try await check.run(.memory)
+    }
+
+    @Test("memory with a byte budget", arguments: ConformanceCheck.all)
+    func memoryEncoded(_ check: ConformanceCheck) async throws {
+        try await check.run(.memoryEncoded)
+    }
+
+    @Test("file", arguments: ConformanceCheck.all)
+    func file(_ check: ConformanceCheck) async throws {
+        try await check.run(.file)
+    }
+}
