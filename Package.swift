@@ -116,14 +116,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Helpers shared by the test targets (log capture); not a product.
+        .target(
+            name: "CachingTestSupport",
+            dependencies: ["Caching", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CachingTests",
-            dependencies: ["Caching"],
+            dependencies: ["Caching", "CachingTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ConformanceTests",
-            dependencies: ["Caching", "SQLiteCaching", "PostgresCaching", "RedisCaching", "MemcachedCaching"],
+            dependencies: ["Caching", "CachingTestSupport", "SQLiteCaching", "PostgresCaching", "RedisCaching", "MemcachedCaching"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

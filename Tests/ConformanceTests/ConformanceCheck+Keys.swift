@@ -1,4 +1,5 @@
 import Caching
+import CachingTestSupport
 import Testing
 
 extension ConformanceCheck {

@@ -1,25 +1,33 @@
 import Logging
 import Synchronization
 
-/// A log handler that records messages, to assert on key warnings.
-final class LogCapture: Sendable {
+/// Records log messages, so tests can assert on key warnings and logged errors.
+public final class LogCapture: Sendable {
     private let storage = Mutex<[(level: Logger.Level, message: String)]>([])
 
-    var messages: [String] { storage.withLock { $0.map(\.message) } }
-    var warnings: [String] { storage.withLock { $0.filter { $0.level == .warning }.map(\.message) } }
+    /// An empty capture.
+    public init() {}
 
-    func record(_ level: Logger.Level, _ message: String) {
+    /// Every message recorded.
+    public var messages: [String] { storage.withLock { $0.map(\.message) } }
+    /// The warnings recorded.
+    public var warnings: [String] { storage.withLock { $0.filter { $0.level == .warning }.map(\.message) } }
+
+    /// Records one message.
+    public func record(_ level: Logger.Level, _ message: String) {
         storage.withLock { $0.append((level, message)) }
     }
 
-    func reset() { storage.withLock { $0.removeAll() } }
+    /// Forgets every message.
+    public func reset() { storage.withLock { $0.removeAll() } }
 
     /// A logger that writes into this capture.
-    var logger: Logger {
+    public var logger: Logger {
         Logger(label: "capture") { _ in CapturingLogHandler(capture: self) }
     }
 }
 
+/// The log handler behind ``LogCapture/logger``.
 struct CapturingLogHandler: LogHandler {
     let capture: LogCapture
     var metadata: Logger.Metadata = [:]

@@ -1,0 +1,44 @@
+import Caching
+import CachingTestSupport
+import Testing
+
+@Suite("Dummy backend")
+struct DummyCacheBackendTests {
+    let cache = Cache(backend: DummyCacheBackend())
+
+    @Test("stores nothing and answers as Django's DummyCache")
+    func answers() async throws {
+        try await cache.set("key", "value")
+        #expect(try await cache.get("key", as: String.self) == nil)
+        #expect(try await cache.get("key", default: "default") == "default")
+        #expect(try await cache.add("key", "value"))
+        #expect(try await cache.touch("key") == false)
+        #expect(try await cache.delete("key") == false)
+        #expect(try await cache.hasKey("key") == false)
+        #expect(try await cache.getMany(["key"], as: String.self).isEmpty)
+        #expect(try await cache.setMany(["key": "value"]).isEmpty)
+        try await cache.deleteMany(["key"])
+        try await cache.clear()
+        #expect(try await cache.getOrSet("key", default: "default") == "default")
+    }
+
+    @Test("counters and versions fail even for keys that were set")
+    func countersFail() async throws {
+        try await cache.set("answer", 42)
+        await #expect(throws: CacheError.self) { try await cache.increment("answer") }
+        await #expect(throws: CacheError.self) { try await cache.decrement("answer") }
+        await #expect(throws: CacheError.self) { try await cache.incrementVersion("answer") }
+        await #expect(throws: CacheError.self) { try await cache.decrementVersion("answer") }
+    }
+
+    @Test("keys are still validated")
+    func validates() async throws {
+        let capture = LogCapture()
+        let cache = Cache(backend: DummyCacheBackend(), logger: capture.logger)
+        _ = try await cache.getMany(["key with space"], as: Int.self)
+        try await cache.setMany(["key with space": 1])
+        try await cache.deleteMany(["key with space"])
+        #expect(capture.warnings.count == 3)
+        #expect(capture.warnings.first == "Cache key contains characters that will cause errors if used with memcached: ':1:key with space'")
+    }
+}
