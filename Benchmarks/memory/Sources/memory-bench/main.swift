@@ -1,0 +1,101 @@
+// The memory backend's side of compare-memory.sh: the same workload as
+// django_locmem.py, printed as `<operation> <ops/s>` lines.
+import Caching
+import Foundation
+
+struct Record: Codable, Sendable {
+    var id: Int
+    var name: String
+    var tags: [String]
+}
+
+let operations = 200_000
+let keyCount = 10_000
+let keys = (0..<keyCount).map { "key-\($0)" }
+let missingKeys = (0..<keyCount).map { "missing-\($0)" }
+let records = (0..<keyCount).map { Record(id: $0, name: "name-\($0)", tags: ["red", "blue"]) }
+
+func makeCache(_ location: String, maxEntries: Int = 20_000) -> Cache {
+    Cache(backend: MemoryCacheBackend(location: location, configuration: .init(maxEntries: maxEntries)))
+}
+
+func measure(_ body: () async throws -> Void) async rethrows -> Double {
+    let clock = ContinuousClock()
+    let elapsed = try await clock.measure { try await body() }
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    return Double(operations) / seconds
+}
+
+func singleTask() async throws {
+    let cache = makeCache("bench-single")
+    var sink = 0
+    // Warm up (and fill) once.
+    for index in 0..<keyCount { try await cache.set(keys[index], records[index]) }
+    let set = try await measure {
+        for index in 0..<operations { try await cache.set(keys[index % keyCount], records[index % keyCount]) }
+    }
+    let hit = try await measure {
+        for index in 0..<operations { sink &+= try await cache.get(keys[index % keyCount], as: Record.self)?.id ?? 0 }
+    }
+    let miss = try await measure {
+        for index in 0..<operations { sink &+= try await cache.get(missingKeys[index % keyCount], as: Record.self)?.id ?? 0 }
+    }
+    print("set \(Int(set))")
+    print("get-hit \(Int(hit))")
+    print("get-miss \(Int(miss))")
+    if sink == 42 { print("") }
+}
+
+func concurrent(tasks: Int) async throws {
+    let cache = makeCache("bench-concurrent")
+    for index in 0..<keyCount { try await cache.set(keys[index], records[index]) }
+    let clock = ContinuousClock()
+    let perTask = operations
+    let elapsed = try await clock.measure {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<tasks {
+                group.addTask {
+                    for index in 0..<perTask {
+                        let slot = (index &+ task &* 7919) % keyCount
+                        if index % 4 == 0 {
+                            try await cache.set(keys[slot], records[slot])
+                        } else {
+                            _ = try await cache.get(keys[slot], as: Record.self)
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    print("concurrent-\(tasks)-tasks-mixed \(Int(Double(tasks * perTask) / seconds))")
+}
+
+func residentBytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        let kilobytes = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        return kilobytes * 1024
+    }
+    return 0
+}
+
+func bytesPerEntry() async throws {
+    let count = 1_000_000
+    let cache = makeCache("bench-memory", maxEntries: count + 1)
+    let before = residentBytes()
+    for index in 0..<count {
+        try await cache.set("entry-\(index)", Record(id: index, name: "name-\(index)", tags: ["red", "blue"]))
+    }
+    let after = residentBytes()
+    print("bytes-per-entry \((after - before) / count)")
+}
+
+let mode = CommandLine.arguments.dropFirst().first ?? "all"
+if mode == "all" || mode == "single" { try await singleTask() }
+if mode == "all" || mode == "concurrent" {
+    try await concurrent(tasks: 1)
+    try await concurrent(tasks: 2)
+}
+if mode == "all" || mode == "memory" { try await bytesPerEntry() }
