@@ -8,7 +8,7 @@ let package = Package(
     name: "memory-benchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: "../.."),
+        .package(name: "swift-caching", path: "../.."),
     ],
     targets: [
         .executableTarget(
