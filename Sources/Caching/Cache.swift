@@ -40,6 +40,7 @@ public struct Cache: Sendable {
     /// Where key warnings and backend trouble are logged.
     public let logger: Logger
 
+    @usableFromInline let synchronousBackend: (any SynchronousCacheBackend)?
     @usableFromInline let liveValues: Bool
     @usableFromInline let rejectsInvalidKeys: Bool
     @usableFromInline let metrics: CacheMetrics
@@ -65,6 +66,7 @@ public struct Cache: Sendable {
         var logger = logger
         logger[metadataKey: "cache.alias"] = .string(alias)
         self.logger = logger
+        self.synchronousBackend = backend as? any SynchronousCacheBackend
         self.liveValues = backend.acceptsLiveValues
         self.rejectsInvalidKeys = backend.rejectsInvalidKeys
         self.metrics = CacheMetrics(alias: alias)
@@ -149,7 +151,13 @@ public struct Cache: Sendable {
         _ key: String, as type: Value.Type = Value.self, version: Int? = nil
     ) async throws -> Value? {
         let finalKey = try makeValidatedKey(key, version: version)
-        guard let stored = try await backend.get(finalKey) else {
+        let found: CacheValue?
+        if let synchronousBackend {
+            found = try synchronousBackend.getSynchronously(finalKey)
+        } else {
+            found = try await backend.get(finalKey)
+        }
+        guard let stored = found else {
             metrics.miss()
             return nil
         }
@@ -171,7 +179,12 @@ public struct Cache: Sendable {
         _ key: String, _ value: Value, timeout: CacheTimeout = .default, version: Int? = nil
     ) async throws {
         let finalKey = try makeValidatedKey(key, version: version)
-        try await backend.set(finalKey, value: try encode(value, key: finalKey), lifetime: lifetime(timeout))
+        let encoded = try encode(value, key: finalKey)
+        if let synchronousBackend {
+            try synchronousBackend.setSynchronously(finalKey, value: encoded, lifetime: lifetime(timeout))
+        } else {
+            try await backend.set(finalKey, value: encoded, lifetime: lifetime(timeout))
+        }
     }
 
     /// Stores `value` only if `key` is missing or expired. Returns whether it was

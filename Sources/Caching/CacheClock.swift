@@ -25,6 +25,16 @@ public struct CacheClock: Sendable {
     /// long as it was asked to even if the system clock is changed.
     public static let monotonic = CacheClock { CacheClock.read(CLOCK_MONOTONIC) }
 
+    #if os(Linux)
+    /// Monotonic time at the kernel tick's resolution (a few milliseconds), several
+    /// times cheaper to read than ``monotonic``: the memory backend reads the
+    /// clock on every call, and cache expiry does not need finer precision.
+    public static let coarseMonotonic = CacheClock { CacheClock.read(CLOCK_MONOTONIC_COARSE) }
+    #else
+    /// On systems without a coarse clock, the same as ``monotonic``.
+    public static let coarseMonotonic = monotonic
+    #endif
+
     /// A clock that reads a ``ManualClockSource``, for tests.
     public static func manual(_ source: ManualClockSource) -> CacheClock {
         CacheClock { source.now }

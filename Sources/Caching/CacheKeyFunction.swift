@@ -16,13 +16,26 @@ public struct CacheKeyFunction: Sendable {
         defaultKey(key, prefix: prefix, version: version)
     }
 
-    /// `prefix:version:key`, built without intermediate strings.
+    /// `prefix:version:key`. This runs on every cache call, so the common case
+    /// (no prefix, version 1) is written into one string with one copy.
     @inlinable
     public static func defaultKey(_ key: String, prefix: String, version: Int) -> String {
+        if prefix.isEmpty, version == 1 {
+            // The common case: ":1:" + key, one copy.
+            let fast = key.utf8.withContiguousStorageIfAvailable { keyBytes in
+                String(unsafeUninitializedCapacity: keyBytes.count + 3) { buffer in
+                    buffer[0] = UInt8(ascii: ":")
+                    buffer[1] = UInt8(ascii: "1")
+                    buffer[2] = UInt8(ascii: ":")
+                    _ = UnsafeMutableBufferPointer(rebasing: buffer[3...]).initialize(fromContentsOf: keyBytes)
+                    return keyBytes.count + 3
+                }
+            }
+            if let fast { return fast }
+        }
         var result = prefix
-        result.reserveCapacity(prefix.utf8.count + key.utf8.count + 4)
         result.append(":")
-        if version == 1 { result.append("1") } else { result.append(String(version)) }
+        result.append(version == 1 ? "1" : String(version))
         result.append(":")
         result.append(key)
         return result

@@ -26,15 +26,20 @@ public enum CacheKeyProblem: Sendable, Hashable, CustomStringConvertible {
     /// not a problem by themselves.
     @inlinable
     public static func memcachedProblems(in key: String) -> [CacheKeyProblem] {
-        var problems: [CacheKeyProblem] = []
         let utf8 = key.utf8
-        if utf8.count > maximumLength, key.count > maximumLength {
-            problems.append(.tooLong(key: key))
+        let scanned = utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for byte in bytes where byte <= 0x20 || byte == 0x7F { return true }
+            return false
         }
-        for byte in utf8 where byte <= 0x20 || byte == 0x7F {
-            problems.append(.invalidCharacters(key: key))
-            break
-        }
+        let hasInvalidByte = scanned ?? utf8.contains { $0 <= 0x20 || $0 == 0x7F }
+        let byteCount = utf8.count
+        // Characters never outnumber bytes, so the character count is needed
+        // only for long keys.
+        let tooLong = byteCount > maximumLength && key.count > maximumLength
+        if !tooLong && !hasInvalidByte { return [] }
+        var problems: [CacheKeyProblem] = []
+        if tooLong { problems.append(.tooLong(key: key)) }
+        if hasInvalidByte { problems.append(.invalidCharacters(key: key)) }
         return problems
     }
 }

@@ -32,6 +32,12 @@ struct LRUTable {
 
     func slot(_ position: Int) -> Slot { slots[position] }
 
+    /// The expiry of a slot, without copying its key and value.
+    func expiry(at position: Int) -> Double { slots[position].expiry }
+
+    /// The value of a slot.
+    func value(at position: Int) -> CacheValue { slots[position].value }
+
     mutating func setExpiry(_ position: Int, _ expiry: Double) {
         slots[position].expiry = expiry
     }

@@ -15,13 +15,13 @@ import Synchronization
 ///
 /// Past Django: before culling by count, expired entries are dropped, so live
 /// entries are not evicted while dead ones hold their place; and expiry runs on
-/// a monotonic clock by default.
+/// a monotonic clock by default (at tick resolution, a few milliseconds).
 ///
 /// Values are kept as Swift values (see ``CacheValue/live(_:)``) unless a byte
 /// budget is set, in which case they are encoded so their size is known.
 ///
 /// The hot path takes one `Mutex`; there is no actor hop.
-public struct MemoryCacheBackend: CacheBackend {
+public struct MemoryCacheBackend: SynchronousCacheBackend {
     /// Settings of a memory backend.
     public struct Configuration: Sendable {
         /// Culling starts when the store holds this many entries (Django's
@@ -36,7 +36,7 @@ public struct MemoryCacheBackend: CacheBackend {
         public var clock: CacheClock
 
         /// Creates a configuration; the defaults are Django's.
-        public init(maxEntries: Int = 300, cullFrequency: Int = 3, maxBytes: Int? = nil, clock: CacheClock = .monotonic) {
+        public init(maxEntries: Int = 300, cullFrequency: Int = 3, maxBytes: Int? = nil, clock: CacheClock = .coarseMonotonic) {
             self.maxEntries = maxEntries
             self.cullFrequency = cullFrequency
             self.maxBytes = maxBytes
@@ -77,15 +77,25 @@ public struct MemoryCacheBackend: CacheBackend {
     }
 
     public func get(_ key: String) async throws -> CacheValue? {
-        let now = configuration.clock.now()
+        getSynchronously(key)
+    }
+
+    public func set(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws {
+        try setSynchronously(key, value: value, lifetime: lifetime)
+    }
+
+    public func getSynchronously(_ key: String) -> CacheValue? {
+        let clock = configuration.clock
         return store.table.withLock { table -> CacheValue? in
             guard let position = table.slotIndex(key) else { return nil }
-            if table.slot(position).expiry <= now {
+            // The clock is read only for entries that can expire.
+            let expiry = table.expiry(at: position)
+            if expiry != .infinity, expiry <= clock.now() {
                 table.remove(key)
                 return nil
             }
             table.moveToFront(position)
-            return table.slot(position).value
+            return table.value(at: position)
         }
     }
 
@@ -95,18 +105,18 @@ public struct MemoryCacheBackend: CacheBackend {
             var result: [String: CacheValue] = [:]
             for key in keys {
                 guard let position = table.slotIndex(key) else { continue }
-                if table.slot(position).expiry <= now {
+                if table.expiry(at: position) <= now {
                     table.remove(key)
                     continue
                 }
                 table.moveToFront(position)
-                result[key] = table.slot(position).value
+                result[key] = table.value(at: position)
             }
             return result
         }
     }
 
-    public func set(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws {
+    public func setSynchronously(_ key: String, value: CacheValue, lifetime: CacheLifetime) throws {
         let size = try charge(key, value)
         let now = configuration.clock.now()
         let expiry = lifetime.deadline(now: now) ?? .infinity
@@ -132,7 +142,7 @@ public struct MemoryCacheBackend: CacheBackend {
         let now = configuration.clock.now()
         let expiry = lifetime.deadline(now: now) ?? .infinity
         return store.table.withLock { table in
-            if let position = table.slotIndex(key), table.slot(position).expiry > now {
+            if let position = table.slotIndex(key), table.expiry(at: position) > now {
                 return false
             }
             store(&table, key, value, expiry: expiry, size: size, now: now)
@@ -144,7 +154,7 @@ public struct MemoryCacheBackend: CacheBackend {
         let now = configuration.clock.now()
         let expiry = lifetime.deadline(now: now) ?? .infinity
         return store.table.withLock { table in
-            guard let position = table.slotIndex(key), table.slot(position).expiry > now else { return false }
+            guard let position = table.slotIndex(key), table.expiry(at: position) > now else { return false }
             table.setExpiry(position, expiry)
             return true
         }
@@ -164,7 +174,7 @@ public struct MemoryCacheBackend: CacheBackend {
         let now = configuration.clock.now()
         return store.table.withLock { table in
             guard let position = table.slotIndex(key) else { return false }
-            if table.slot(position).expiry <= now {
+            if table.expiry(at: position) <= now {
                 table.remove(key)
                 return false
             }
@@ -176,11 +186,11 @@ public struct MemoryCacheBackend: CacheBackend {
         let now = configuration.clock.now()
         let encoded = configuration.maxBytes != nil
         return try store.table.withLock { table throws(CacheError) -> Int in
-            guard let position = table.slotIndex(key), table.slot(position).expiry > now else {
+            guard let position = table.slotIndex(key), table.expiry(at: position) > now else {
                 table.remove(key)
                 throw CacheError.keyNotFound(key: key)
             }
-            guard let current = table.slot(position).value.integerValue else {
+            guard let current = table.value(at: position).integerValue else {
                 throw CacheError.notAnInteger(key: key)
             }
             let (result, overflow) = current.addingReportingOverflow(delta)
