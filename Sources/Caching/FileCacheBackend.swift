@@ -24,8 +24,9 @@ import Darwin
 /// `maxEntries` or more entries, removes a random `count / cullFrequency` of them
 /// (all of them when `cullFrequency` is 0), as Django does.
 ///
-/// Past Django: `increment` keeps the entry's expiry. `add` is, as in Django, a
-/// check then a write, not atomic across processes.
+/// Past Django: `increment` keeps the entry's expiry, and `add` is atomic (the
+/// entry is created with a hard link, which fails if another writer got there
+/// first), so of two concurrent adds, even from two processes, exactly one wins.
 ///
 /// All file I/O runs on NIO's blocking thread pool, never on an event loop.
 public struct FileCacheBackend: CacheBackend {
@@ -111,10 +112,18 @@ public struct FileCacheBackend: CacheBackend {
         let bytes = try Self.bytes(of: value, key: key)
         let path = path(for: key)
         return try await run {
-            if try self.readLive(path) != nil { return false }
             let expiry = lifetime.deadline(now: self.configuration.clock.now()) ?? .infinity
-            try self.write(FileCacheEntry(expiry: expiry, value: bytes), to: path, cull: true)
-            return true
+            let serialized = FileCacheEntry(expiry: expiry, value: bytes).serialized()
+            // A live entry means no; a missing one is created exclusively, so two
+            // concurrent adds cannot both win; an expired one is removed by
+            // readLive and the creation is tried again.
+            for _ in 0..<3 {
+                if try self.readLive(path) != nil { return false }
+                try FileSystem.makeDirectory(self.directory)
+                try self.cull()
+                if try FileSystem.createExclusively(serialized, at: path, directory: self.directory) { return true }
+            }
+            return false
         }
     }
 

@@ -82,35 +82,49 @@ enum FileSystem {
     /// Writes `bytes` to a temporary file in `directory`, then renames it over
     /// `path`, so readers see the old file or the new one, never a torn one.
     static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws {
+        let temporary = try writeTemporary(bytes, directory: directory)
+        if rename(temporary, path) != 0 {
+            let code = errno
+            unlink(temporary)
+            throw Failure(operation: "rename", path: path, code: code)
+        }
+    }
+
+    /// Writes `bytes` to `path` only if no file is there, atomically (a hard link
+    /// of a complete temporary file): of two concurrent callers exactly one wins.
+    /// Returns `false` when a file already exists.
+    static func createExclusively(_ bytes: [UInt8], at path: String, directory: String) throws -> Bool {
+        let temporary = try writeTemporary(bytes, directory: directory)
+        defer { unlink(temporary) }
+        if link(temporary, path) == 0 { return true }
+        if errno == EEXIST { return false }
+        throw Failure(operation: "link", path: path, code: errno)
+    }
+
+    /// Writes a complete temporary file in `directory` and returns its path.
+    private static func writeTemporary(_ bytes: [UInt8], directory: String) throws -> String {
         var template = Array((directory + "/.tmp-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
             guard let base = buffer.baseAddress else { return -1 }
             return mkstemp(base)
         }
-        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if fd < 0 { throw Failure(operation: "create temporary file in", path: directory, code: errno) }
-        var renamed = false
-        defer {
-            if !renamed { unlink(temporary) }
-        }
-        do {
-            defer { close(fd) }
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes.withUnsafeBytes { buffer -> Int in
-                    guard let base = buffer.baseAddress else { return 0 }
-                    return write(fd, base + offset, buffer.count - offset)
-                }
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw Failure(operation: "write", path: temporary, code: errno)
-                }
-                offset += written
+        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return write(fd, base + offset, buffer.count - offset)
             }
+            if written < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                unlink(temporary)
+                throw Failure(operation: "write", path: temporary, code: code)
+            }
+            offset += written
         }
-        if rename(temporary, path) != 0 {
-            throw Failure(operation: "rename", path: path, code: errno)
-        }
-        renamed = true
+        return temporary
     }
 }

@@ -139,3 +139,23 @@ struct FileCacheBackendTests {
         #expect(try await cache.get("a", as: Int.self) == nil)
     }
 }
+
+@Suite("File backend add")
+struct FileCacheBackendAddTests {
+    @Test("of many concurrent adds of one key, exactly one wins")
+    func concurrentAdds() async throws {
+        let directory = FileManager.default.temporaryDirectory.path + "/swift-caching-add-tests/" + UUID().uuidString
+        let cache = Cache(backend: FileCacheBackend(directory: directory))
+        for round in 0..<5 {
+            let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for candidate in 0..<16 {
+                    group.addTask { try await cache.add("contested-\(round)", candidate) }
+                }
+                var wins = 0
+                for try await won in group where won { wins += 1 }
+                return wins
+            }
+            #expect(wins == 1, "round \(round)")
+        }
+    }
+}
