@@ -147,7 +147,7 @@ public struct Cache: Sendable {
     /// stored, and ``CacheError/undecodableValue(key:reason:)`` when the stored
     /// bytes are corrupt.
     @inlinable
-    public func get<Value: Codable & Sendable>(
+    nonisolated(nonsending) public func get<Value: Codable & Sendable>(
         _ key: String, as type: Value.Type = Value.self, version: Int? = nil
     ) async throws -> Value? {
         let finalKey = try makeValidatedKey(key, version: version)
@@ -167,7 +167,7 @@ public struct Cache: Sendable {
 
     /// The value stored under `key`, or `defaultValue` on a miss.
     @inlinable
-    public func get<Value: Codable & Sendable>(
+    nonisolated(nonsending) public func get<Value: Codable & Sendable>(
         _ key: String, default defaultValue: Value, version: Int? = nil
     ) async throws -> Value {
         try await get(key, as: Value.self, version: version) ?? defaultValue
@@ -175,7 +175,7 @@ public struct Cache: Sendable {
 
     /// Stores `value` under `key`, replacing any existing value.
     @inlinable
-    public func set<Value: Codable & Sendable>(
+    nonisolated(nonsending) public func set<Value: Codable & Sendable>(
         _ key: String, _ value: Value, timeout: CacheTimeout = .default, version: Int? = nil
     ) async throws {
         let finalKey = try makeValidatedKey(key, version: version)

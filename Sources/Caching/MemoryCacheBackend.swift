@@ -21,7 +21,7 @@ import Synchronization
 /// budget is set, in which case they are encoded so their size is known.
 ///
 /// The hot path takes one `Mutex`; there is no actor hop.
-public struct MemoryCacheBackend: SynchronousCacheBackend {
+public final class MemoryCacheBackend: SynchronousCacheBackend {
     /// Settings of a memory backend.
     public struct Configuration: Sendable {
         /// Culling starts when the store holds this many entries (Django's

@@ -5,7 +5,7 @@
 /// the protocol: an async call through an existential costs a task-allocator
 /// frame, which is a large share of a memory-cache hit. Only the two hottest
 /// operations are here; everything else goes through ``CacheBackend``.
-public protocol SynchronousCacheBackend: CacheBackend {
+public protocol SynchronousCacheBackend: CacheBackend, AnyObject {
     /// ``CacheBackend/get(_:)``, without suspending.
     func getSynchronously(_ key: String) throws -> CacheValue?
     /// ``CacheBackend/set(_:value:lifetime:)``, without suspending.

@@ -92,7 +92,24 @@ func bytesPerEntry() async throws {
     print("bytes-per-entry \((after - before) / count)")
 }
 
+/// One operation alone, for profilers (`valgrind --tool=callgrind memory-bench profile get-miss`).
+func profile(_ operation: String) async throws {
+    let cache = makeCache("bench-profile")
+    for index in 0..<keyCount { try await cache.set(keys[index], records[index]) }
+    var sink = 0
+    let count = Int(ProcessInfo.processInfo.environment["PROFILE_OPERATIONS"] ?? "") ?? operations
+    for index in 0..<count {
+        switch operation {
+        case "set": try await cache.set(keys[index % keyCount], records[index % keyCount])
+        case "get-hit": sink &+= try await cache.get(keys[index % keyCount], as: Record.self)?.id ?? 0
+        default: sink &+= try await cache.get(missingKeys[index % keyCount], as: Record.self)?.id ?? 0
+        }
+    }
+    if sink == 42 { print("") }
+}
+
 let mode = CommandLine.arguments.dropFirst().first ?? "all"
+if mode == "profile" { try await profile(CommandLine.arguments.dropFirst(2).first ?? "get-miss") }
 if mode == "all" || mode == "single" { try await singleTask() }
 if mode == "all" || mode == "concurrent" {
     try await concurrent(tasks: 1)
