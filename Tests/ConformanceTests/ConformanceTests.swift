@@ -1,6 +1,7 @@
 import Testing
 
-/// Every backend runs every check. To add a backend: a fixture in
+/// Every storing backend runs every check (the dummy runs its own answers, in
+/// `ConformanceTests+Dummy.swift`). To add a backend: a fixture in
 /// `ConformanceFixtures.swift` and one test here.
 @Suite("Backend conformance")
 struct ConformanceTests {

@@ -2,8 +2,12 @@ import Caching
 import CachingTestSupport
 import Testing
 
-@Suite("Dummy backend")
-struct DummyCacheBackendTests {
+/// The dummy backend's side of the conformance suite. As in Django's own test
+/// suite (`DummyCacheTests` beside `BaseCacheTests`), the dummy runs the same
+/// operations with the answers of a cache that stores nothing (spec §2,
+/// "DummyCache"), rather than the storing checks every other backend passes.
+@Suite("Backend conformance: dummy")
+struct DummyConformanceTests {
     let cache = Cache(backend: DummyCacheBackend())
 
     @Test("stores nothing and answers as Django's DummyCache")
