@@ -6,22 +6,14 @@ extension BackendFixture {
     static let memory = BackendFixture(name: "memory", culling: .local) { options in
         let configuration = MemoryCacheBackend.Configuration(
             maxEntries: options.maxEntries ?? 300, cullFrequency: options.cullFrequency ?? 3)
-        return Cache(
-            backend: MemoryCacheBackend(location: "conformance-\(options.store)", configuration: configuration),
-            keyPrefix: options.keyPrefix, version: options.version,
-            defaultTimeout: options.timeout.resolved(default: .seconds(300)),
-            keyFunction: options.keyFunction, logger: options.logger)
+        return options.cache(on: MemoryCacheBackend(location: "conformance-\(options.store)", configuration: configuration))
     }
 
     /// The memory backend with a byte budget, so values take the encoded path.
     static let memoryEncoded = BackendFixture(name: "memory-encoded", culling: .local) { options in
         let configuration = MemoryCacheBackend.Configuration(
             maxEntries: options.maxEntries ?? 300, cullFrequency: options.cullFrequency ?? 3, maxBytes: 64 << 20)
-        return Cache(
-            backend: MemoryCacheBackend(location: "conformance-encoded-\(options.store)", configuration: configuration),
-            keyPrefix: options.keyPrefix, version: options.version,
-            defaultTimeout: options.timeout.resolved(default: .seconds(300)),
-            keyFunction: options.keyFunction, logger: options.logger)
+        return options.cache(on: MemoryCacheBackend(location: "conformance-encoded-\(options.store)", configuration: configuration))
     }
 
     /// The file backend: one temporary directory per store token.
@@ -29,10 +21,17 @@ extension BackendFixture {
         let directory = FileManager.default.temporaryDirectory.path + "/swift-caching-conformance/\(options.store)"
         let configuration = FileCacheBackend.Configuration(
             maxEntries: options.maxEntries ?? 300, cullFrequency: options.cullFrequency ?? 3)
-        return Cache(
-            backend: FileCacheBackend(directory: directory, configuration: configuration),
-            keyPrefix: options.keyPrefix, version: options.version,
-            defaultTimeout: options.timeout.resolved(default: .seconds(300)),
-            keyFunction: options.keyFunction, logger: options.logger)
+        return options.cache(on: FileCacheBackend(directory: directory, configuration: configuration))
+    }
+}
+
+extension FixtureOptions {
+    /// A cache on `backend` with these options' prefix, version, timeout, key
+    /// function and logger: what every fixture does once it has its backend.
+    func cache(on backend: any CacheBackend) -> Cache {
+        Cache(
+            backend: backend, keyPrefix: keyPrefix, version: version,
+            defaultTimeout: timeout.resolved(default: .seconds(300)),
+            keyFunction: keyFunction, logger: logger)
     }
 }
