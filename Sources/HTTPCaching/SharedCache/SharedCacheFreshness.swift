@@ -1,0 +1,82 @@
+import HTTPTypes
+
+/// How fresh a stored response is, by RFC 9111 §4.2 for a shared cache.
+public struct SharedCacheFreshness: Sendable, Equatable {
+    /// The freshness lifetime in seconds (§4.2.1), heuristic where allowed.
+    public var lifetime: Double
+    /// The current age in seconds (§4.2.3).
+    public var age: Double
+    /// Whether the lifetime came from the heuristic of §4.2.2.
+    public var isHeuristic: Bool
+
+    /// Whether the response is fresh: its age is below its lifetime.
+    public var isFresh: Bool { age < lifetime }
+    /// Seconds past the end of freshness (0 while fresh).
+    public var staleness: Double { max(0, age - lifetime) }
+    /// Seconds of freshness left (negative once stale).
+    public var remaining: Double { lifetime - age }
+
+    /// Status codes a cache may give a heuristic lifetime (RFC 9110 §15.1).
+    public static let heuristicallyCacheable: Set<Int> = [200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501]
+
+    /// The freshness of `stored` at `now`.
+    ///
+    /// - Parameters:
+    ///   - heuristicFraction: the share of the time since `Last-Modified` used as
+    ///     a heuristic lifetime (10% is the RFC's example).
+    ///   - heuristicLimit: the longest heuristic lifetime.
+    public init(of stored: StoredHTTPResponse, now: Double, heuristicFraction: Double = 0.1, heuristicLimit: Double = 86_400) {
+        let fields = stored.headerFields
+        let directives = CacheDirectives(fields)
+        let date = Self.singleDate(fields, .date)
+        // §4.2.1: s-maxage, then max-age, then Expires - Date.
+        if let shared = directives.sharedMaxAge {
+            lifetime = Double(shared)
+            isHeuristic = false
+        } else if let maxAge = directives.maxAge {
+            lifetime = Double(maxAge)
+            isHeuristic = false
+        } else if fields[values: .expires].count > 0 {
+            // An invalid or repeated Expires means "already expired".
+            if let expires = Self.singleDate(fields, .expires) {
+                lifetime = max(0, expires - (date ?? stored.responseTime))
+            } else {
+                lifetime = 0
+            }
+            isHeuristic = false
+        } else if Self.heuristicallyCacheable.contains(stored.status) || directives.isPublic,
+                  let lastModified = Self.singleDate(fields, .lastModified) {
+            let reference = date ?? stored.responseTime
+            lifetime = min(heuristicLimit, max(0, (reference - lastModified) * heuristicFraction))
+            isHeuristic = true
+        } else {
+            lifetime = 0
+            isHeuristic = false
+        }
+        // §4.2.3.
+        let ageValue = Self.ageValue(fields)
+        let apparentAge = max(0, stored.responseTime - (date ?? stored.responseTime))
+        let responseDelay = max(0, stored.responseTime - stored.requestTime)
+        let correctedAgeValue = ageValue + responseDelay
+        let correctedInitialAge = max(apparentAge, correctedAgeValue)
+        let residentTime = max(0, now - stored.responseTime)
+        age = correctedInitialAge + residentTime
+    }
+
+    /// The one value of a date field; `nil` when absent, repeated with different
+    /// values, or unparseable.
+    static func singleDate(_ fields: HTTPFields, _ name: HTTPField.Name) -> Double? {
+        let values = fields[values: name]
+        guard let first = values.first, values.allSatisfy({ $0 == first }) else { return nil }
+        return SharedCacheDate.seconds(first)
+    }
+
+    /// The `Age` header as seconds: the first value if it is a non-negative
+    /// integer, else 0 (RFC 9111 §5.1 says to ignore an invalid Age).
+    static func ageValue(_ fields: HTTPFields) -> Double {
+        guard let first = fields[values: .age].first else { return 0 }
+        let trimmed = first.trimmingHTTPWhitespace()
+        guard !trimmed.isEmpty, trimmed.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return 0 }
+        return Double(CacheDirectives.seconds(String(trimmed)))
+    }
+}

@@ -1,0 +1,107 @@
+import HTTPTypes
+
+extension SharedHTTPCache {
+    /// RFC 9211's response field.
+    static let cacheStatusField = HTTPField.Name("Cache-Status") ?? .cacheControl
+
+    /// The request fields that make a request conditional.
+    static let conditionalFields: [HTTPField.Name] = [.ifNoneMatch, .ifModifiedSince, .ifMatch, .ifUnmodifiedSince, .ifRange]
+
+    /// Hop-by-hop fields (RFC 9110 §7.6.1), never stored or forwarded.
+    public static let hopByHopFields: [String] = [
+        "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade",
+        "proxy-authenticate", "proxy-authorization", "trailer",
+    ]
+
+    /// The fields a 304 carries over from the response it stands for (RFC 9110 §15.4.5).
+    static let notModifiedFields: [HTTPField.Name] = [
+        .contentLocation, .date, .eTag, .vary, .cacheControl, .expires, .lastModified, .age,
+    ]
+
+    /// The fields a 304 may not replace in a stored response (RFC 9111 §3.2).
+    static let unfreshenedFields: Set<String> = ["content-length", "content-encoding", "content-type", "content-range"]
+
+    /// The request's target as a cache key: scheme, authority, path and query.
+    static func uri(of request: HTTPRequest) -> String {
+        (request.scheme ?? "http") + "://" + (request.authority ?? "") + (request.path ?? "/")
+    }
+
+    /// `uri` resolved against the request's origin when it is on the same origin
+    /// (RFC 9111 §4.4: other origins are never invalidated); else `nil`.
+    static func resolve(_ reference: String, against request: HTTPRequest) -> String? {
+        let scheme = request.scheme ?? "http"
+        let authority = request.authority ?? ""
+        if reference.hasPrefix("/") && !reference.hasPrefix("//") {
+            return scheme + "://" + authority + reference
+        }
+        let origin = scheme + "://" + authority
+        if reference.lowercased() == origin.lowercased() { return origin + "/" }
+        if reference.lowercased().hasPrefix(origin.lowercased() + "/") {
+            return origin + reference.dropFirst(origin.count)
+        }
+        return nil
+    }
+
+    /// A field's request value normalised for `Vary` matching: every line
+    /// joined, whitespace around commas removed (`nil` when absent).
+    static func normalized(_ fields: HTTPFields, _ name: HTTPField.Name) -> String? {
+        let values = fields[values: name]
+        guard !values.isEmpty else { return nil }
+        return values
+            .flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            .map { $0.trimmingHTTPWhitespace() }
+            .joined(separator: ",")
+    }
+
+    /// The request's values of the fields a response's `Vary` names.
+    static func varyValues(of request: HTTPRequest, vary response: HTTPFields) -> [String: String?] {
+        var values: [String: String?] = [:]
+        for line in response[values: .vary] {
+            for member in line.split(separator: ",") {
+                let name = member.trimmingHTTPWhitespace().lowercased()
+                guard !name.isEmpty, let fieldName = HTTPField.Name(name) else { continue }
+                values[name] = .some(normalized(request.headerFields, fieldName))
+            }
+        }
+        return values
+    }
+
+    /// A stored response's fields updated from a 304 (RFC 9111 §3.2 and §4.3.4):
+    /// every field of the 304 replaces the stored ones of that name, except the
+    /// fields describing the stored body and hop-by-hop fields.
+    static func freshen(_ stored: HTTPFields, with update: HTTPFields) -> HTTPFields {
+        var replaced: Set<String> = []
+        var additions: [HTTPField] = []
+        for field in update {
+            let name = field.name.canonicalName
+            if unfreshenedFields.contains(name) || hopByHopFields.contains(name) { continue }
+            replaced.insert(name)
+            additions.append(field)
+        }
+        var result = HTTPFields(stored.filter { !replaced.contains($0.name.canonicalName) })
+        result.append(contentsOf: additions)
+        return result
+    }
+
+    /// Whether the client's own conditional request is satisfied by a stored
+    /// response, so the answer is a 304 (RFC 9110 §13.2.2: If-None-Match takes
+    /// precedence over If-Modified-Since; weak comparison).
+    static func clientConditionsMatch(_ request: HTTPRequest, stored: HTTPFields) -> Bool {
+        guard request.method == .get || request.method == .head else { return false }
+        if let ifNoneMatch = request.headerFields[values: .ifNoneMatch].joined(separator: ",") as String?, !ifNoneMatch.isEmpty {
+            guard let etag = stored[.eTag] else { return false }
+            let members = ifNoneMatch.split(separator: ",").map { $0.trimmingHTTPWhitespace() }
+            return members.contains { $0 == "*" || weakTag($0) == weakTag(Substring(etag)) }
+        }
+        if let since = SharedCacheDate.seconds(request.headerFields[.ifModifiedSince]),
+           let modified = SharedCacheDate.seconds(stored[.lastModified]) {
+            return modified <= since
+        }
+        return false
+    }
+
+    /// An entity tag without its weakness prefix.
+    static func weakTag(_ tag: Substring) -> Substring {
+        tag.hasPrefix("W/") ? tag.dropFirst(2) : tag
+    }
+}

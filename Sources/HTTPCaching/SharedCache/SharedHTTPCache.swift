@@ -1,0 +1,442 @@
+import Caching
+import Crypto
+import Foundation
+import HTTPTypes
+import Logging
+import Synchronization
+
+/// The page cache's shared-cache mode: an HTTP cache that follows RFC 9111 for a
+/// shared cache (with RFC 5861's `stale-while-revalidate` and `stale-if-error`,
+/// and RFC 9211's `Cache-Status`), in front of any origin.
+///
+/// Django's page cache (the default mode) keeps its own simple rules; this mode
+/// is for a reverse proxy (`caching-proxy`) or an application that wants a
+/// standards cache: it revalidates stale responses with `If-None-Match` /
+/// `If-Modified-Since` and freshens them from a 304, honours `s-maxage`,
+/// request directives and `Vary`, invalidates after unsafe methods, and can
+/// serve stale content when the origin fails. Concurrent misses for one URL send
+/// one request to the origin.
+///
+/// The origin is a closure, so this type knows no web framework: in a
+/// Hummingbird app it is the route handler; in `caching-proxy`, an HTTP client.
+/// Responses are kept in a ``Caching/Cache`` (any backend), one entry per URL
+/// holding its variants. A failing backend never fails a request: it is logged
+/// and the request goes to the origin.
+public struct SharedHTTPCache: Sendable {
+    /// The origin: answers a request (already stripped of the client's
+    /// conditional headers when the cache validates on its own behalf).
+    public typealias Origin = @Sendable (HTTPRequest, HTTPCacheBody) async throws -> HTTPCacheResponse
+
+    /// Where responses are kept.
+    public let cache: Cache
+    /// The mode's settings.
+    public let configuration: SharedCacheConfiguration
+    /// The clock ages are measured on (wall time: `Date` headers are wall time).
+    public let clock: CacheClock
+    let logger: Logger
+    let flights = SingleFlight<Bool>()
+    let revalidations = SingleFlight<Bool>()
+
+    /// A shared cache on `cache`.
+    public init(
+        cache: Cache, configuration: SharedCacheConfiguration = SharedCacheConfiguration(),
+        clock: CacheClock = .wall, logger: Logger = Logger(label: "swift-caching.shared")
+    ) {
+        self.cache = cache
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+    }
+
+    // MARK: Entry point
+
+    /// Answers `request`, from the cache when RFC 9111 allows, else from `origin`.
+    public func respond(
+        to request: HTTPRequest, body: HTTPCacheBody = .empty, origin: @escaping Origin
+    ) async -> HTTPCacheResponse {
+        switch request.method {
+        case .get, .head:
+            return await respondToRead(request, origin: origin)
+        case .options, .trace, .connect:
+            return await forward(request, body: body, origin: origin, status: "fwd=method")
+        default:
+            // Unsafe: forward, then invalidate on a non-error response (§4.4).
+            let response = await forward(request, body: body, origin: origin, status: "fwd=method")
+            if (200..<400).contains(response.head.status.code) {
+                await invalidate(after: request, response: response.head)
+            }
+            return response
+        }
+    }
+
+    /// Removes every stored response for `uri` (a full URI or a path).
+    public func invalidate(_ uri: String) async {
+        do {
+            _ = try await cache.delete(storageKey(uri))
+        } catch {
+            logger.error("shared cache: could not invalidate \(uri): \(error)")
+        }
+    }
+
+    // MARK: Reads
+
+    private func respondToRead(_ request: HTTPRequest, origin: @escaping Origin) async -> HTTPCacheResponse {
+        let uri = Self.uri(of: request)
+        let requestDirectives = CacheDirectives(request.headerFields)
+        let now = clock.now()
+        let variants = await load(uri)
+        let selected = variants.flatMap { select(from: $0, for: request) }
+
+        guard let stored = selected else {
+            if requestDirectives.onlyIfCached { return gatewayTimeout(status: "fwd=miss") }
+            let detail = (variants?.isEmpty ?? true) ? "fwd=uri-miss" : "fwd=vary-miss"
+            return await fetch(request, uri: uri, origin: origin, status: detail, coalesce: !requestDirectives.noCache)
+        }
+
+        let freshness = SharedCacheFreshness(
+            of: stored, now: now,
+            heuristicFraction: configuration.heuristicFraction, heuristicLimit: configuration.heuristicLimit)
+        let responseDirectives = stored.directives
+        switch usability(freshness, response: responseDirectives, request: requestDirectives) {
+        case .fresh:
+            return serve(stored, to: request, freshness: freshness, status: "hit")
+        case .staleAllowed:
+            return serve(stored, to: request, freshness: freshness, status: "hit; detail=stale")
+        case .staleWhileRevalidating:
+            backgroundRevalidate(request, uri: uri, stored: stored, origin: origin)
+            return serve(stored, to: request, freshness: freshness, status: "hit; detail=stale-while-revalidate")
+        case .mustValidate(let reason):
+            if requestDirectives.onlyIfCached { return gatewayTimeout(status: "fwd=\(reason)") }
+            return await revalidate(
+                request, uri: uri, stored: stored, freshness: freshness,
+                requestDirectives: requestDirectives, origin: origin, reason: reason)
+        }
+    }
+
+    enum Usability: Equatable {
+        case fresh
+        case staleAllowed
+        case staleWhileRevalidating
+        case mustValidate(String)
+    }
+
+    /// Whether a stored response may be used without validation (§4.2, §5.2).
+    func usability(_ freshness: SharedCacheFreshness, response: CacheDirectives, request: CacheDirectives) -> Usability {
+        if response.noCache { return .mustValidate("stale") }
+        if request.noCache { return .mustValidate("request") }
+        if let maxAge = request.maxAge, freshness.age > Double(maxAge) { return .mustValidate("request") }
+        if freshness.isFresh {
+            if let minFresh = request.minFresh, freshness.remaining < Double(minFresh) { return .mustValidate("request") }
+            return .fresh
+        }
+        // Stale. must-revalidate, proxy-revalidate and s-maxage forbid serving it.
+        let revalidationRequired = response.mustRevalidate || response.proxyRevalidate || response.sharedMaxAge != nil
+        if revalidationRequired { return .mustValidate("stale") }
+        if request.maxStaleUnlimited { return .staleAllowed }
+        if let maxStale = request.maxStale, freshness.staleness <= Double(maxStale) { return .staleAllowed }
+        if let window = response.staleWhileRevalidate, freshness.staleness <= Double(window) {
+            return .staleWhileRevalidating
+        }
+        return .mustValidate("stale")
+    }
+
+    // MARK: Origin traffic
+
+    /// A request the cache cannot answer: one origin fetch per URL at a time;
+    /// the callers that waited look the cache up again.
+    private func fetch(
+        _ request: HTTPRequest, uri: String, origin: @escaping Origin, status: String, coalesce: Bool
+    ) async -> HTTPCacheResponse {
+        guard coalesce, request.method == .get, Self.conditionalFields.allSatisfy({ request.headerFields[$0] == nil }) else {
+            return await fetchAndStore(request, uri: uri, origin: origin, status: status)
+        }
+        // The leader's response is handed back through the cache; a follower whose
+        // request it does not satisfy (not storable, another variant) goes on its own.
+        let box = ResponseBox()
+        let outcome = try? await flights.run(uri) {
+            let response = await fetchAndStore(request, uri: uri, origin: origin, status: status)
+            box.value.withLock { $0 = response }
+            return true
+        }
+        if outcome?.ranHere == true, let response = box.value.withLock({ $0 }) { return response }
+        if let variants = await load(uri), let stored = select(from: variants, for: request) {
+            let freshness = SharedCacheFreshness(
+                of: stored, now: clock.now(),
+                heuristicFraction: configuration.heuristicFraction, heuristicLimit: configuration.heuristicLimit)
+            if freshness.isFresh, !stored.directives.noCache {
+                return serve(stored, to: request, freshness: freshness, status: "hit; collapsed")
+            }
+        }
+        return await fetchAndStore(request, uri: uri, origin: origin, status: status)
+    }
+
+    /// Fetches from the origin, stores the response when §3 allows, and answers.
+    private func fetchAndStore(
+        _ request: HTTPRequest, uri: String, origin: @escaping Origin, status: String
+    ) async -> HTTPCacheResponse {
+        let requestTime = clock.now()
+        var response: HTTPCacheResponse
+        do {
+            response = try await origin(request, .empty)
+        } catch {
+            logger.warning("shared cache: origin failed for \(uri): \(error)")
+            return badGateway(status: status)
+        }
+        let responseTime = clock.now()
+        var stored = false
+        if request.method == .get, isStorable(response.head, for: request) {
+            do {
+                response.body = try await response.body.collect(upTo: configuration.maxBodyBytes)
+            } catch {
+                logger.warning("shared cache: origin body failed for \(uri): \(error)")
+                return badGateway(status: status)
+            }
+            if case .buffered(let bytes) = response.body {
+                let entry = StoredHTTPResponse(
+                    response: storableHead(response.head), body: bytes,
+                    varyValues: Self.varyValues(of: request, vary: response.head.headerFields),
+                    requestTime: requestTime, responseTime: responseTime)
+                stored = await store(entry, uri: uri)
+            }
+        }
+        return decorate(response, status: status + (stored ? "; stored" : ""))
+    }
+
+    /// Validates `stored` with the origin and answers from the result (§4.3).
+    private func revalidate(
+        _ request: HTTPRequest, uri: String, stored: StoredHTTPResponse, freshness: SharedCacheFreshness,
+        requestDirectives: CacheDirectives, origin: @escaping Origin, reason: String
+    ) async -> HTTPCacheResponse {
+        var conditional = request
+        conditional.method = .get
+        for field in Self.conditionalFields { conditional.headerFields[field] = nil }
+        if let etag = stored.entityTag { conditional.headerFields[.ifNoneMatch] = etag }
+        if let lastModified = stored.lastModified { conditional.headerFields[.ifModifiedSince] = lastModified }
+
+        let requestTime = clock.now()
+        let response: HTTPCacheResponse
+        do {
+            response = try await origin(conditional, .empty)
+        } catch {
+            logger.warning("shared cache: origin failed revalidating \(uri): \(error)")
+            if staleIfErrorAllows(freshness, stored: stored, request: requestDirectives) {
+                return serve(stored, to: request, freshness: freshness, status: "hit; detail=stale-if-error")
+            }
+            return badGateway(status: "fwd=\(reason)")
+        }
+        let responseTime = clock.now()
+        let code = response.head.status.code
+        if code == 304 {
+            var freshened = stored
+            freshened.headerFields = Self.freshen(stored.headerFields, with: response.head.headerFields)
+            freshened.requestTime = requestTime
+            freshened.responseTime = responseTime
+            _ = await store(freshened, uri: uri)
+            let renewed = SharedCacheFreshness(
+                of: freshened, now: clock.now(),
+                heuristicFraction: configuration.heuristicFraction, heuristicLimit: configuration.heuristicLimit)
+            return serve(freshened, to: request, freshness: renewed, status: "fwd=\(reason); fwd-status=304")
+        }
+        if code >= 500, staleIfErrorAllows(freshness, stored: stored, request: requestDirectives) {
+            return serve(stored, to: request, freshness: freshness, status: "hit; detail=stale-if-error")
+        }
+        // A full response replaces the stored one (when storable) and is answered.
+        var full = response
+        var stored = false
+        if isStorable(full.head, for: request) {
+            do {
+                full.body = try await full.body.collect(upTo: configuration.maxBodyBytes)
+            } catch {
+                return badGateway(status: "fwd=\(reason)")
+            }
+            if case .buffered(let bytes) = full.body {
+                let entry = StoredHTTPResponse(
+                    response: storableHead(full.head), body: bytes,
+                    varyValues: Self.varyValues(of: request, vary: full.head.headerFields),
+                    requestTime: requestTime, responseTime: responseTime)
+                stored = await store(entry, uri: uri)
+            }
+        } else if code < 500 {
+            // The origin no longer allows storing: what is stored must not be reused.
+            await invalidate(uri)
+        }
+        if request.method == .head { full.body = .empty }
+        return decorate(full, status: "fwd=\(reason); fwd-status=\(code)" + (stored ? "; stored" : ""))
+    }
+
+    /// Revalidates in the background (stale-while-revalidate), once per URL.
+    private func backgroundRevalidate(_ request: HTTPRequest, uri: String, stored: StoredHTTPResponse, origin: @escaping Origin) {
+        var unconditional = request
+        for field in Self.conditionalFields { unconditional.headerFields[field] = nil }
+        let plain = unconditional
+        let freshness = SharedCacheFreshness(of: stored, now: clock.now())
+        let this = self
+        Task {
+            _ = try? await this.revalidations.run(uri) {
+                _ = await this.revalidate(
+                    plain, uri: uri, stored: stored, freshness: freshness,
+                    requestDirectives: CacheDirectives(), origin: origin, reason: "stale")
+                return true
+            }
+        }
+    }
+
+    private func staleIfErrorAllows(_ freshness: SharedCacheFreshness, stored: StoredHTTPResponse, request: CacheDirectives) -> Bool {
+        let response = stored.directives
+        if response.mustRevalidate || response.proxyRevalidate || response.sharedMaxAge != nil || response.noCache { return false }
+        let window = max(response.staleIfError ?? -1, request.staleIfError ?? -1)
+        return window >= 0 && freshness.staleness <= Double(window)
+    }
+
+    /// Forwards without caching (methods the cache does not store).
+    private func forward(_ request: HTTPRequest, body: HTTPCacheBody, origin: @escaping Origin, status: String) async -> HTTPCacheResponse {
+        do {
+            return decorate(try await origin(request, body), status: status)
+        } catch {
+            logger.warning("shared cache: origin failed for \(Self.uri(of: request)): \(error)")
+            return badGateway(status: status)
+        }
+    }
+
+    // MARK: Storing
+
+    /// Whether RFC 9111 §3 allows a shared cache to store `response` to `request`.
+    public func isStorable(_ response: HTTPResponse, for request: HTTPRequest) -> Bool {
+        let code = response.status.code
+        guard code >= 200, code != 206, code != 304 else { return false }
+        let requestDirectives = CacheDirectives(request.headerFields)
+        let directives = CacheDirectives(response.headerFields)
+        if requestDirectives.noStore || directives.noStore || directives.isPrivate { return false }
+        if response.headerFields[values: .vary].contains(where: { $0.split(separator: ",").contains { $0.trimmingHTTPWhitespace() == "*" } }) {
+            return false
+        }
+        if request.headerFields[.authorization] != nil,
+           !(directives.mustRevalidate || directives.isPublic || directives.sharedMaxAge != nil) {
+            return false
+        }
+        if directives.isPublic || directives.sharedMaxAge != nil || directives.maxAge != nil { return true }
+        if response.headerFields[.expires] != nil { return true }
+        if SharedCacheFreshness.heuristicallyCacheable.contains(code) { return true }
+        return false
+    }
+
+    /// The head as stored: without hop-by-hop fields, the fields a qualified
+    /// `private` or `no-cache` names, and `Age` (recomputed when served).
+    func storableHead(_ response: HTTPResponse) -> HTTPResponse {
+        var head = response
+        let directives = CacheDirectives(response.headerFields)
+        var dropped = Set(Self.hopByHopFields)
+        dropped.formUnion(directives.privateFields)
+        dropped.formUnion(directives.noCacheFields)
+        for name in response.headerFields[values: .connection].flatMap({ $0.split(separator: ",") }) {
+            dropped.insert(name.trimmingHTTPWhitespace().lowercased())
+        }
+        head.headerFields = HTTPFields(response.headerFields.filter { !dropped.contains($0.name.canonicalName) })
+        return head
+    }
+
+    private func store(_ entry: StoredHTTPResponse, uri: String) async -> Bool {
+        let freshness = SharedCacheFreshness(
+            of: entry, now: clock.now(),
+            heuristicFraction: configuration.heuristicFraction, heuristicLimit: configuration.heuristicLimit)
+        let directives = entry.directives
+        let hasValidator = entry.entityTag != nil || entry.lastModified != nil
+        let staleWindow = Double(max(directives.staleWhileRevalidate ?? 0, directives.staleIfError ?? 0))
+        let keep = max(0, freshness.remaining) + max(staleWindow, hasValidator ? configuration.staleRetention : 0)
+        guard keep > 0 || freshness.isFresh else { return false }
+        var variants = (await load(uri)) ?? []
+        variants.removeAll { $0.varyValues == entry.varyValues }
+        variants.insert(entry, at: 0)
+        if variants.count > configuration.maxVariants { variants.removeLast(variants.count - configuration.maxVariants) }
+        let longest = variants.map { variant in
+            let f = SharedCacheFreshness(of: variant, now: clock.now())
+            return max(0, f.remaining) + configuration.staleRetention
+        }.max() ?? keep
+        do {
+            try await cache.set(storageKey(uri), StoredVariants(variants: variants), timeout: .seconds(max(keep, longest)))
+            return true
+        } catch {
+            logger.error("shared cache: could not store \(uri): \(error)")
+            return false
+        }
+    }
+
+    private func load(_ uri: String) async -> [StoredHTTPResponse]? {
+        do {
+            return try await cache.get(storageKey(uri), as: StoredVariants.self)?.variants
+        } catch {
+            logger.error("shared cache: could not read \(uri), treating it as a miss: \(error)")
+            return nil
+        }
+    }
+
+    private func storageKey(_ uri: String) -> String {
+        let digest = Insecure.MD5.hash(data: Array(uri.utf8))
+        return configuration.keyPrefix + "." + digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The most recent stored variant whose `Vary` fields match `request` (§4.1).
+    func select(from variants: [StoredHTTPResponse], for request: HTTPRequest) -> StoredHTTPResponse? {
+        variants.first { variant in
+            variant.varyValues.allSatisfy { name, value in
+                guard let fieldName = HTTPField.Name(name) else { return false }
+                return Self.normalized(request.headerFields, fieldName) == value
+            }
+        }
+    }
+
+    // MARK: Answering
+
+    private func serve(_ stored: StoredHTTPResponse, to request: HTTPRequest, freshness: SharedCacheFreshness, status: String) -> HTTPCacheResponse {
+        var head = stored.response
+        head.headerFields[.age] = String(Int(freshness.age.rounded(.down)))
+        if Self.clientConditionsMatch(request, stored: head.headerFields) {
+            var notModified = HTTPResponse(status: .notModified)
+            for name in Self.notModifiedFields {
+                for value in head.headerFields[values: name] { notModified.headerFields.append(HTTPField(name: name, value: value)) }
+            }
+            return decorate(HTTPCacheResponse(head: notModified, body: .empty), status: status, ttl: freshness.remaining)
+        }
+        let body: HTTPCacheBody = request.method == .head ? .empty : .buffered(Array(stored.body))
+        return decorate(HTTPCacheResponse(head: head, body: body), status: status, ttl: freshness.remaining)
+    }
+
+    private func decorate(_ response: HTTPCacheResponse, status: String, ttl: Double? = nil) -> HTTPCacheResponse {
+        guard configuration.cacheStatus else { return response }
+        var response = response
+        var value = configuration.cacheName + "; " + status
+        if let ttl { value += "; ttl=\(Int(ttl.rounded(.down)))" }
+        response.head.headerFields.append(HTTPField(name: Self.cacheStatusField, value: value))
+        return response
+    }
+
+    private func gatewayTimeout(status: String) -> HTTPCacheResponse {
+        decorate(HTTPCacheResponse(status: .gatewayTimeout), status: status)
+    }
+
+    private func badGateway(status: String) -> HTTPCacheResponse {
+        decorate(HTTPCacheResponse(status: .badGateway), status: status)
+    }
+
+    // MARK: Invalidation
+
+    private func invalidate(after request: HTTPRequest, response: HTTPResponse) async {
+        let target = Self.uri(of: request)
+        await invalidate(target)
+        for name in [HTTPField.Name.location, .contentLocation] {
+            guard let value = response.headerFields[name],
+                  let resolved = Self.resolve(value, against: request) else { continue }
+            await invalidate(resolved)
+        }
+    }
+}
+
+/// The variants of one URL, as one cache entry.
+struct StoredVariants: Codable, Sendable {
+    var variants: [StoredHTTPResponse]
+}
+
+/// Hands the leader's response back to itself out of a `SingleFlight` closure.
+final class ResponseBox: Sendable {
+    let value = Mutex<HTTPCacheResponse?>(nil)
+}
