@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "MustacheCaching", targets: ["MustacheCaching"]),
         .executable(name: "cachectl", targets: ["cachectl"]),
         .executable(name: "caching-demo", targets: ["CachingDemo"]),
+        .executable(name: "caching-proxy", targets: ["CachingProxyCommand"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -32,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The low-level API and the local backends (memory, file, dummy).
@@ -116,6 +118,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The shared-cache mode as a reverse proxy in front of any HTTP origin.
+        .target(
+            name: "CachingProxy",
+            dependencies: [
+                "Caching", "HTTPCaching",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CachingProxyCommand",
+            dependencies: [
+                "CachingProxy", "Caching", "SQLiteCaching", "PostgresCaching", "RedisCaching", "MemcachedCaching",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Helpers shared by the test targets (log capture); not a product.
         .target(
             name: "CachingTestSupport",
@@ -143,6 +163,18 @@ let package = Package(
                 "HummingbirdCaching", "HTTPCaching", "Caching", "MustacheCaching",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CachingProxyTests",
+            dependencies: [
+                "CachingProxy", "HTTPCaching", "Caching",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Caching
+import CachingProxy
+import Foundation
+import HTTPCaching
+import Hummingbird
+import Logging
+
+/// `caching-proxy`: a reverse proxy that puts swift-caching's shared-cache mode
+/// (RFC 9111) in front of any HTTP origin.
+@main
+struct CachingProxyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "caching-proxy",
+        abstract: "A standards HTTP cache (RFC 9111, shared) in front of any HTTP origin.",
+        discussion: """
+            Example: caching-proxy --listen 127.0.0.1:8080 --upstream http://127.0.0.1:8000 --settings caches.json
+            Responses are kept in the settings' cache alias (--cache, default "default"); without settings,
+            in memory.
+            """)
+
+    @Option(help: "Address to listen on, host:port.")
+    var listen = "127.0.0.1:8080"
+
+    @Option(help: "The origin's base URL, such as http://127.0.0.1:8000.")
+    var upstream: String
+
+    @Option(help: "A settings JSON file with a \"caches\" section.")
+    var settings: String?
+
+    @Option(help: "The cache alias responses are kept in.")
+    var cache = "default"
+
+    @Flag(help: "Add a Cache-Status header (RFC 9211) to every response.")
+    var cacheStatus = false
+
+    @Option(help: "Responses with larger bodies are passed through, not stored.")
+    var maxBodyBytes = 8 << 20
+
+    @Option(help: "Seconds a stale response is kept for revalidation.")
+    var staleRetention: Double = 86_400
+
+    @Option(help: "Seconds a request to the upstream may take.")
+    var upstreamTimeout: Int64 = 30
+
+    func validate() throws {
+        guard Self.hostAndPort(listen) != nil else {
+            throw ValidationError("--listen must be host:port, such as 127.0.0.1:8080 (got \"\(listen)\")")
+        }
+        guard upstream.hasPrefix("http://") || upstream.hasPrefix("https://") else {
+            throw ValidationError("--upstream must be an http:// or https:// URL (got \"\(upstream)\")")
+        }
+    }
+
+    func run() async throws {
+        guard let (host, port) = Self.hostAndPort(listen) else { throw ValidationError("--listen must be host:port") }
+        let logger = Logger(label: "caching-proxy")
+        let caches: Caches
+        do {
+            let loaded = try settings.map { try CacheSettings.load(contentsOf: $0) } ?? .default
+            caches = try Caches(settings: loaded, registry: .proxy, logger: logger)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let server = CachingProxyServer(
+            host: host, port: port,
+            upstream: UpstreamOrigin(baseURL: upstream, timeout: .seconds(upstreamTimeout)),
+            cache: try caches[cache],
+            configuration: SharedCacheConfiguration(
+                staleRetention: staleRetention, maxBodyBytes: maxBodyBytes, cacheStatus: cacheStatus),
+            logger: logger)
+        logger.info("caching-proxy: http://\(host):\(port) -> \(upstream)")
+        try await server.application().runService()
+    }
+
+    static func hostAndPort(_ value: String) -> (String, Int)? {
+        guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]),
+              (0...65535).contains(port) else { return nil }
+        let host = String(value[..<colon])
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+}
+
+extension CacheBackendRegistry {
+    /// The backends `caching-proxy` can keep responses in.
+    static var proxy: CacheBackendRegistry {
+        .standard
+    }
+}

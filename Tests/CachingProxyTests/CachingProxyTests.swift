@@ -1,0 +1,188 @@
+import AsyncHTTPClient
+import Caching
+import CachingProxy
+import Foundation
+import HTTPCaching
+import HTTPTypes
+import Logging
+import Hummingbird
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import Testing
+
+extension HTTPField.Name {
+    static let xHop = HTTPField.Name("X-Hop") ?? .server
+    static let testVia = HTTPField.Name("Via") ?? .server
+    static let forwardedHost = HTTPField.Name("X-Forwarded-Host") ?? .server
+    static let clientHop = HTTPField.Name("X-Client-Hop") ?? .server
+}
+
+/// A small origin for the proxy: counts its requests per path.
+final class OriginCounter: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+    func hit(_ path: String) -> Int { counts.withLock { $0[path, default: 0] += 1; return $0[path, default: 0] } }
+    func count(_ path: String) -> Int { counts.withLock { $0[path, default: 0] } }
+}
+
+func makeOrigin(_ counter: OriginCounter) -> Router<BasicRequestContext> {
+    let router = Router()
+    router.get("/cached") { _, _ in
+        let n = counter.hit("/cached")
+        return Response(status: .ok, headers: [.cacheControl: "max-age=60", .contentType: "text/plain"],
+                        body: .init(byteBuffer: ByteBuffer(string: "cached \(n)")))
+    }
+    router.get("/validated") { request, _ in
+        _ = counter.hit("/validated")
+        if request.headers[.ifNoneMatch] == "\"v1\"" {
+            return Response(status: .notModified, headers: [.eTag: "\"v1\"", .cacheControl: "max-age=0"])
+        }
+        return Response(status: .ok, headers: [.eTag: "\"v1\"", .cacheControl: "max-age=0"],
+                        body: .init(byteBuffer: ByteBuffer(string: "validated")))
+    }
+    router.get("/hop") { _, _ in
+        Response(status: .ok, headers: [.cacheControl: "max-age=60", .connection: "X-Hop", HTTPField.Name.xHop: "1"],
+                 body: .init(byteBuffer: ByteBuffer(string: "hop")))
+    }
+    router.get("/big") { _, _ in
+        _ = counter.hit("/big")
+        // 3 chunks of 64 KiB: larger than the proxy's body limit in these tests.
+        let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 * 1024)
+        return Response(status: .ok, headers: [.cacheControl: "max-age=60"], body: .init(contentsOf: [chunk, chunk, chunk]))
+    }
+    router.post("/echo") { request, _ in
+        var request = request
+        let body = try await request.collectBody(upTo: 1 << 20)
+        return Response(status: .ok, body: .init(byteBuffer: body))
+    }
+    router.post("/cached") { _, _ in
+        Response(status: .noContent)
+    }
+    router.get("/headers") { request, _ in
+        let via = request.headers[HTTPField.Name.testVia] ?? ""
+        let forwarded = request.headers[HTTPField.Name.forwardedHost] ?? ""
+        let hop = request.headers[HTTPField.Name.clientHop] ?? ""
+        return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "via=\(via) host=\(forwarded) hop=\(hop)")))
+    }
+    return router
+}
+
+/// A logger for test servers: their shutdown on cancellation is not news.
+func quietLogger(_ label: String) -> Logger {
+    var logger = Logger(label: label)
+    logger.logLevel = .critical
+    return logger
+}
+
+/// Runs an origin and a proxy in front of it for the test's body.
+func withProxy(_ body: @Sendable (_ proxyURL: String, _ counter: OriginCounter) async throws -> Void) async throws {
+    let counter = OriginCounter()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        let (originPorts, originPort) = AsyncStream.makeStream(of: Int.self)
+        let origin = Application(
+            router: makeOrigin(counter), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in originPort.yield(channel.localAddress?.port ?? 0) },
+            logger: quietLogger("origin"))
+        group.addTask { try await origin.runService(gracefulShutdownSignals: []) }
+        var ports = originPorts.makeAsyncIterator()
+        let upstreamPort = await ports.next() ?? 0
+
+        let cache = Cache(backend: MemoryCacheBackend(location: "proxy-tests-" + UUID().uuidString, configuration: .init(maxEntries: 1000)))
+        let proxy = CachingProxyServer(
+            host: "127.0.0.1", port: 0, upstream: UpstreamOrigin(baseURL: "http://127.0.0.1:\(upstreamPort)"),
+            cache: cache, configuration: .init(maxBodyBytes: 100_000, cacheStatus: true), logger: quietLogger("proxy"))
+        let (proxyPorts, proxyPort) = AsyncStream.makeStream(of: Int.self)
+        let app = proxy.application { port in proxyPort.yield(port) }
+        group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+        var proxyIterator = proxyPorts.makeAsyncIterator()
+        let port = await proxyIterator.next() ?? 0
+        try await body("http://127.0.0.1:\(port)", counter)
+        group.cancelAll()
+    }
+}
+
+func fetch(_ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil) async throws -> (HTTPClientResponse, String) {
+    var request = HTTPClientRequest(url: url)
+    request.method = method
+    for (name, value) in headers { request.headers.add(name: name, value: value) }
+    if let body { request.body = .bytes(ByteBuffer(string: body)) }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let bytes = try await response.body.collect(upTo: 10 << 20)
+    return (response, String(buffer: bytes))
+}
+
+@Suite("caching-proxy end to end")
+struct CachingProxyTests {
+    @Test("a cacheable page is fetched once and then served from the cache, with Age and Cache-Status")
+    func cachesPages() async throws {
+        try await withProxy { proxy, counter in
+            let (first, firstBody) = try await fetch(proxy + "/cached")
+            #expect(first.status == .ok)
+            #expect(firstBody == "cached 1")
+            let (second, secondBody) = try await fetch(proxy + "/cached")
+            #expect(secondBody == "cached 1")
+            #expect(second.headers.first(name: "Age") != nil)
+            #expect(second.headers.first(name: "Cache-Status")?.contains("hit") == true)
+            #expect(counter.count("/cached") == 1)
+        }
+    }
+
+    @Test("a stale page is revalidated upstream and served from the 304")
+    func revalidates() async throws {
+        try await withProxy { proxy, counter in
+            _ = try await fetch(proxy + "/validated")
+            let (second, body) = try await fetch(proxy + "/validated")
+            #expect(second.status == .ok)
+            #expect(body == "validated")
+            #expect(second.headers.first(name: "Cache-Status")?.contains("fwd-status=304") == true)
+            #expect(counter.count("/validated") == 2)
+        }
+    }
+
+    @Test("POST bodies are forwarded, and a POST invalidates the stored page")
+    func unsafeMethods() async throws {
+        try await withProxy { proxy, counter in
+            let (_, echoed) = try await fetch(proxy + "/echo", method: .POST, body: "hello upstream")
+            #expect(echoed == "hello upstream")
+            _ = try await fetch(proxy + "/cached")
+            _ = try await fetch(proxy + "/cached", method: .POST)
+            let (_, refetched) = try await fetch(proxy + "/cached")
+            #expect(refetched == "cached 2")
+            #expect(counter.count("/cached") == 2)
+        }
+    }
+
+    @Test("hop-by-hop fields are dropped both ways; Via and X-Forwarded-Host are added")
+    func hopByHop() async throws {
+        try await withProxy { proxy, _ in
+            let (response, _) = try await fetch(proxy + "/hop")
+            #expect(response.headers.first(name: "X-Hop") == nil)
+            #expect(response.headers.first(name: "Via") == UpstreamOrigin.via)
+            let (_, seen) = try await fetch(proxy + "/headers", headers: [("Connection", "X-Client-Hop"), ("X-Client-Hop", "1")])
+            #expect(seen.contains("via=1.1 swift-caching"))
+            #expect(seen.contains("host=127.0.0.1:"))
+            #expect(seen.hasSuffix("hop="))
+        }
+    }
+
+    @Test("a body over the size limit streams through and is not stored")
+    func largeBodies() async throws {
+        try await withProxy { proxy, counter in
+            let (_, first) = try await fetch(proxy + "/big")
+            #expect(first.utf8.count == 3 * 64 * 1024)
+            let (_, second) = try await fetch(proxy + "/big")
+            #expect(second.utf8.count == 3 * 64 * 1024)
+            #expect(counter.count("/big") == 2)
+        }
+    }
+
+    @Test("an upstream that is down gives 502, not a hang or a crash")
+    func upstreamDown() async throws {
+        let cache = Cache(backend: MemoryCacheBackend(location: "proxy-down-" + UUID().uuidString))
+        let shared = SharedHTTPCache(cache: cache)
+        let origin = UpstreamOrigin(baseURL: "http://127.0.0.1:9", timeout: .seconds(5))
+        let request = HTTPRequest(method: .get, scheme: "http", authority: "example.test", path: "/")
+        let response = await shared.respond(to: request) { request, body in try await origin.respond(request, body) }
+        #expect(response.head.status == .badGateway)
+    }
+}
