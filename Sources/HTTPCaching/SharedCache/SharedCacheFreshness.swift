@@ -68,7 +68,7 @@ public struct SharedCacheFreshness: Sendable, Equatable {
     static func singleDate(_ fields: HTTPFields, _ name: HTTPField.Name) -> Double? {
         let values = fields[values: name]
         guard let first = values.first, values.allSatisfy({ $0 == first }) else { return nil }
-        return SharedCacheDate.seconds(first)
+        return HTTPDate.parse(first)
     }
 
     /// The `Age` header as seconds: the first value if it is a non-negative

@@ -91,17 +91,12 @@ extension SharedHTTPCache {
         if let ifNoneMatch = request.headerFields[values: .ifNoneMatch].joined(separator: ",") as String?, !ifNoneMatch.isEmpty {
             guard let etag = stored[.eTag] else { return false }
             let members = ifNoneMatch.split(separator: ",").map { $0.trimmingHTTPWhitespace() }
-            return members.contains { $0 == "*" || weakTag($0) == weakTag(Substring(etag)) }
+            return members.contains { $0 == "*" || EntityTag.weaklyEqual($0, etag) }
         }
-        if let since = SharedCacheDate.seconds(request.headerFields[.ifModifiedSince]),
-           let modified = SharedCacheDate.seconds(stored[.lastModified]) {
+        if let since = request.headerFields[.ifModifiedSince].flatMap { HTTPDate.parse($0) },
+           let modified = stored[.lastModified].flatMap { HTTPDate.parse($0) } {
             return modified <= since
         }
         return false
-    }
-
-    /// An entity tag without its weakness prefix.
-    static func weakTag(_ tag: Substring) -> Substring {
-        tag.hasPrefix("W/") ? tag.dropFirst(2) : tag
     }
 }

@@ -152,7 +152,7 @@ public struct SharedHTTPCache: Sendable {
         }
         // The leader's response is handed back through the cache; a follower whose
         // request it does not satisfy (not storable, another variant) goes on its own.
-        let box = ResponseBox()
+        let box = Box<HTTPCacheResponse>()
         let outcome = try? await flights.run(uri) {
             let response = await fetchAndStore(request, uri: uri, origin: origin, status: status)
             box.value.withLock { $0 = response }
@@ -436,7 +436,3 @@ struct StoredVariants: Codable, Sendable {
     var variants: [StoredHTTPResponse]
 }
 
-/// Hands the leader's response back to itself out of a `SingleFlight` closure.
-final class ResponseBox: Sendable {
-    let value = Mutex<HTTPCacheResponse?>(nil)
-}

@@ -1,0 +1,222 @@
+import Caching
+import HTTPTypes
+import Logging
+import Synchronization
+
+/// A response as the page cache sees it: a head and either the whole body or
+/// the adapter's own streaming body, which is passed through and never cached.
+public struct PageResponse<Stream: Sendable>: Sendable {
+    /// A body: bytes the cache may store, or a stream it only passes on.
+    public enum Body: Sendable {
+        /// The whole body.
+        case bytes([UInt8])
+        /// A streaming (or over-size) body, never stored.
+        case streamed(Stream)
+    }
+
+    /// Status and header fields.
+    public var head: HTTPResponse
+    /// The body.
+    public var body: Body
+
+    /// Wraps a head and a body.
+    public init(head: HTTPResponse, body: Body) {
+        self.head = head
+        self.body = body
+    }
+}
+
+/// Settings of the page cache (Django's `CACHE_MIDDLEWARE_*` and `cache_page`).
+public struct PageCacheConfiguration: Sendable {
+    /// The default lifetime when a response has no `max-age`
+    /// (`CACHE_MIDDLEWARE_SECONDS`, 600).
+    public var defaultTimeout: Int
+    /// `cache_page`'s timeout: wins over `max-age` for the stored lifetime.
+    public var pageTimeout: Int?
+    /// Key prefix and suffix.
+    public var key: PageCacheKey
+    /// Adds `X-Cache: HIT|MISS` and `X-Cache-Key` to responses (off by default:
+    /// the key reveals the URL hash scheme).
+    public var debugHeaders: Bool
+    /// Concurrent misses for one URL run the handler once; the others wait and
+    /// are answered from what it stored. Django does not do this.
+    public var stampedeProtection: Bool
+
+    /// Creates settings; the defaults are Django's.
+    public init(
+        defaultTimeout: Int = HTTPCacheHeaders.defaultTimeout, pageTimeout: Int? = nil, key: PageCacheKey = PageCacheKey(),
+        debugHeaders: Bool = false, stampedeProtection: Bool = true
+    ) {
+        self.defaultTimeout = defaultTimeout
+        self.pageTimeout = pageTimeout
+        self.key = key
+        self.debugHeaders = debugHeaders
+        self.stampedeProtection = stampedeProtection
+    }
+}
+
+/// Django's per-site and per-view cache (`CacheMiddleware`: fetch and update in
+/// one), framework-free.
+///
+/// GET and HEAD requests are looked up by the key learned from the URL's last
+/// `Vary`; a hit is served with `Age`; a miss runs the handler and stores its
+/// response when Django would (200, not streaming, not private/no-cache/no-store,
+/// not `Vary: *`, no cookies with `Vary: Cookie`), after patching `Expires` and
+/// `max-age`. HEAD is answered from a stored GET.
+///
+/// A failing backend never fails a request: lookups become misses and stores are
+/// skipped, both logged.
+public struct PageCache: Sendable {
+    /// Where pages are kept.
+    public let cache: Cache
+    /// The settings.
+    public let configuration: PageCacheConfiguration
+    /// Wall-clock time, for `Expires` and `Age`.
+    public let clock: CacheClock
+    let logger: Logger
+    let flights: SingleFlight<Bool>
+
+    /// The debug header fields.
+    public static let xCache = HTTPField.Name("X-Cache") ?? .via
+    /// The debug key header field.
+    public static let xCacheKey = HTTPField.Name("X-Cache-Key") ?? .via
+
+    /// A page cache on `cache`.
+    public init(
+        cache: Cache, configuration: PageCacheConfiguration = PageCacheConfiguration(), clock: CacheClock = .wall,
+        logger: Logger = Logger(label: "swift-caching.page")
+    ) {
+        self.cache = cache
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        self.flights = SingleFlight()
+    }
+
+    /// Answers from the cache, or runs `handler` and stores what it returns.
+    public func respond<Stream: Sendable>(
+        to request: HTTPRequest, handler: @escaping @Sendable () async throws -> PageResponse<Stream>
+    ) async throws -> PageResponse<Stream> {
+        guard request.method == .get || request.method == .head else {
+            return try await handler()
+        }
+        if let hit = await lookup(request) {
+            return PageResponse(head: hit.head, body: .bytes(hit.body))
+        }
+        guard configuration.stampedeProtection, request.method == .get else {
+            return try await runAndStore(request, handler: handler)
+        }
+        let box = Box<PageResponse<Stream>>()
+        let outcome = try await flights.run(configuration.key.headerListKey(request)) {
+            let response = try await runAndStore(request, handler: handler)
+            box.value.withLock { $0 = response }
+            return true
+        }
+        if outcome.ranHere, let response = box.value.withLock({ $0 }) { return response }
+        if let hit = await lookup(request) {
+            return PageResponse(head: hit.head, body: .bytes(hit.body))
+        }
+        return try await runAndStore(request, handler: handler)
+    }
+
+    // MARK: Fetch (FetchFromCacheMiddleware)
+
+    /// The stored response for a GET or HEAD request, with `Age`; `nil` on a miss.
+    public func lookup(_ request: HTTPRequest) async -> (head: HTTPResponse, body: [UInt8])? {
+        do {
+            guard let headerList = try await cache.get(configuration.key.headerListKey(request), as: [String].self) else {
+                return nil
+            }
+            var key = configuration.key.pageKey(request, method: .get, headerList: headerList)
+            var stored = try await cache.get(key, as: StoredHTTPResponse.self)
+            if stored == nil, request.method == .head {
+                key = configuration.key.pageKey(request, method: .head, headerList: headerList)
+                stored = try await cache.get(key, as: StoredHTTPResponse.self)
+            }
+            guard let stored else { return nil }
+            var head = stored.response
+            if let maxAge = HTTPCacheHeaders.maxAge(head.headerFields),
+               let expires = head.headerFields[.expires].flatMap({ HTTPDate.parse($0) }) {
+                let age = max(0, Double(maxAge) - (expires - clock.now().rounded(.down)))
+                head.headerFields[.age] = String(Int(age))
+            }
+            if configuration.debugHeaders {
+                head.headerFields[Self.xCache] = "HIT"
+                head.headerFields[Self.xCacheKey] = key
+            }
+            return (head, request.method == .head ? [] : Array(stored.body))
+        } catch {
+            logger.error("page cache: lookup failed, serving uncached: \(error)")
+            return nil
+        }
+    }
+
+    // MARK: Update (UpdateCacheMiddleware)
+
+    private func runAndStore<Stream: Sendable>(
+        _ request: HTTPRequest, handler: @Sendable () async throws -> PageResponse<Stream>
+    ) async throws -> PageResponse<Stream> {
+        var response = try await handler()
+        let streaming: Bool
+        if case .streamed = response.body { streaming = true } else { streaming = false }
+        let timeout = prepare(&response.head, for: request, streaming: streaming)
+        if let timeout, timeout > 0, response.head.status.code == 200, case .bytes(let body) = response.body {
+            let key = await store(response.head, body: body, for: request, timeout: timeout)
+            if configuration.debugHeaders {
+                response.head.headerFields[Self.xCache] = "MISS"
+                if let key { response.head.headerFields[Self.xCacheKey] = key }
+            }
+        } else if configuration.debugHeaders {
+            response.head.headerFields[Self.xCache] = "MISS"
+        }
+        return response
+    }
+
+    /// Django's `process_response` checks and header patches. Returns the
+    /// timeout to store the response with, or `nil` when it must not be stored
+    /// (the headers are then untouched).
+    public func prepare(_ head: inout HTTPResponse, for request: HTTPRequest, streaming: Bool) -> Int? {
+        let code = head.status.code
+        guard !streaming, code == 200 || code == 304 else { return nil }
+        let fields = head.headerFields
+        if fields[.setCookie] != nil, HTTPCacheHeaders.hasVaryHeader(fields, "Cookie") { return nil }
+        let directives = CacheControl(parsing: fields[.cacheControl])
+        if directives.contains("private") || directives.contains("no-cache") || directives.contains("no-store") { return nil }
+        if HTTPCacheHeaders.varyNames(fields).contains("*") { return nil }
+        let timeout: Int
+        if let pageTimeout = configuration.pageTimeout {
+            timeout = pageTimeout
+        } else if let maxAge = directives.maxAge {
+            if maxAge == 0 { return nil }
+            timeout = maxAge
+        } else {
+            timeout = configuration.defaultTimeout
+        }
+        HTTPCacheHeaders.patchResponseHeaders(&head.headerFields, timeout: timeout, now: clock.now())
+        if let authorization = request.headerFields[.authorization], !authorization.isEmpty,
+           !CacheControl(parsing: head.headerFields[.cacheControl]).contains("public") {
+            HTTPCacheHeaders.patchVaryHeaders(&head.headerFields, ["Authorization"])
+        }
+        return timeout
+    }
+
+    /// Learns the key and stores the page; returns the key, `nil` on failure.
+    private func store(_ head: HTTPResponse, body: [UInt8], for request: HTTPRequest, timeout: Int) async -> String? {
+        let headerList = configuration.key.headerList(vary: head.headerFields)
+        let key = configuration.key.pageKey(request, method: request.method, headerList: headerList)
+        do {
+            try await cache.set(configuration.key.headerListKey(request), headerList, timeout: .seconds(Double(timeout)))
+            let entry = StoredHTTPResponse(response: head, body: body, varyValues: [:], requestTime: 0, responseTime: 0)
+            try await cache.set(key, entry, timeout: .seconds(Double(timeout)))
+            return key
+        } catch {
+            logger.error("page cache: store failed, response served uncached: \(error)")
+            return nil
+        }
+    }
+}
+
+/// Hands a leader's result back to itself out of a `SingleFlight` closure.
+final class Box<Value: Sendable>: Sendable {
+    let value = Mutex<Value?>(nil)
+}

@@ -1,0 +1,83 @@
+import Crypto
+import HTTPTypes
+
+/// Django 6.1.3's page-cache keys (`learn_cache_key`, `get_cache_key`), so keys
+/// can be compared with Django's.
+///
+/// A response's `Vary` names become a sorted *header list* (`HTTP_ACCEPT_ENCODING`
+/// ...), stored per URL under the header-list key; the page key then hashes the
+/// request's values of those headers, as netstrings (`-,` for an absent one).
+public struct PageCacheKey: Sendable {
+    /// Django's `CACHE_MIDDLEWARE_KEY_PREFIX` or `cache_page`'s `key_prefix`.
+    public var keyPrefix: String
+    /// Appended to every key: Django adds `.<language>` with `USE_I18N` and
+    /// `.<timezone>` with `USE_TZ`. Empty by default (neither).
+    public var suffix: @Sendable (HTTPRequest) -> String
+    /// Whether the suffix covers the language, so `Accept-Language` is left out
+    /// of the header list (Django does this when `USE_I18N` is on).
+    public var suffixCoversLanguage: Bool
+
+    /// A key maker.
+    public init(
+        keyPrefix: String = "", suffixCoversLanguage: Bool = false,
+        suffix: @escaping @Sendable (HTTPRequest) -> String = { _ in "" }
+    ) {
+        self.keyPrefix = keyPrefix
+        self.suffix = suffix
+        self.suffixCoversLanguage = suffixCoversLanguage
+    }
+
+    /// `scheme://host[:port]/path?query`, Django's `build_absolute_uri()`.
+    public static func absoluteURL(_ request: HTTPRequest) -> String {
+        (request.scheme ?? "http") + "://" + (request.authority ?? "") + (request.path ?? "/")
+    }
+
+    /// The md5 hex of the absolute URL.
+    public static func urlHash(_ request: HTTPRequest) -> String {
+        HTTPCacheHeaders.md5Hex(absoluteURL(request).utf8)
+    }
+
+    /// The key the header list of the request's URL is stored under.
+    public func headerListKey(_ request: HTTPRequest) -> String {
+        "views.decorators.cache.cache_header.\(keyPrefix).\(Self.urlHash(request))\(suffix(request))"
+    }
+
+    /// The page key for `method`, given the learned header list.
+    public func pageKey(_ request: HTTPRequest, method: HTTPRequest.Method, headerList: [String]) -> String {
+        var hasher = Insecure.MD5()
+        for name in headerList {
+            if let value = Self.metaValue(request, name) {
+                let bytes = Array(value.utf8)
+                hasher.update(data: Array("\(bytes.count):".utf8) + bytes + [UInt8(ascii: ",")])
+            } else {
+                hasher.update(data: Array("-,".utf8))
+            }
+        }
+        let headers = HTTPCacheHeaders.hex(hasher.finalize())
+        return "views.decorators.cache.cache_page.\(keyPrefix).\(method.rawValue).\(Self.urlHash(request)).\(headers)\(suffix(request))"
+    }
+
+    /// The header list Django learns from a response's `Vary`: `HTTP_` plus the
+    /// name upper-cased with `-` as `_`, sorted.
+    public func headerList(vary fields: HTTPFields) -> [String] {
+        var names = Set<String>()
+        for name in HTTPCacheHeaders.varyNames(fields) {
+            let meta = "HTTP_" + String(name.uppercased().map { $0 == "-" ? "_" : $0 })
+            if suffixCoversLanguage, meta == "HTTP_ACCEPT_LANGUAGE" { continue }
+            names.insert(meta)
+        }
+        return names.sorted()
+    }
+
+    /// A request header's value as Django's `request.META[name]` holds it (lines
+    /// joined with `,`), or `nil` when absent. `Content-Type` and
+    /// `Content-Length` live in META without the `HTTP_` prefix, so, as in
+    /// Django, a learned `HTTP_CONTENT_TYPE` is always absent.
+    static func metaValue(_ request: HTTPRequest, _ meta: String) -> String? {
+        guard meta.hasPrefix("HTTP_"), meta != "HTTP_CONTENT_TYPE", meta != "HTTP_CONTENT_LENGTH" else { return nil }
+        let name = String(meta.dropFirst(5).map { $0 == "_" ? "-" : $0 })
+        guard let fieldName = HTTPField.Name(name) else { return nil }
+        let values = request.headerFields[values: fieldName]
+        return values.isEmpty ? nil : values.joined(separator: ",")
+    }
+}
