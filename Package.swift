@@ -161,6 +161,7 @@ let package = Package(
             name: "HummingbirdCachingTests",
             dependencies: [
                 "HummingbirdCaching", "HTTPCaching", "Caching", "MustacheCaching",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -15,9 +15,9 @@ public enum HTTPCacheHeaders {
         value.split(separator: ",").map { String($0.trimmingHTTPWhitespace()) }.filter { !$0.isEmpty }
     }
 
-    /// Merges directives into `Cache-Control` by Django's rules (see ``CacheControl``).
-    public static func patchCacheControl(_ fields: inout HTTPFields, _ directives: [CacheControl.Directive]) {
-        var cacheControl = CacheControl(parsing: fields[.cacheControl])
+    /// Merges directives into `Cache-Control` by Django's rules (see ``CacheControlHeader``).
+    public static func patchCacheControl(_ fields: inout HTTPFields, _ directives: [CacheControlHeader.Directive]) {
+        var cacheControl = CacheControlHeader(parsing: fields[.cacheControl])
         cacheControl.patch(directives)
         fields[.cacheControl] = cacheControl.description
     }
@@ -25,7 +25,7 @@ public enum HTTPCacheHeaders {
     /// The integer `max-age` of `Cache-Control`, or `nil` (`get_max_age`).
     public static func maxAge(_ fields: HTTPFields) -> Int? {
         guard let header = fields[.cacheControl] else { return nil }
-        return CacheControl(parsing: header).maxAge
+        return CacheControlHeader(parsing: header).maxAge
     }
 
     /// Sets `Expires` (if absent) to `now + timeout` and patches `max-age` to

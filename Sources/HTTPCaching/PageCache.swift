@@ -1,7 +1,6 @@
 import Caching
 import HTTPTypes
 import Logging
-import Synchronization
 
 /// A response as the page cache sees it: a head and either the whole body or
 /// the adapter's own streaming body, which is passed through and never cached.
@@ -95,7 +94,7 @@ public struct PageCache: Sendable {
 
     /// Answers from the cache, or runs `handler` and stores what it returns.
     public func respond<Stream: Sendable>(
-        to request: HTTPRequest, handler: @escaping @Sendable () async throws -> PageResponse<Stream>
+        to request: HTTPRequest, handler: () async throws -> PageResponse<Stream>
     ) async throws -> PageResponse<Stream> {
         guard request.method == .get || request.method == .head else {
             return try await handler()
@@ -106,13 +105,10 @@ public struct PageCache: Sendable {
         guard configuration.stampedeProtection, request.method == .get else {
             return try await runAndStore(request, handler: handler)
         }
-        let box = Box<PageResponse<Stream>>()
         let outcome = try await flights.run(configuration.key.headerListKey(request)) {
-            let response = try await runAndStore(request, handler: handler)
-            box.value.withLock { $0 = response }
-            return true
+            (try await runAndStore(request, handler: handler), true)
         }
-        if outcome.ranHere, let response = box.value.withLock({ $0 }) { return response }
+        if case .ran(let response) = outcome { return response }
         if let hit = await lookup(request) {
             return PageResponse(head: hit.head, body: .bytes(hit.body))
         }
@@ -154,7 +150,7 @@ public struct PageCache: Sendable {
     // MARK: Update (UpdateCacheMiddleware)
 
     private func runAndStore<Stream: Sendable>(
-        _ request: HTTPRequest, handler: @Sendable () async throws -> PageResponse<Stream>
+        _ request: HTTPRequest, handler: () async throws -> PageResponse<Stream>
     ) async throws -> PageResponse<Stream> {
         var response = try await handler()
         let streaming: Bool
@@ -180,7 +176,7 @@ public struct PageCache: Sendable {
         guard !streaming, code == 200 || code == 304 else { return nil }
         let fields = head.headerFields
         if fields[.setCookie] != nil, HTTPCacheHeaders.hasVaryHeader(fields, "Cookie") { return nil }
-        let directives = CacheControl(parsing: fields[.cacheControl])
+        let directives = CacheControlHeader(parsing: fields[.cacheControl])
         if directives.contains("private") || directives.contains("no-cache") || directives.contains("no-store") { return nil }
         if HTTPCacheHeaders.varyNames(fields).contains("*") { return nil }
         let timeout: Int
@@ -194,7 +190,7 @@ public struct PageCache: Sendable {
         }
         HTTPCacheHeaders.patchResponseHeaders(&head.headerFields, timeout: timeout, now: clock.now())
         if let authorization = request.headerFields[.authorization], !authorization.isEmpty,
-           !CacheControl(parsing: head.headerFields[.cacheControl]).contains("public") {
+           !CacheControlHeader(parsing: head.headerFields[.cacheControl]).contains("public") {
             HTTPCacheHeaders.patchVaryHeaders(&head.headerFields, ["Authorization"])
         }
         return timeout
@@ -214,9 +210,4 @@ public struct PageCache: Sendable {
             return nil
         }
     }
-}
-
-/// Hands a leader's result back to itself out of a `SingleFlight` closure.
-final class Box<Value: Sendable>: Sendable {
-    let value = Mutex<Value?>(nil)
 }

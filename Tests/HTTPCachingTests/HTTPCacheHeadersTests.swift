@@ -18,15 +18,15 @@ struct HTTPCacheHeadersTests {
     }
 
     @Test("patch_cache_control merge rules", arguments: [
-        ("max-age=10", [CacheControl.Directive.maxAge(50)], "max-age=10"),
+        ("max-age=10", [CacheControlHeader.Directive.maxAge(50)], "max-age=10"),
         ("public", [.private], "private"),
         ("private, max-age=1", [.public], "max-age=1, public"),
         ("no-cache=Set-Cookie", [.noCache], "no-cache"),
         ("", [.noCache, .noStore], "no-cache, no-store"),
-        ("must-revalidate", [CacheControl.Directive("private", .argument("False"))], "must-revalidate, private=False"),
+        ("must-revalidate", [CacheControlHeader.Directive("private", .argument("False"))], "must-revalidate, private=False"),
         ("max-age=abc", [.maxAge(5)], "max-age=5"),
     ])
-    func patchRules(_ existing: String, _ patch: [CacheControl.Directive], _ expected: String) {
+    func patchRules(_ existing: String, _ patch: [CacheControlHeader.Directive], _ expected: String) {
         var headers = existing.isEmpty ? HTTPFields() : fields([(.cacheControl, existing)])
         HTTPCacheHeaders.patchCacheControl(&headers, patch)
         #expect(headers[.cacheControl] == expected)

@@ -3,7 +3,7 @@ import HTTPTypes
 /// The `Cache-Control` directives of one request or response, parsed as RFC 9111
 /// §5.2 defines them, for the shared-cache mode.
 ///
-/// Django's helpers (`CacheControl`) keep directives as text so they can be
+/// Django's helpers (`CacheControlHeader`) keep directives as text so they can be
 /// patched and written back; this type reads them as a standards cache must:
 /// every `Cache-Control` field line combined, names case-insensitive, arguments
 /// as tokens or quoted strings, the qualified forms of `no-cache` and `private`

@@ -3,7 +3,6 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Logging
-import Synchronization
 
 /// The page cache's shared-cache mode: an HTTP cache that follows RFC 9111 for a
 /// shared cache (with RFC 5861's `stale-while-revalidate` and `stale-if-error`,
@@ -152,13 +151,10 @@ public struct SharedHTTPCache: Sendable {
         }
         // The leader's response is handed back through the cache; a follower whose
         // request it does not satisfy (not storable, another variant) goes on its own.
-        let box = Box<HTTPCacheResponse>()
         let outcome = try? await flights.run(uri) {
-            let response = await fetchAndStore(request, uri: uri, origin: origin, status: status)
-            box.value.withLock { $0 = response }
-            return true
+            (await fetchAndStore(request, uri: uri, origin: origin, status: status), true)
         }
-        if outcome?.ranHere == true, let response = box.value.withLock({ $0 }) { return response }
+        if case .ran(let response) = outcome { return response }
         if let variants = await load(uri), let stored = select(from: variants, for: request) {
             let freshness = SharedCacheFreshness(
                 of: stored, now: clock.now(),
@@ -273,10 +269,9 @@ public struct SharedHTTPCache: Sendable {
         let this = self
         Task {
             _ = try? await this.revalidations.run(uri) {
-                _ = await this.revalidate(
+                (await this.revalidate(
                     plain, uri: uri, stored: stored, freshness: freshness,
-                    requestDirectives: CacheDirectives(), origin: origin, reason: "stale")
-                return true
+                    requestDirectives: CacheDirectives(), origin: origin, reason: "stale"), true)
             }
         }
     }

@@ -1,31 +1,59 @@
 import Synchronization
 
-/// Runs one operation per key at a time: callers that arrive while it runs wait
-/// for its result instead of starting their own (stampede protection).
+/// One operation per key at a time: callers that arrive while it runs wait for
+/// its outcome instead of starting their own (stampede protection).
+///
+/// The first caller (the leader) runs the operation in its own task, so its
+/// task-local values, priority and cancellation are its own and the operation
+/// need not be `@Sendable` or escaping. The others are handed the `Value` the
+/// leader publishes (`nil` if it failed) and decide what to do with it — the
+/// caches look themselves up again.
 public final class SingleFlight<Value: Sendable>: Sendable {
-    private let inFlight = Mutex<[String: Task<Value, any Error>]>([:])
+    /// What a caller of ``run(_:_:)`` got.
+    public enum Outcome<Result> {
+        /// This caller led: the operation's own result.
+        case ran(Result)
+        /// Another caller led; what it published (`nil` if it failed).
+        case waited(Value?)
+    }
+
+    private let waiters = Mutex<[String: [CheckedContinuation<Value?, Never>]]>([:])
 
     /// Creates an empty group.
     public init() {}
 
-    /// The result of `operation` for `key`, run once for all concurrent callers.
-    /// Returns whether this caller was the one that ran it.
-    public func run(
-        _ key: String, _ operation: @escaping @Sendable () async throws -> Value
-    ) async throws -> (value: Value, ranHere: Bool) {
-        let (task, leader) = inFlight.withLock { tasks -> (Task<Value, any Error>, Bool) in
-            if let running = tasks[key] { return (running, false) }
-            let task = Task { try await operation() }
-            tasks[key] = task
-            return (task, true)
+    /// Runs `operation` for `key` unless it is already running; then waits for
+    /// that run instead. `operation` returns its result and the value to publish.
+    public func run<Result>(
+        _ key: String, _ operation: () async throws -> (result: Result, published: Value)
+    ) async throws -> Outcome<Result> {
+        let leads = waiters.withLock { waiters -> Bool in
+            if waiters[key] != nil { return false }
+            waiters[key] = []
+            return true
         }
-        if leader {
-            defer { _ = inFlight.withLock { $0.removeValue(forKey: key) } }
-            return (try await task.value, true)
+        guard leads else {
+            let value = await withCheckedContinuation { (continuation: CheckedContinuation<Value?, Never>) in
+                let queued = waiters.withLock { $0[key]?.append(continuation) } != nil
+                if !queued { continuation.resume(returning: nil) }
+            }
+            return .waited(value)
         }
-        return (try await task.value, false)
+        do {
+            let (result, published) = try await operation()
+            finish(key, published)
+            return .ran(result)
+        } catch {
+            finish(key, nil)
+            throw error
+        }
+    }
+
+    private func finish(_ key: String, _ value: Value?) {
+        let queued = waiters.withLock { $0.removeValue(forKey: key) } ?? []
+        for continuation in queued { continuation.resume(returning: value) }
     }
 
     /// The keys with an operation under way.
-    public var keys: [String] { inFlight.withLock { Array($0.keys) } }
+    public var keys: [String] { waiters.withLock { Array($0.keys) } }
 }

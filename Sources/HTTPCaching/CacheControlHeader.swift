@@ -8,7 +8,7 @@
 ///
 /// This type is for writing headers as Django does; the shared-cache mode reads
 /// them with ``CacheDirectives``, which follows RFC 9111's parsing instead.
-public struct CacheControl: Sendable, Equatable, CustomStringConvertible {
+public struct CacheControlHeader: Sendable, Equatable, CustomStringConvertible {
     /// A directive's value: present without an argument, or an argument.
     public enum Value: Sendable, Hashable {
         /// A bare directive, such as `public`.
