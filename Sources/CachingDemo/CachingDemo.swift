@@ -1,0 +1,52 @@
+import ArgumentParser
+import Caching
+import HTTPCaching
+import Hummingbird
+import HummingbirdCaching
+import Logging
+
+/// `caching-demo`: a Hummingbird site that shows each part of swift-caching.
+///
+/// Runs with no arguments on the memory backend; `--settings caches.json`
+/// loads any configured backends (the same file `cachectl` reads).
+@main
+struct CachingDemo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "caching-demo",
+        abstract: "The swift-caching demo site.")
+
+    @Option(help: "Address to listen on.")
+    var hostname = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port = 8080
+
+    @Option(help: "A settings JSON file with a \"caches\" section (default: one memory cache).")
+    var settings: String?
+
+    func run() async throws {
+        var logger = Logger(label: "caching-demo")
+        logger.logLevel = .info
+        let caches: Caches
+        do {
+            let loaded = try settings.map { try CacheSettings.load(contentsOf: $0) } ?? .default
+            caches = try Caches(settings: loaded, registry: .demo, logger: logger)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let router = DemoSite(caches: caches).router()
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(hostname, port: port), serverName: "caching-demo"),
+            onServerRunning: { _ in print("caching-demo: serving http://\(hostname):\(port)/ (Ctrl-C to stop)") },
+            logger: logger)
+        try await app.runService()
+    }
+}
+
+extension CacheBackendRegistry {
+    /// Every backend the demo can be configured with.
+    static var demo: CacheBackendRegistry {
+        .standard
+    }
+}

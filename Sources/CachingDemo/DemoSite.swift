@@ -1,0 +1,54 @@
+import Caching
+import HTTPCaching
+import Hummingbird
+import HummingbirdCaching
+
+/// The demo's routes. Each page group registers itself from its own file.
+struct DemoSite: Sendable {
+    let caches: Caches
+
+    /// One line per page on the home page.
+    struct Entry: Sendable {
+        var path: String
+        var title: String
+        var explanation: String
+    }
+
+    static let entries: [Entry] = [
+        Entry(path: "/site", title: "Site-wide cached page",
+              explanation: "Stored by the site-wide ResponseCacheMiddleware for 600 s: reload and the time stays, X-Cache turns HIT."),
+        Entry(path: "/per-route", title: "Per-route cached page",
+              explanation: "RouteCaching.cachePage(30): cached for 30 s under its own key prefix."),
+        Entry(path: "/never", title: "Never-cache page",
+              explanation: "RouteCaching.neverCache: max-age=0, no-cache, no-store, must-revalidate, private; never stored."),
+        Entry(path: "/private", title: "Private page",
+              explanation: "Cache-Control: private: for the browser only, so the site-wide cache does not store it."),
+        Entry(path: "/hello", title: "Varies on Accept-Language",
+              explanation: "Vary: Accept-Language: one cached copy per language; try another Accept-Language header."),
+        Entry(path: "/article", title: "ETag / Last-Modified",
+              explanation: "RouteCaching.condition: send If-None-Match or If-Modified-Since and get 304 without running the handler."),
+        Entry(path: "/fibonacci?n=80", title: "Memoized computation",
+              explanation: "The low-level API: cache.getOrSet memoizes a slow computation for 60 s."),
+    ]
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        // Site-wide cache first, so it sees the headers every later layer adds.
+        router.add(middleware: ResponseCacheMiddleware(cache: caches.default, configuration: .init(debugHeaders: true)))
+        router.add(middleware: ConditionalGetMiddleware())
+        router.get("/") { _, _ in DemoHTML.page(title: "swift-caching demo", body: Self.homeBody) }
+        addPageCachingRoutes(to: router)
+        addConditionalRoutes(to: router)
+        addMemoizationRoutes(to: router)
+        return router
+    }
+
+    static var homeBody: String {
+        var html = "<p>Each page shows one part of swift-caching. Response headers tell the story: "
+            + "<code>X-Cache</code>, <code>Cache-Control</code>, <code>Expires</code>, <code>Age</code>, <code>ETag</code>.</p><ul>"
+        for entry in entries {
+            html += "<li><a href=\"\(entry.path)\">\(entry.title)</a> — \(DemoHTML.escape(entry.explanation))</li>"
+        }
+        return html + "</ul>"
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// Starts the built `caching-demo` executable and fetches its pages with curl,
+/// as a user following the README would.
+@Suite("caching-demo smoke test")
+struct DemoSmokeTests {
+    /// The build folder the test bundle runs from (`swift test` builds the demo there too).
+    static var buildDirectory: URL {
+        var url = URL(fileURLWithPath: CommandLine.arguments.first ?? ".")
+        while url.pathComponents.count > 1, !FileManager.default.fileExists(atPath: url.appendingPathComponent("caching-demo").path) {
+            url.deleteLastPathComponent()
+        }
+        return url
+    }
+
+    static func curl(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["curl", "-s", "-i", "--max-time", "5"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test("the demo serves its home page, caches /site and answers a conditional request with 304")
+    func demoRuns() async throws {
+        let binary = Self.buildDirectory.appendingPathComponent("caching-demo")
+        #expect(FileManager.default.isExecutableFile(atPath: binary.path), "build caching-demo first (swift build)")
+        let port = 18_000 + Int.random(in: 0..<1000)
+        let demo = Process()
+        demo.executableURL = binary
+        demo.arguments = ["--port", String(port)]
+        demo.standardOutput = FileHandle.nullDevice
+        demo.standardError = FileHandle.nullDevice
+        try demo.run()
+        defer { demo.terminate() }
+        let base = "http://127.0.0.1:\(port)"
+        var home = ""
+        for _ in 0..<100 {
+            home = try Self.curl([base + "/"])
+            if home.hasPrefix("HTTP/1.1 200") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(home.hasPrefix("HTTP/1.1 200"))
+        #expect(home.contains("Memoized computation"))
+        _ = try Self.curl([base + "/site"])
+        #expect(try Self.curl([base + "/site"]).contains("X-Cache: HIT"))
+        #expect(try Self.curl(["-H", "If-None-Match: \"article-v3\"", base + "/article"]).hasPrefix("HTTP/1.1 304"))
+        #expect(try Self.curl([base + "/never"]).contains("Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private"))
+    }
+}
