@@ -140,7 +140,7 @@ public struct PageCache: Sendable {
                 head.headerFields[Self.xCache] = "HIT"
                 head.headerFields[Self.xCacheKey] = key
             }
-            return (head, request.method == .head ? [] : Array(stored.body))
+            return (head, request.method == .head ? [] : stored.body)
         } catch {
             logger.error("page cache: lookup failed, serving uncached: \(error)")
             return nil

@@ -250,6 +250,18 @@ struct PageCacheTests {
         #expect(handler.count == 1)
     }
 
+    @Test("pages round-trip through an encoding backend (headers, binary body)")
+    func encodedBackend() async throws {
+        let harness = PageCacheHarness(backend: MemoryCacheBackend(
+            location: "pages-encoded-" + UUID().uuidString, configuration: .init(maxEntries: 100, maxBytes: 1 << 20)))
+        let handler = CountingHandler(HTTPResponse(status: .ok, headerFields: fields([(.contentType, "text/plain"), (.setCookie, "a=1"), (.setCookie, "b=2")])))
+        let first = try await harness.get(handler)
+        let second = try await harness.get(handler)
+        #expect(second.text == first.text)
+        #expect(second.head.headerFields[values: .setCookie] == ["a=1", "b=2"])
+        #expect(handler.count == 1)
+    }
+
     @Test("a failing backend serves uncached and never fails the request")
     func failingBackend() async throws {
         let harness = PageCacheHarness(backend: FailingBackend())

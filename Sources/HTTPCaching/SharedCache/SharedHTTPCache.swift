@@ -392,7 +392,7 @@ public struct SharedHTTPCache: Sendable {
             }
             return decorate(HTTPCacheResponse(head: notModified, body: .empty), status: status, ttl: freshness.remaining)
         }
-        let body: HTTPCacheBody = request.method == .head ? .empty : .buffered(Array(stored.body))
+        let body: HTTPCacheBody = request.method == .head ? .empty : .buffered(stored.body)
         return decorate(HTTPCacheResponse(head: head, body: body), status: status, ttl: freshness.remaining)
     }
 

@@ -12,10 +12,10 @@ public struct StoredHTTPResponse: Codable, Sendable, Equatable {
     public var status: Int
     /// The status text.
     public var reasonPhrase: String
-    /// Header fields as (name, value) pairs, in order.
-    public var fields: [[String]]
+    /// The header fields.
+    public var headerFields: HTTPFields
     /// The body.
-    public var body: Data
+    public var body: [UInt8]
     /// The request's values of the fields named by `Vary`, normalised, by
     /// lower-cased field name (`nil`: the request did not send the field).
     public var varyValues: [String: String?]
@@ -31,25 +31,11 @@ public struct StoredHTTPResponse: Codable, Sendable, Equatable {
     ) {
         self.status = response.status.code
         self.reasonPhrase = response.status.reasonPhrase
-        self.fields = response.headerFields.map { [$0.name.rawName, $0.value] }
-        self.body = Data(body)
+        self.headerFields = response.headerFields
+        self.body = body
         self.varyValues = varyValues
         self.requestTime = requestTime
         self.responseTime = responseTime
-    }
-
-    /// The header fields.
-    public var headerFields: HTTPFields {
-        get {
-            var result = HTTPFields()
-            for pair in fields where pair.count == 2 {
-                if let name = HTTPField.Name(pair[0]) { result.append(HTTPField(name: name, value: pair[1])) }
-            }
-            return result
-        }
-        set {
-            fields = newValue.map { [$0.name.rawName, $0.value] }
-        }
     }
 
     /// The stored response as an `HTTPResponse` (without `Age`, which the cache adds).
@@ -65,4 +51,40 @@ public struct StoredHTTPResponse: Codable, Sendable, Equatable {
 
     /// The `Last-Modified` value, verbatim.
     public var lastModified: String? { headerFields[.lastModified] }
+
+    // Coded with fields as name/value pairs and the body as `Data` (base64 in JSON).
+    enum CodingKeys: String, CodingKey {
+        case status, reasonPhrase, fields, body, varyValues, requestTime, responseTime
+    }
+
+    /// Decodes a stored response; an unknown field name is a decoding error.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        status = try container.decode(Int.self, forKey: .status)
+        reasonPhrase = try container.decode(String.self, forKey: .reasonPhrase)
+        var fields = HTTPFields()
+        for pair in try container.decode([[String]].self, forKey: .fields) {
+            guard pair.count == 2, let name = HTTPField.Name(pair[0]) else {
+                throw DecodingError.dataCorruptedError(forKey: .fields, in: container, debugDescription: "not a header field: \(pair)")
+            }
+            fields.append(HTTPField(name: name, value: pair[1]))
+        }
+        headerFields = fields
+        body = Array(try container.decode(Data.self, forKey: .body))
+        varyValues = try container.decode([String: String?].self, forKey: .varyValues)
+        requestTime = try container.decode(Double.self, forKey: .requestTime)
+        responseTime = try container.decode(Double.self, forKey: .responseTime)
+    }
+
+    /// Encodes the response.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
+        try container.encode(reasonPhrase, forKey: .reasonPhrase)
+        try container.encode(headerFields.map { [$0.name.rawName, $0.value] }, forKey: .fields)
+        try container.encode(Data(body), forKey: .body)
+        try container.encode(varyValues, forKey: .varyValues)
+        try container.encode(requestTime, forKey: .requestTime)
+        try container.encode(responseTime, forKey: .responseTime)
+    }
 }
