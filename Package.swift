@@ -122,7 +122,7 @@ let package = Package(
         .target(
             name: "CachingProxy",
             dependencies: [
-                "Caching", "HTTPCaching",
+                "Caching", "HTTPCaching", "HummingbirdCaching",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

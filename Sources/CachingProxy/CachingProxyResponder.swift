@@ -1,6 +1,7 @@
 import HTTPCaching
 import HTTPTypes
 import Hummingbird
+import HummingbirdCaching
 import NIOCore
 
 /// The Hummingbird responder of `caching-proxy`: every request goes through the
@@ -39,20 +40,6 @@ public struct CachingProxyResponder: HTTPResponder {
         let response = await shared.respond(to: head, body: body) { request, body in
             try await upstream.respond(request, body)
         }
-        return Self.response(response)
-    }
-
-    /// A Hummingbird response for a cache response; streamed bodies stay streamed.
-    static func response(_ response: HTTPCacheResponse) -> Response {
-        var headers = response.head.headerFields
-        headers[.contentLength] = nil
-        let body: ResponseBody
-        switch response.body {
-        case .buffered(let bytes):
-            body = ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
-        case .stream(let stream):
-            body = ResponseBody(asyncSequence: stream.map { ByteBuffer(bytes: $0) })
-        }
-        return Response(status: response.head.status, headers: headers, body: body)
+        return Response(response)
     }
 }

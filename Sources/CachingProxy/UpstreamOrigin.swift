@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HTTPCaching
 import HTTPTypes
+import HummingbirdCaching
 import NIOCore
 import NIOHTTP1
 

@@ -1,6 +1,4 @@
 import Caching
-import Crypto
-import Foundation
 import HTTPTypes
 import Logging
 
@@ -366,8 +364,7 @@ public struct SharedHTTPCache: Sendable {
     }
 
     private func storageKey(_ uri: String) -> String {
-        let digest = Insecure.MD5.hash(data: Array(uri.utf8))
-        return configuration.keyPrefix + "." + digest.map { String(format: "%02x", $0) }.joined()
+        configuration.keyPrefix + "." + HTTPCacheHeaders.md5Hex(uri.utf8)
     }
 
     /// The most recent stored variant whose `Vary` fields match `request` (§4.1).

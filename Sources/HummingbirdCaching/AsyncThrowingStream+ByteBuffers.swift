@@ -4,7 +4,7 @@ extension AsyncThrowingStream where Element == [UInt8], Failure == any Error {
     /// The byte buffers of `buffers` (a request or response body) as byte
     /// arrays, the shared cache's body chunks. Cancelling the consumer cancels
     /// the read.
-    init<Buffers: AsyncSequence & Sendable>(byteBuffers buffers: Buffers) where Buffers.Element == ByteBuffer {
+    public init<Buffers: AsyncSequence & Sendable>(byteBuffers buffers: Buffers) where Buffers.Element == ByteBuffer {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: [UInt8].self)
         let task = Task {
             do {

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Side by side, in one run: Varnish (default VCL, -s malloc,64m) and
+# caching-proxy (release build) in front of the same origin serving a cacheable
+# 2 KB page; each loaded with wrk (1 thread, 32 connections, 10 s, all hits).
+# Prints `proxy-hit-2kb: ours=<req/s> peer=<req/s> ratio=<r>`. Target >= 0.8.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    pkill -f "varnishd.*$work" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+command -v wrk >/dev/null || { echo "compare-proxy: wrk is needed (apt-get install -y wrk)" >&2; exit 1; }
+command -v varnishd >/dev/null || [ -x /usr/sbin/varnishd ] || { echo "compare-proxy: varnish is needed (apt-get install -y varnish)" >&2; exit 1; }
+
+echo "building caching-proxy and http-bench-server (release)..." >&2
+swift build -c release --package-path "$root" --scratch-path "$root/.build-release" --product caching-proxy >&2
+swift build -c release --package-path "$here/http" --scratch-path "$here/http/.build-release" >&2
+
+wait_up() { for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$1/page" && return 0; sleep 0.1; done; echo "nothing on port $1" >&2; return 1; }
+load() {
+    curl -s -o /dev/null "http://127.0.0.1:$1/page"; curl -s -o /dev/null "http://127.0.0.1:$1/page"
+    wrk -t1 -c32 -d10s "http://127.0.0.1:$1/page" | awk '/Requests\/sec/ {print int($2)}'
+}
+
+"$here/http/.build-release/release/http-bench-server" origin 18094 & pids+=($!)
+wait_up 18094
+
+/usr/sbin/varnishd -a 127.0.0.1:18095 -b 127.0.0.1:18094 -s malloc,64m -n "$work/varnish" -F >/dev/null 2>&1 & pids+=($!)
+wait_up 18095
+varnish=$(load 18095)
+kill "${pids[-1]}"
+
+"$root/.build-release/release/caching-proxy" --listen 127.0.0.1:18096 --upstream http://127.0.0.1:18094 >/dev/null 2>&1 & pids+=($!)
+wait_up 18096
+ours=$(load 18096)
+
+awk -v o="$ours" -v p="$varnish" 'BEGIN { printf "proxy-hit-2kb: ours=%d peer=%d ratio=%.2f\n", o, p, o / p }'
