@@ -114,6 +114,8 @@ let package = Package(
                 "Caching", "HTTPCaching", "HummingbirdCaching", "MustacheCaching",
                 "SQLiteCaching", "PostgresCaching", "RedisCaching", "MemcachedCaching",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

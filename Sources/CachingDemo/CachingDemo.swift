@@ -34,7 +34,7 @@ struct CachingDemo: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        let router = DemoSite(caches: caches).router()
+        let router = try DemoSite(caches: caches).router()
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(hostname, port: port), serverName: "caching-demo"),

@@ -29,9 +29,13 @@ struct DemoSite: Sendable {
               explanation: "RouteCaching.condition: send If-None-Match or If-Modified-Since and get 304 without running the handler."),
         Entry(path: "/fibonacci?n=80", title: "Memoized computation",
               explanation: "The low-level API: cache.getOrSet memoizes a slow computation for 60 s."),
+        Entry(path: "/policies/all-users", title: "URL policies for Varnish/CDNs",
+              explanation: "django-cache-headers: per-URL policies (all users, anonymous only, per user...) set s-maxage and X-Hash-Cookies; log in and out to compare."),
+        Entry(path: "/fragment", title: "Cached template fragment",
+              explanation: "A Mustache page whose sidebar is a {{#cache}} fragment: the page renders each time, the sidebar every 30 s."),
     ]
 
-    func router() -> Router<BasicRequestContext> {
+    func router() throws -> Router<BasicRequestContext> {
         let router = Router()
         // Site-wide cache first, so it sees the headers every later layer adds.
         router.add(middleware: ResponseCacheMiddleware(cache: caches.default, configuration: .init(debugHeaders: true)))
@@ -40,6 +44,8 @@ struct DemoSite: Sendable {
         addPageCachingRoutes(to: router)
         addConditionalRoutes(to: router)
         addMemoizationRoutes(to: router)
+        try addPolicyRoutes(to: router)
+        try addFragmentRoutes(to: router)
         return router
     }
 

@@ -99,40 +99,45 @@ public struct PageCache: Sendable {
         guard request.method == .get || request.method == .head else {
             return try await handler()
         }
-        if let hit = await lookup(request) {
+        let urlHash = PageCacheKey.urlHash(request)
+        if let hit = await lookup(request, urlHash: urlHash) {
             return PageResponse(head: hit.head, body: .bytes(hit.body))
         }
         guard configuration.stampedeProtection, request.method == .get else {
-            return try await runAndStore(request, handler: handler)
+            return try await runAndStore(request, urlHash: urlHash, handler: handler)
         }
-        let outcome = try await flights.run(configuration.key.headerListKey(request)) {
-            (try await runAndStore(request, handler: handler), true)
+        let outcome = try await flights.run(configuration.key.headerListKey(request, urlHash: urlHash)) {
+            (try await runAndStore(request, urlHash: urlHash, handler: handler), true)
         }
         if case .ran(let response) = outcome { return response }
-        if let hit = await lookup(request) {
+        if let hit = await lookup(request, urlHash: urlHash) {
             return PageResponse(head: hit.head, body: .bytes(hit.body))
         }
-        return try await runAndStore(request, handler: handler)
+        return try await runAndStore(request, urlHash: urlHash, handler: handler)
     }
 
     // MARK: Fetch (FetchFromCacheMiddleware)
 
     /// The stored response for a GET or HEAD request, with `Age`; `nil` on a miss.
     public func lookup(_ request: HTTPRequest) async -> (head: HTTPResponse, body: [UInt8])? {
+        await lookup(request, urlHash: PageCacheKey.urlHash(request))
+    }
+
+    func lookup(_ request: HTTPRequest, urlHash: String) async -> (head: HTTPResponse, body: [UInt8])? {
         do {
-            guard let headerList = try await cache.get(configuration.key.headerListKey(request), as: [String].self) else {
+            guard let headerList = try await cache.get(configuration.key.headerListKey(request, urlHash: urlHash), as: [String].self) else {
                 return nil
             }
-            var key = configuration.key.pageKey(request, method: .get, headerList: headerList)
-            var stored = try await cache.get(key, as: StoredHTTPResponse.self)
-            if stored == nil, request.method == .head {
-                key = configuration.key.pageKey(request, method: .head, headerList: headerList)
-                stored = try await cache.get(key, as: StoredHTTPResponse.self)
+            var key = configuration.key.pageKey(request, method: .get, headerList: headerList, urlHash: urlHash)
+            var page = try await cache.get(key, as: CachedPage.self)
+            if page == nil, request.method == .head {
+                key = configuration.key.pageKey(request, method: .head, headerList: headerList, urlHash: urlHash)
+                page = try await cache.get(key, as: CachedPage.self)
             }
-            guard let stored else { return nil }
+            guard let page else { return nil }
+            let stored = page.response
             var head = stored.response
-            if let maxAge = HTTPCacheHeaders.maxAge(head.headerFields),
-               let expires = head.headerFields[.expires].flatMap({ HTTPDate.parse($0) }) {
+            if let maxAge = page.maxAge, let expires = page.expires {
                 let age = max(0, Double(maxAge) - (expires - clock.now().rounded(.down)))
                 head.headerFields[.age] = String(Int(age))
             }
@@ -150,14 +155,14 @@ public struct PageCache: Sendable {
     // MARK: Update (UpdateCacheMiddleware)
 
     private func runAndStore<Stream: Sendable>(
-        _ request: HTTPRequest, handler: () async throws -> PageResponse<Stream>
+        _ request: HTTPRequest, urlHash: String, handler: () async throws -> PageResponse<Stream>
     ) async throws -> PageResponse<Stream> {
         var response = try await handler()
         let streaming: Bool
         if case .streamed = response.body { streaming = true } else { streaming = false }
         let timeout = prepare(&response.head, for: request, streaming: streaming)
         if let timeout, timeout > 0, response.head.status.code == 200, case .bytes(let body) = response.body {
-            let key = await store(response.head, body: body, for: request, timeout: timeout)
+            let key = await store(response.head, body: body, for: request, urlHash: urlHash, timeout: timeout)
             if configuration.debugHeaders {
                 response.head.headerFields[Self.xCache] = "MISS"
                 if let key { response.head.headerFields[Self.xCacheKey] = key }
@@ -197,17 +202,30 @@ public struct PageCache: Sendable {
     }
 
     /// Learns the key and stores the page; returns the key, `nil` on failure.
-    private func store(_ head: HTTPResponse, body: [UInt8], for request: HTTPRequest, timeout: Int) async -> String? {
+    private func store(_ head: HTTPResponse, body: [UInt8], for request: HTTPRequest, urlHash: String, timeout: Int) async -> String? {
         let headerList = configuration.key.headerList(vary: head.headerFields)
-        let key = configuration.key.pageKey(request, method: request.method, headerList: headerList)
+        let key = configuration.key.pageKey(request, method: request.method, headerList: headerList, urlHash: urlHash)
         do {
-            try await cache.set(configuration.key.headerListKey(request), headerList, timeout: .seconds(Double(timeout)))
-            let entry = StoredHTTPResponse(response: head, body: body, varyValues: [:], requestTime: 0, responseTime: 0)
-            try await cache.set(key, entry, timeout: .seconds(Double(timeout)))
+            try await cache.set(configuration.key.headerListKey(request, urlHash: urlHash), headerList, timeout: .seconds(Double(timeout)))
+            let page = CachedPage(
+                response: StoredHTTPResponse(response: head, body: body, varyValues: [:], requestTime: 0, responseTime: 0),
+                maxAge: HTTPCacheHeaders.maxAge(head.headerFields),
+                expires: head.headerFields[.expires].flatMap { HTTPDate.parse($0) })
+            try await cache.set(key, page, timeout: .seconds(Double(timeout)))
             return key
         } catch {
             logger.error("page cache: store failed, response served uncached: \(error)")
             return nil
         }
     }
+}
+
+/// A stored page with the two numbers its `Age` is computed from, parsed once
+/// when it is stored rather than on every hit.
+struct CachedPage: Codable, Sendable {
+    var response: StoredHTTPResponse
+    /// The integer `max-age` of its `Cache-Control`, if any.
+    var maxAge: Int?
+    /// Its `Expires`, parsed, if any.
+    var expires: Double?
 }

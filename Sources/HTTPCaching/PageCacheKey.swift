@@ -39,11 +39,21 @@ public struct PageCacheKey: Sendable {
 
     /// The key the header list of the request's URL is stored under.
     public func headerListKey(_ request: HTTPRequest) -> String {
-        "views.decorators.cache.cache_header.\(keyPrefix).\(Self.urlHash(request))\(suffix(request))"
+        headerListKey(request, urlHash: Self.urlHash(request))
+    }
+
+    /// ``headerListKey(_:)`` with the URL hash already computed.
+    public func headerListKey(_ request: HTTPRequest, urlHash: String) -> String {
+        "views.decorators.cache.cache_header.\(keyPrefix).\(urlHash)\(suffix(request))"
     }
 
     /// The page key for `method`, given the learned header list.
     public func pageKey(_ request: HTTPRequest, method: HTTPRequest.Method, headerList: [String]) -> String {
+        pageKey(request, method: method, headerList: headerList, urlHash: Self.urlHash(request))
+    }
+
+    /// ``pageKey(_:method:headerList:)`` with the URL hash already computed.
+    public func pageKey(_ request: HTTPRequest, method: HTTPRequest.Method, headerList: [String], urlHash: String) -> String {
         var hasher = Insecure.MD5()
         for name in headerList {
             if let value = Self.metaValue(request, name) {
@@ -54,7 +64,7 @@ public struct PageCacheKey: Sendable {
             }
         }
         let headers = HTTPCacheHeaders.hex(hasher.finalize())
-        return "views.decorators.cache.cache_page.\(keyPrefix).\(method.rawValue).\(Self.urlHash(request)).\(headers)\(suffix(request))"
+        return "views.decorators.cache.cache_page.\(keyPrefix).\(method.rawValue).\(urlHash).\(headers)\(suffix(request))"
     }
 
     /// The header list Django learns from a response's `Vary`: `HTTP_` plus the

@@ -51,5 +51,14 @@ struct DemoSmokeTests {
         #expect(try Self.curl([base + "/site"]).contains("X-Cache: HIT"))
         #expect(try Self.curl(["-H", "If-None-Match: \"article-v3\"", base + "/article"]).hasPrefix("HTTP/1.1 304"))
         #expect(try Self.curl([base + "/never"]).contains("Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private"))
+        let policy = try Self.curl([base + "/policies/per-user"])
+        #expect(policy.contains("Cache-Control: max-age=100, s-maxage=60"))
+        #expect(policy.contains("X-Hash-Cookies: messages|sessionid"))
+        #expect(try Self.curl(["-X", "POST", base + "/policies/login"]).contains("Set-Cookie: isauthenticated=1; Path=/"))
+        let first = try Self.curl([base + "/fragment"])
+        let second = try Self.curl([base + "/fragment"])
+        let sidebar = { (page: String) in page.components(separatedBy: "Rendered at ").dropFirst().first?.prefix(20) }
+        #expect(sidebar(first) != nil)
+        #expect(sidebar(first) == sidebar(second))
     }
 }

@@ -48,12 +48,13 @@ public struct CacheHeaders: Sendable {
     ) -> Outcome {
         guard configuration.isEnabled, let user else { return .respond }
         if let event {
-            switch (event, user.isAuthenticated) {
-            case (.loggedIn(let expiry), true):
+            // A login during the request means the user is now authenticated.
+            switch event {
+            case .loggedIn(let expiry):
                 var cookie = "\(Self.authenticatedCookie)=1; Path=/"
                 if let expiry { cookie += "; expires=\(HTTPDate.format(expiry))" }
                 response.headerFields.append(HTTPField(name: .setCookie, value: cookie))
-            default:
+            case .loggedOut:
                 response.headerFields.append(HTTPField(
                     name: .setCookie, value: "\(Self.authenticatedCookie)=\"\"; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/"))
             }
