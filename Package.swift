@@ -183,7 +183,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SQLCachingTests",
-            dependencies: ["Caching", "SQLiteCaching", "PostgresCaching"],
+            dependencies: [
+                "Caching", "SQLiteCaching", "PostgresCaching",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,437 @@
+import Caching
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// Django's database cache (`DatabaseCache`) on PostgreSQL: a shared, persistent
+/// cache on the database an application already runs.
+///
+/// One table per alias (the settings' `location`, quoted everywhere), laid out as
+/// ``PostgresCacheTable`` describes. The table is made by `cachectl
+/// createcachetable` (or on first use with ``Configuration/createTable``); a
+/// missing table is an error that says so.
+///
+/// Connections come from postgres-nio's `PostgresClient` pool, opened on first
+/// use; nothing blocks an event loop. Every operation is one round trip except
+/// where noted:
+///
+/// - `get`/`getMany` are one `SELECT` (`= ANY($1)` for many keys); expired rows
+///   seen are deleted by one more statement, as in Django.
+/// - `set`, `add` and `setMany` are one statement each: the upsert and the
+///   bounded row count for culling travel together. `add` replaces only an
+///   expired row, so of two concurrent adds exactly one wins.
+/// - `increment` is one `UPDATE` that does the arithmetic in the server: atomic,
+///   and the expiry is untouched.
+/// - Culling is Django's arithmetic: when the table held more than `maxEntries`
+///   rows before a write, expired rows go, then (if still over) the
+///   `count / cullFrequency` rows with the lowest keys; a `cullFrequency` of 0
+///   empties the table. The count is taken in the write's own snapshot and the
+///   culling follows it (sparing the keys just written), which keeps Django's
+///   counts without a separate `COUNT` round trip. Django's policy evicts by key
+///   order; when a true LRU matters, Redis is the better store, and with a large
+///   `maxEntries` a periodic `DELETE ... WHERE expires < now` keeps the table small.
+///
+/// Read/write routing: with ``Configuration/replicaURL`` set, `get`, `getMany` and
+/// `hasKey` read from the replica; every write (including the deletion of expired
+/// rows) goes to the primary.
+///
+/// Every operation is bounded by ``Configuration/timeout``: with the server down,
+/// calls fail with ``CacheError/timeout(backend:message:)`` or
+/// ``CacheError/backendFailure(backend:message:)``, and work again once it is back.
+public struct PostgresCacheBackend: CacheBackend {
+    /// Settings of a PostgreSQL backend.
+    public struct Configuration: Sendable {
+        /// The primary server.
+        public var url: PostgresConnectionURL
+        /// A replica to read from, or `nil` to read from the primary.
+        public var replicaURL: PostgresConnectionURL?
+        /// The cache table.
+        public var table: PostgresCacheTable
+        /// Culling starts when the table holds more rows than this (default 300).
+        public var maxEntries: Int
+        /// `count / cullFrequency` rows are culled; 0 empties the table (default 3).
+        public var cullFrequency: Int
+        /// Create the table on first use (default `false`: DDL on a shared server
+        /// is `cachectl createcachetable`'s job).
+        public var createTable: Bool
+        /// The most connections per server (default 10).
+        public var maxConnections: Int
+        /// The longest an operation may take, connecting included (default 5 s).
+        public var timeout: Duration
+        /// The largest value stored, in bytes (default 1 GiB − 1: BYTEA's limit).
+        public var maxValueBytes: Int
+        /// The clock expiry is measured on (wall clock, shared by every client).
+        public var clock: CacheClock
+
+        /// A configuration with Django's defaults.
+        public init(url: PostgresConnectionURL, table: String, replicaURL: PostgresConnectionURL? = nil,
+                    maxEntries: Int = 300, cullFrequency: Int = 3, createTable: Bool = false,
+                    maxConnections: Int = 10, timeout: Duration = .seconds(5),
+                    maxValueBytes: Int = (1 << 30) - 1, clock: CacheClock = .wall) {
+            self.url = url
+            self.replicaURL = replicaURL
+            self.table = PostgresCacheTable(name: table)
+            self.maxEntries = maxEntries
+            self.cullFrequency = cullFrequency
+            self.createTable = createTable
+            self.maxConnections = maxConnections
+            self.timeout = timeout
+            self.maxValueBytes = maxValueBytes
+            self.clock = clock
+        }
+    }
+
+    /// The settings this backend was made with.
+    public let configuration: Configuration
+    private let primary: PostgresCacheConnectionPool
+    private let replica: PostgresCacheConnectionPool?
+    /// Whether ``close()`` closes the primary pool (not when it was given).
+    private let ownsPrimary: Bool
+    private let tableReady: TableCreationGate
+    private let logger: Logger
+
+    /// A backend on `configuration.url`. Connects on first use.
+    ///
+    /// Pass `pool` to share one connection pool between several caches on the
+    /// same server: its owner closes it, and this backend's ``close()`` leaves it
+    /// open.
+    public init(configuration: Configuration, pool: PostgresCacheConnectionPool? = nil,
+                logger: Logger = Logger(label: "swift-caching.postgres")) {
+        self.configuration = configuration
+        self.logger = logger
+        ownsPrimary = pool == nil
+        primary = pool ?? PostgresCacheConnectionPool(
+            url: configuration.url, maxConnections: configuration.maxConnections,
+            connectTimeout: configuration.timeout, logger: logger)
+        replica = configuration.replicaURL.map {
+            PostgresCacheConnectionPool(url: $0, maxConnections: configuration.maxConnections,
+                                        connectTimeout: configuration.timeout, logger: logger)
+        }
+        tableReady = TableCreationGate()
+    }
+
+    public var name: String { "postgres(\(configuration.url) \(configuration.table.quoted))" }
+
+    private var table: PostgresCacheTable { configuration.table }
+    private var now: Double { configuration.clock.now() }
+
+    // MARK: Reads
+
+    public func get(_ key: String) async throws -> CacheValue? {
+        let now = self.now
+        let rows = try await read(table.select) { $0.append(key) }
+        guard let row = rows.first else { return nil }
+        let (value, expires) = try decoded(key: key) { try row.decode((ByteBuffer, Double).self) }
+        if expires > now { return .bytes(Array(value.readableBytesView)) }
+        _ = try await write(table.deleteExpiredKeys) { $0.append([key]); $0.append(now) }
+        return nil
+    }
+
+    public func getMany(_ keys: [String]) async throws -> [String: CacheValue] {
+        guard !keys.isEmpty else { return [:] }
+        let now = self.now
+        let rows = try await read(table.selectMany) { $0.append(keys) }
+        var found: [String: CacheValue] = [:]
+        var expired: [String] = []
+        for row in rows {
+            let (key, value, expires) = try decoded(key: "") { try row.decode((String, ByteBuffer, Double).self) }
+            if expires > now { found[key] = .bytes(Array(value.readableBytesView)) } else { expired.append(key) }
+        }
+        if !expired.isEmpty {
+            _ = try await write(table.deleteExpiredKeys) { $0.append(expired); $0.append(now) }
+        }
+        return found
+    }
+
+    public func hasKey(_ key: String) async throws -> Bool {
+        let now = self.now
+        return try await !read(table.hasKey) { $0.append(key); $0.append(now) }.isEmpty
+    }
+
+    // MARK: Writes
+
+    public func set(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws {
+        let bytes: ByteBuffer
+        do {
+            bytes = try storable(value, key: key)
+        } catch CacheError.valueTooLarge(let key, let size, let limit) {
+            // As Django's memcached backend does: a value too large to store
+            // must not leave the old one behind to be served as current.
+            _ = try? await delete(key)
+            throw CacheError.valueTooLarge(key: key, size: size, limit: limit)
+        }
+        let now = self.now
+        let expires = expiry(lifetime, now: now)
+        let rows = try await write(table.set) { binds in
+            binds.append(self.countLimit)
+            binds.append(key)
+            binds.append(bytes)
+            binds.append(expires)
+        }
+        try await cullIfNeeded(rows, sparing: [key], now: now)
+    }
+
+    public func add(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws -> Bool {
+        let bytes = try storable(value, key: key)
+        let now = self.now
+        let expires = expiry(lifetime, now: now)
+        let rows = try await write(table.add) { binds in
+            binds.append(self.countLimit)
+            binds.append(key)
+            binds.append(bytes)
+            binds.append(expires)
+            binds.append(now)
+        }
+        let stored = try rows.first.map { row in try decoded(key: key) { try row.decode((Int, Int).self) }.1 } ?? 0
+        try await cullIfNeeded(rows, sparing: stored > 0 ? [key] : [], now: now)
+        return stored > 0
+    }
+
+    public func setMany(_ entries: [(key: String, value: CacheValue)], lifetime: CacheLifetime) async throws -> [String] {
+        guard !entries.isEmpty else { return [] }
+        let now = self.now
+        // One row per key (an upsert cannot touch a row twice); a later duplicate wins.
+        var position: [String: Int] = [:]
+        var keys: [String] = []
+        var values: [ByteBuffer] = []
+        for entry in entries {
+            let bytes = try storable(entry.value, key: entry.key)
+            if let index = position[entry.key] {
+                values[index] = bytes
+            } else {
+                position[entry.key] = keys.count
+                keys.append(entry.key)
+                values.append(bytes)
+            }
+        }
+        let expires = expiry(lifetime, now: now)
+        let rows = try await write(table.setMany) { binds in
+            binds.append(self.countLimit)
+            binds.append(keys)
+            binds.append(values)
+            binds.append(expires)
+        }
+        try await cullIfNeeded(rows, sparing: keys, now: now)
+        return []
+    }
+
+    public func touch(_ key: String, lifetime: CacheLifetime) async throws -> Bool {
+        let now = self.now
+        let expires = expiry(lifetime, now: now)
+        return try await !write(table.touch) { binds in
+            binds.append(expires)
+            binds.append(key)
+            binds.append(now)
+        }.isEmpty
+    }
+
+    public func delete(_ key: String) async throws -> Bool {
+        try await !write(table.delete) { $0.append(key) }.isEmpty
+    }
+
+    public func deleteMany(_ keys: [String]) async throws {
+        guard !keys.isEmpty else { return }
+        _ = try await write(table.deleteMany) { $0.append(keys) }
+    }
+
+    public func increment(_ key: String, by delta: Int) async throws -> Int {
+        let now = self.now
+        let rows: [PostgresRow]
+        do {
+            rows = try await write(table.increment) { binds in
+                binds.append(key)
+                binds.append(delta)
+                binds.append(now)
+            }
+        } catch CacheError.backendFailure(_, let message) where message.contains("[22003]") {
+            throw CacheError.integerOverflow(key: key)
+        }
+        if let row = rows.first {
+            let bytes = try decoded(key: key) { try row.decode(ByteBuffer.self) }
+            guard let result = DecimalInteger.parse(bytes.readableBytesView) else { throw CacheError.notAnInteger(key: key) }
+            return result
+        }
+        let liveness = try await write(table.liveness) { $0.append(key); $0.append(now) }
+        let live = try liveness.first.map { row in try decoded(key: key) { try row.decode(Bool.self) } } ?? false
+        guard live else { throw CacheError.keyNotFound(key: key) }
+        throw CacheError.notAnInteger(key: key)
+    }
+
+    public func clear() async throws {
+        _ = try await write(table.clear) { _ in }
+    }
+
+    public func close() async throws {
+        if ownsPrimary { await primary.close() }
+        await replica?.close()
+    }
+
+    // MARK: Administration (cachectl)
+
+    /// Whether the cache table exists on the primary.
+    public func tableExists() async throws -> Bool {
+        let rows = try await execute(table.exists, on: primary) { $0.append(self.table.quoted) }
+        return try rows.first.map { row in try decoded(key: "") { try row.decode(Bool.self) } } ?? false
+    }
+
+    /// Creates the table and its index in one transaction; returns `false` when it
+    /// already existed.
+    public func createTable() async throws -> Bool {
+        guard try await !tableExists() else { return false }
+        try await run(on: primary) { client in
+            try await client.withTransaction(logger: self.logger) { connection in
+                for statement in self.table.creationStatements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                }
+            }
+        }
+        return true
+    }
+
+    /// Rows, expired rows, and the bytes of all values.
+    public func statistics() async throws -> (entries: Int, expired: Int, bytes: Int) {
+        let now = self.now
+        let rows = try await execute(table.statistics, on: primary) { $0.append(now) }
+        guard let row = rows.first else { return (0, 0, 0) }
+        return try decoded(key: "") { try row.decode((Int, Int, Int).self) }
+    }
+
+    // MARK: Internals
+
+    /// Rows counted before a write are bounded: `n > maxEntries` is all culling asks.
+    private var countLimit: Int { max(configuration.maxEntries, 0) + 1 }
+
+    private func read(_ sql: String, _ bind: (inout PostgresBindings) -> Void) async throws -> [PostgresRow] {
+        try await execute(sql, on: replica ?? primary, bind)
+    }
+
+    private func write(_ sql: String, _ bind: (inout PostgresBindings) -> Void) async throws -> [PostgresRow] {
+        try await execute(sql, on: primary, bind)
+    }
+
+    private func execute(_ sql: String, on holder: PostgresCacheConnectionPool,
+                         _ bind: (inout PostgresBindings) -> Void) async throws -> [PostgresRow] {
+        var binds = PostgresBindings()
+        bind(&binds)
+        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
+        if configuration.createTable && holder === primary { try await ensureTable() }
+        return try await run(on: holder) { client in
+            try await client.query(query, logger: self.logger).collect()
+        }
+    }
+
+    private func ensureTable() async throws {
+        guard !tableReady.isDone else { return }
+        do {
+            try await run(on: primary) { client in
+                for statement in self.table.creationStatementsIfMissing {
+                    try await client.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                }
+            }
+        } catch CacheError.backendFailure(_, let message) where message.contains("[23505]") || message.contains("[42P07]") {
+            // Another connection created it at the same moment (IF NOT EXISTS
+            // is not race-free in PostgreSQL): the table is there.
+        }
+        tableReady.markDone()
+    }
+
+    /// Runs `body` against a client, bounded by the timeout, with errors turned
+    /// into ``CacheError``s.
+    ///
+    /// The work runs in a task of its own, so that when the time is up the
+    /// caller gets its error at once even if the driver does not react to
+    /// cancellation (a connection attempt to a server that went away).
+    private func run<T: Sendable>(on holder: PostgresCacheConnectionPool,
+                                  _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
+        let client = holder.client
+        let timeout = configuration.timeout
+        let outcome = Deadline<T>()
+        let work = Task {
+            do {
+                outcome.finish(.success(try await body(client)))
+            } catch {
+                outcome.finish(.failure(error))
+            }
+        }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            if outcome.finish(.failure(CacheError.timeout(
+                backend: name, message: "PostgreSQL at \(holder.url) did not answer within \(timeout)"))) {
+                work.cancel()
+            }
+        }
+        do {
+            let result = try await outcome.value
+            timer.cancel()
+            return result
+        } catch let error as CacheError {
+            timer.cancel()
+            throw error
+        } catch {
+            timer.cancel()
+            throw translate(error, url: holder.url)
+        }
+    }
+
+    private func translate(_ error: any Error, url: PostgresConnectionURL) -> CacheError {
+        guard let error = error as? PSQLError else {
+            return .backendFailure(backend: name, message: "\(error)")
+        }
+        if let info = error.serverInfo {
+            let state = info[.sqlState] ?? "?"
+            let message = info[.message] ?? "unknown server error"
+            if state == "42P01" {
+                return .backendFailure(
+                    backend: name,
+                    message: "the cache table \(table.quoted) does not exist on \(url); create it with `cachectl createcachetable`")
+            }
+            return .backendFailure(backend: name, message: "PostgreSQL error [\(state)]: \(message)")
+        }
+        let underlying = error.underlying.map { ": \($0)" } ?? ""
+        return .backendFailure(backend: name, message: "cannot use PostgreSQL at \(url) (\(error.code))\(underlying)")
+    }
+
+    /// Runs a row decoding; a row that does not decode is a typed error, never a crash.
+    private func decoded<T>(key: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw CacheError.undecodableValue(key: key, reason: "a row of \(table.quoted) is damaged: \(error)")
+        }
+    }
+
+    private func storable(_ value: CacheValue, key: String) throws -> ByteBuffer {
+        guard case .bytes(let bytes) = value else {
+            throw CacheError.unencodableValue(key: key, reason: "the PostgreSQL backend stores encoded values only")
+        }
+        guard bytes.count <= configuration.maxValueBytes else {
+            throw CacheError.valueTooLarge(key: key, size: bytes.count, limit: configuration.maxValueBytes)
+        }
+        return ByteBuffer(bytes: bytes)
+    }
+
+    private func expiry(_ lifetime: CacheLifetime, now: Double) -> Double {
+        min(lifetime.deadline(now: now) ?? PostgresCacheTable.forever, PostgresCacheTable.forever)
+    }
+
+    /// Django's culling, after a write whose statement returned the bounded row
+    /// count seen before it.
+    private func cullIfNeeded(_ rows: [PostgresRow], sparing keys: [String], now: Double) async throws {
+        guard let row = rows.first else { return }
+        let counted = try decoded(key: "") { try row.decode(Int.self) }
+        guard counted > configuration.maxEntries else { return }
+        if configuration.cullFrequency == 0 {
+            _ = try await write(table.clearOthers) { $0.append(keys) }
+            return
+        }
+        _ = try await write(table.deleteExpiredOthers) { $0.append(keys); $0.append(now) }
+        let remainingRows = try await write(table.countOthers) { $0.append(keys) }
+        let remaining = try remainingRows.first.map { row in try decoded(key: "") { try row.decode(Int.self) } } ?? 0
+        guard remaining > configuration.maxEntries else { return }
+        let offset = remaining / configuration.cullFrequency
+        let boundary = try await write(table.keyAtOffsetOthers) { $0.append(keys); $0.append(offset) }
+        guard let boundaryRow = boundary.first else { return }
+        let boundaryKey = try decoded(key: "") { try boundaryRow.decode(String.self) }
+        _ = try await write(table.deleteBelowOthers) { $0.append(keys); $0.append(boundaryKey) }
+    }
+}

@@ -1,0 +1,65 @@
+import Caching
+import Foundation
+import PostgresNIO
+
+/// A `postgres://user:password@host:port/database?sslmode=...` URL, as libpq
+/// and Django's `dj-database-url` read it, turned into a client configuration.
+///
+/// `sslmode` may be `disable`, `prefer` (the default, as in libpq) or `require`
+/// (which also verifies the certificate). A `host` query item starting with `/`
+/// names a Unix socket directory.
+public struct PostgresConnectionURL: Sendable, CustomStringConvertible {
+    /// The URL as given.
+    public let text: String
+    /// The client configuration it describes.
+    public let configuration: PostgresClient.Configuration
+
+    /// Parses `text`; a URL that cannot be read is an error that says why.
+    public init(_ text: String) throws {
+        guard let components = URLComponents(string: text),
+              let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql" else {
+            throw CacheConfigurationError(
+                "'\(Self.redacted(text))' is not a PostgreSQL URL; write postgres://user:password@host:5432/database")
+        }
+        let username = components.percentEncodedUser.flatMap { $0.removingPercentEncoding } ?? "postgres"
+        let password = components.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
+        let path = components.percentEncodedPath.removingPercentEncoding ?? ""
+        let database = path.hasPrefix("/") ? String(path.dropFirst()) : path
+        let query = Dictionary(
+            (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
+        let tls: PostgresClient.Configuration.TLS
+        switch query["sslmode"] ?? "prefer" {
+        case "disable": tls = .disable
+        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
+        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        case let other:
+            throw CacheConfigurationError(
+                "'\(Self.redacted(text))': sslmode '\(other)' is not one of disable, prefer, require")
+        }
+        var configuration: PostgresClient.Configuration
+        if let socketDirectory = query["host"], socketDirectory.hasPrefix("/") {
+            let port = components.port ?? 5432
+            configuration = PostgresClient.Configuration(
+                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username, password: password,
+                database: database.isEmpty ? nil : database)
+        } else {
+            guard let host = components.host, !host.isEmpty else {
+                throw CacheConfigurationError("'\(Self.redacted(text))' names no host")
+            }
+            configuration = PostgresClient.Configuration(
+                host: host, port: components.port ?? 5432, username: username, password: password,
+                database: database.isEmpty ? nil : database, tls: tls)
+        }
+        self.text = text
+        self.configuration = configuration
+    }
+
+    /// The URL without its password, for logs and errors.
+    public var description: String { Self.redacted(text) }
+
+    static func redacted(_ text: String) -> String {
+        guard var components = URLComponents(string: text), components.password != nil else { return text }
+        components.password = "***"
+        return components.string ?? text
+    }
+}

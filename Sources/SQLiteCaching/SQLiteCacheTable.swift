@@ -1,0 +1,92 @@
+/// The SQL of one SQLite cache table, with its name quoted everywhere.
+///
+/// The layout is Django's (`cache_key` primary key, `value`, `expires`, and an
+/// index on `expires`), with two differences that make it faster and smaller:
+/// `value` holds the encoded bytes as a BLOB (Django stores base64 text of a
+/// pickle), and `expires` is a REAL number of seconds since 1970 (Django stores a
+/// datetime). A value that never expires has ``SQLiteCacheTable/forever``,
+/// 9999-12-31T23:59:59Z, Django's `datetime.max`.
+public struct SQLiteCacheTable: Sendable, Hashable {
+    /// The table's name as configured (the settings' `location`).
+    public let name: String
+
+    /// The `expires` of a value that never expires.
+    public static let forever: Double = 253_402_300_799
+
+    /// A table named `name`; any name is allowed, spaces included.
+    public init(name: String) {
+        self.name = name
+    }
+
+    /// An SQL identifier in double quotes, inner quotes doubled.
+    public static func quote(_ identifier: String) -> String {
+        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// The quoted table name.
+    public var quoted: String { Self.quote(name) }
+
+    /// The statements that create the table and its index (what `cachectl
+    /// createcachetable --dry-run` prints).
+    public var creationStatements: [String] {
+        [
+            "CREATE TABLE \(quoted) (\"cache_key\" TEXT NOT NULL PRIMARY KEY, \"value\" BLOB NOT NULL, \"expires\" REAL NOT NULL);",
+            "CREATE INDEX \(Self.quote(name + "_expires")) ON \(quoted) (\"expires\");",
+        ]
+    }
+
+    /// The same statements, made idempotent, for creating the table on first use.
+    var creationStatementsIfMissing: [String] {
+        [
+            "CREATE TABLE IF NOT EXISTS \(quoted) (\"cache_key\" TEXT NOT NULL PRIMARY KEY, \"value\" BLOB NOT NULL, \"expires\" REAL NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS \(Self.quote(name + "_expires")) ON \(quoted) (\"expires\")",
+        ]
+    }
+
+    var exists: String { "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?" }
+    var select: String { "SELECT \"value\", \"expires\" FROM \(quoted) WHERE \"cache_key\" = ?" }
+    func selectMany(_ count: Int) -> String {
+        "SELECT \"cache_key\", \"value\", \"expires\" FROM \(quoted) WHERE \"cache_key\" IN (\(Self.placeholders(count)))"
+    }
+    var hasKey: String { "SELECT 1 FROM \(quoted) WHERE \"cache_key\" = ? AND \"expires\" > ?" }
+    var deleteExpiredKey: String { "DELETE FROM \(quoted) WHERE \"cache_key\" = ? AND \"expires\" <= ?" }
+    func deleteExpiredKeys(_ count: Int) -> String {
+        "DELETE FROM \(quoted) WHERE \"cache_key\" IN (\(Self.placeholders(count))) AND \"expires\" <= ?"
+    }
+    func upsert(_ rows: Int) -> String {
+        let values = Array(repeating: "(?, ?, ?)", count: rows).joined(separator: ", ")
+        return "INSERT INTO \(quoted) (\"cache_key\", \"value\", \"expires\") VALUES \(values) "
+            + "ON CONFLICT (\"cache_key\") DO UPDATE SET \"value\" = excluded.\"value\", \"expires\" = excluded.\"expires\""
+    }
+    /// Inserts, or replaces only an expired row; returns a row when it stored.
+    var add: String {
+        "INSERT INTO \(quoted) (\"cache_key\", \"value\", \"expires\") VALUES (?, ?, ?) "
+            + "ON CONFLICT (\"cache_key\") DO UPDATE SET \"value\" = excluded.\"value\", \"expires\" = excluded.\"expires\" "
+            + "WHERE \(quoted).\"expires\" <= ? RETURNING 1"
+    }
+    var touch: String { "UPDATE \(quoted) SET \"expires\" = ? WHERE \"cache_key\" = ? AND \"expires\" > ? RETURNING 1" }
+    var delete: String { "DELETE FROM \(quoted) WHERE \"cache_key\" = ? RETURNING 1" }
+    func deleteMany(_ count: Int) -> String {
+        "DELETE FROM \(quoted) WHERE \"cache_key\" IN (\(Self.placeholders(count)))"
+    }
+    /// Adds `?2` to a live decimal-integer value in place; returns the new value.
+    var increment: String {
+        "UPDATE \(quoted) SET \"value\" = \(SQLiteIncrementFunction.name)(\"value\", ?2) "
+            + "WHERE \"cache_key\" = ?1 AND \"expires\" > ?3 AND \(SQLiteIncrementFunction.name)(\"value\", ?2) IS NOT NULL "
+            + "RETURNING \"value\""
+    }
+    var updateValue: String { "UPDATE \(quoted) SET \"value\" = ? WHERE \"cache_key\" = ?" }
+    var clear: String { "DELETE FROM \(quoted)" }
+    var count: String { "SELECT COUNT(*) FROM \(quoted)" }
+    var deleteAllExpired: String { "DELETE FROM \(quoted) WHERE \"expires\" < ?" }
+    var keyAtOffset: String { "SELECT \"cache_key\" FROM \(quoted) ORDER BY \"cache_key\" LIMIT 1 OFFSET ?" }
+    var deleteBelow: String { "DELETE FROM \(quoted) WHERE \"cache_key\" < ?" }
+    var statistics: String {
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN \"expires\" <= ? THEN 1 ELSE 0 END), 0), "
+            + "COALESCE(SUM(LENGTH(\"value\")), 0) FROM \(quoted)"
+    }
+
+    static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+}
