@@ -24,6 +24,9 @@ struct CachingDemo: AsyncParsableCommand {
     @Option(help: "A settings JSON file with a \"caches\" section (default: one memory cache).")
     var settings: String?
 
+    @Flag(help: "Print the Varnish vcl_hash for the demo's URL policies and exit.")
+    var printVcl = false
+
     func run() async throws {
         var logger = Logger(label: "caching-demo")
         logger.logLevel = .info
@@ -33,6 +36,10 @@ struct CachingDemo: AsyncParsableCommand {
             caches = try Caches(settings: loaded, registry: .demo, logger: logger)
         } catch {
             throw ValidationError("\(error)")
+        }
+        if printVcl {
+            print(CacheHeaders(configuration: try DemoSite.policyConfiguration(caches.settings)).varnishHashVCL())
+            return
         }
         let router = try DemoSite(caches: caches).router()
         let app = Application(

@@ -47,8 +47,10 @@ extension DemoSite {
         for policy in ["all-users", "anonymous-only", "anonymous-and-authenticated", "per-user"] {
             group.get(RouterPath(stringLiteral: policy)) { request, _ in
                 let user = Self.user(request)
+                let session = CacheHeaders.cookies(request.headers)["sessionid"] ?? ""
+                let who = user.isAuthenticated ? "logged in (session \(DemoHTML.escape(session)))" : "anonymous"
                 return DemoHTML.page(title: "Policy: \(policy)", body: DemoHTML.renderedAt
-                    + "<p>You are \(user.isAuthenticated ? "logged in" : "anonymous"). See Cache-Control, X-Accel-Expires and X-Hash-Cookies; "
+                    + "<p>You are \(who). See Cache-Control, X-Accel-Expires and X-Hash-Cookies; "
                     + "<code>cachectl generate-vcl</code> prints the Varnish hash for these rules.</p>"
                     + "<form method=post action=/policies/login><button>Log in</button></form>"
                     + "<form method=post action=/policies/logout><button>Log out</button></form>")

@@ -30,7 +30,7 @@ struct DemoSmokeTests {
     func demoRuns() async throws {
         let binary = Self.buildDirectory.appendingPathComponent("caching-demo")
         #expect(FileManager.default.isExecutableFile(atPath: binary.path), "build caching-demo first (swift build)")
-        let port = 18_000 + Int.random(in: 0..<1000)
+        let port = 19_000 + Int.random(in: 0..<1000)
         let demo = Process()
         demo.executableURL = binary
         demo.arguments = ["--port", String(port)]
@@ -60,5 +60,30 @@ struct DemoSmokeTests {
         let sidebar = { (page: String) in page.components(separatedBy: "Rendered at ").dropFirst().first?.prefix(20) }
         #expect(sidebar(first) != nil)
         #expect(sidebar(first) == sidebar(second))
+    }
+}
+
+/// Real Varnish in front of the demo, with the VCL generated from its URL
+/// policies (scripts/varnish-check.sh): anonymous pages come from Varnish, and
+/// per-user pages never reach another user's session.
+@Suite("Varnish in front of the demo")
+struct VarnishCheckTests {
+    @Test("scripts/varnish-check.sh passes")
+    func varnish() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let script = root.appendingPathComponent("scripts/varnish-check.sh").path
+        let demo = DemoSmokeTests.buildDirectory.appendingPathComponent("caching-demo").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["bash", script]
+        process.environment = ProcessInfo.processInfo.environment.merging(["CACHING_DEMO": demo]) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(output.contains("ok   - per-user page: Bob never gets Alice's page"))
     }
 }

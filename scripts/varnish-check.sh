@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs real Varnish in front of the demo with the VCL generated from the demo's
+# URL policies, and checks that anonymous pages are served from Varnish and
+# per-user pages are never served to another user's session.
+# Needs varnish (apt-get install -y varnish). Exits non-zero on any failure.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+chmod 755 "$work"   # varnishd's workers run as their own users
+demo_pid=""
+cleanup() {
+    [ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null || true
+    pkill -f "varnishd.*$work" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+varnishd=$(command -v varnishd || echo /usr/sbin/varnishd)
+[ -x "$varnishd" ] || { echo "varnish-check: varnishd not found (apt-get install -y varnish)" >&2; exit 1; }
+
+# CACHING_DEMO: an already-built caching-demo (the test suite passes its own).
+demo=${CACHING_DEMO:-}
+if [ -z "$demo" ]; then
+    swift build --package-path "$root" --product caching-demo >&2
+    demo="$root/.build/debug/caching-demo"
+fi
+"$demo" --port 18100 >/dev/null 2>&1 & demo_pid=$!
+for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:18100/ && break; sleep 0.1; done
+
+{
+    echo 'vcl 4.1;'
+    echo 'backend default { .host = "127.0.0.1"; .port = "18100"; }'
+    echo 'sub vcl_recv {'
+    echo '    if (req.method != "GET" && req.method != "HEAD") { return (pass); }'
+    echo '    return (hash);'
+    echo '}'
+    "$demo" --print-vcl
+    echo 'sub vcl_backend_response {'
+    echo '    if (beresp.http.X-Hash-Cookies) { set beresp.http.Vary = "Accept-Encoding"; }'
+    echo '}'
+} > "$work/demo.vcl"
+
+"$varnishd" -a 127.0.0.1:18101 -f "$work/demo.vcl" -s malloc,32m -n "$work/varnish" -F >"$work/varnishd.log" 2>&1 &
+for _ in $(seq 1 300); do curl -s -o /dev/null http://127.0.0.1:18101/ && break; sleep 0.1; done
+curl -s -o /dev/null http://127.0.0.1:18101/ || { echo "varnish-check: varnishd did not start:" >&2; cat "$work/varnishd.log" >&2; exit 1; }
+
+fail=0
+check() { if eval "$2"; then echo "ok   - $1"; else echo "FAIL - $1"; fail=1; fi; }
+hits() { curl -s -D - -o /dev/null "$@" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-varnish" {print NF_VALUES=split($2, a, " ")}'; }
+body() { curl -s "$@"; }
+
+curl -s -o /dev/null http://127.0.0.1:18101/policies/all-users
+check "anonymous all-users page is a Varnish hit" '[ "$(hits http://127.0.0.1:18101/policies/all-users)" = 2 ]'
+check "anonymous-only page is shared between anonymous visitors" \
+    'curl -s -o /dev/null http://127.0.0.1:18101/policies/anonymous-only; [ "$(hits http://127.0.0.1:18101/policies/anonymous-only)" = 2 ]'
+
+alice="sessionid=alice0000000001"
+bob="sessionid=bob00000000000002"
+body -H "Cookie: $alice" http://127.0.0.1:18101/policies/per-user >/dev/null
+check "per-user page: Alice's second request is a hit" '[ "$(hits -H "Cookie: $alice" http://127.0.0.1:18101/policies/per-user)" = 2 ]'
+check "per-user page: Bob never gets Alice's page" '! body -H "Cookie: $bob" http://127.0.0.1:18101/policies/per-user | grep -q alice0000000001'
+check "per-user page: Bob's first request is a miss" '[ "$(hits -H "Cookie: $bob; x=1" http://127.0.0.1:18101/policies/per-user?fresh=1)" = 1 ]'
+check "per-user page: an anonymous visitor never gets Alice's page" '! body http://127.0.0.1:18101/policies/per-user | grep -q alice0000000001'
+
+exit $fail
