@@ -42,8 +42,15 @@ struct CachingDemo: AsyncParsableCommand {
             return
         }
         let router = try DemoSite(caches: caches).router()
+        // The page cache's mode comes from the settings' "httpCache" section
+        // (Django's rules by default; "shared" for RFC 9111). The demo shows its
+        // debug headers unless the settings say otherwise.
+        var httpCache = try HTTPCacheSettings(document: caches.settings.document)
+        if caches.settings.document["httpCache"]?["debugHeaders"] == nil { httpCache.debugHeaders = true }
+        let responder = try CachingResponder(router.buildResponder(), settings: httpCache, caches: caches)
+        logger.info("page cache: \(httpCache.mode.rawValue) mode on cache '\(httpCache.cache)'")
         let app = Application(
-            router: router,
+            responder: responder,
             configuration: .init(address: .hostname(hostname, port: port), serverName: "caching-demo"),
             onServerRunning: { _ in print("caching-demo: serving http://\(hostname):\(port)/ (Ctrl-C to stop)") },
             logger: logger)

@@ -37,8 +37,8 @@ struct DemoSite: Sendable {
 
     func router() throws -> Router<BasicRequestContext> {
         let router = Router()
-        // Site-wide cache first, so it sees the headers every later layer adds.
-        router.add(middleware: ResponseCacheMiddleware(cache: caches.default, configuration: .init(debugHeaders: true)))
+        // The site-wide cache wraps the whole router (see CachingDemo.run), so it
+        // sees the headers every layer adds.
         router.add(middleware: ConditionalGetMiddleware())
         router.get("/") { _, _ in DemoHTML.page(title: "swift-caching demo", body: Self.homeBody) }
         addPageCachingRoutes(to: router)

@@ -421,3 +421,43 @@ struct SharedCacheBehaviourTests {
         #expect(CacheDirectives(parsing: "max-age=99999999999").maxAge == CacheDirectives.maximumDeltaSeconds)
     }
 }
+
+@Suite("Shared-cache mode: malformed and conflicting origin headers")
+struct SharedCacheBadInputTests {
+    @Test("conflicting or malformed freshness is stale or uncacheable, never a crash", arguments: [
+        ["Cache-Control": "max-age=60, max-age=0"],      // two max-ages: the first is used
+        ["Cache-Control": "max-age=-5"],                 // negative: stale
+        ["Cache-Control": "max-age=99999999999999999999"], // huge: clamped to 2^31
+        ["Cache-Control": "max-age=\"unbalanced"],
+        ["Expires": "not a date"],                       // invalid Expires: stale
+        ["Expires": "Mon, 32 Oct 2010 00:00:00 GMT", "Date": "garbage"],
+        ["Age": "-3", "Cache-Control": "max-age=60"],
+        ["Vary": String(repeating: "X-A, ", count: 2000)],
+    ])
+    func malformed(_ fields: [String: String]) async {
+        let harness = SharedCacheHarness(.init(fields: fields))
+        let first = await harness.request()
+        let second = await harness.request()
+        #expect(first.head.status == .ok)
+        #expect(second.text == "body")
+    }
+
+    @Test("two max-ages use the first; a negative one is stale; a huge one is fresh")
+    func specifics() async {
+        let duplicate = SharedCacheHarness(.init(fields: ["Cache-Control": "max-age=60, max-age=0"]))
+        _ = await duplicate.request()
+        #expect(await duplicate.request().cacheStatus.contains("hit"))
+        let negative = SharedCacheHarness(.init(fields: ["Cache-Control": "max-age=-5", "ETag": "\"n\""]))
+        _ = await negative.request()
+        _ = await negative.request()
+        #expect(negative.origin.count == 2)
+        let huge = SharedCacheHarness(.init(fields: ["Cache-Control": "max-age=99999999999999999999"]))
+        _ = await huge.request()
+        huge.time.advance(by: 86_400 * 365)
+        #expect(await huge.request().cacheStatus.contains("hit"))
+        let badDate = SharedCacheHarness(.init(fields: ["Expires": "not a date", "ETag": "\"d\""]))
+        _ = await badDate.request()
+        _ = await badDate.request()
+        #expect(badDate.origin.count == 2)
+    }
+}

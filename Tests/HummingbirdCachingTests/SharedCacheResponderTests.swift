@@ -1,4 +1,5 @@
 import Caching
+import Foundation
 import HTTPCaching
 import HTTPTypes
 import Hummingbird
@@ -37,5 +38,47 @@ struct SharedCacheResponderTests {
             #expect(revalidated.headers[HTTPField.Name("Cache-Status") ?? .age]?.contains("fwd-status=304") == true)
             #expect(validated.count == 2)
         }
+    }
+}
+
+@Suite("Page cache mode selected in settings")
+struct CachingResponderTests {
+    func caches() throws -> Caches {
+        try Caches(settings: CacheSettings(caches: ["default": CacheConfiguration(backend: "memory", location: "responder-" + UUID().uuidString)]))
+    }
+
+    func settings(_ json: String) throws -> HTTPCacheSettings {
+        try HTTPCacheSettings(document: JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)))
+    }
+
+    @Test("httpCache.mode: django stores by Django's rules, shared by RFC 9111")
+    func modes() async throws {
+        let django = try settings(#"{"httpCache": {"mode": "django", "debugHeaders": true}}"#)
+        let shared = try settings(#"{"httpCache": {"mode": "shared", "debugHeaders": true}}"#)
+        #expect(django.mode == .django)
+        #expect(shared.mode == .shared)
+        for (mode, marker) in [(django, "X-Cache"), (shared, "Cache-Status")] {
+            let counter = Counter()
+            let router = Router()
+            router.get("/page") { _, _ in
+                Response(status: .ok, headers: [.cacheControl: "max-age=60"], body: .init(byteBuffer: ByteBuffer(string: "p \(counter.next())")))
+            }
+            let app = Application(responder: try CachingResponder(router.buildResponder(), settings: mode, caches: try caches()))
+            try await app.test(.router) { client in
+                _ = try await client.execute(uri: "/page", method: .get)
+                let hit = try await client.execute(uri: "/page", method: .get)
+                #expect(String(buffer: hit.body) == "p 1")
+                #expect(hit.headers[HTTPField.Name(marker) ?? .age] != nil)
+            }
+            #expect(counter.count == 1)
+        }
+    }
+
+    @Test("bad httpCache settings name what is wrong")
+    func badSettings() throws {
+        #expect(throws: CacheConfigurationError.self) { try settings(#"{"httpCache": {"mode": "rfc"}}"#) }
+        #expect(throws: CacheConfigurationError.self) { try settings(#"{"httpCache": {"timeout": 5}}"#) }
+        let unknownAlias = try settings(#"{"httpCache": {"cache": "nope"}}"#)
+        #expect(throws: CacheConfigurationError.self) { try CachingResponder(Router().buildResponder(), settings: unknownAlias, caches: try caches()) }
     }
 }
