@@ -185,6 +185,8 @@ let package = Package(
             name: "SQLCachingTests",
             dependencies: [
                 "Caching", "SQLiteCaching", "PostgresCaching",
+                // Built so that the cachectl tests can run the binary.
+                "cachectl",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
