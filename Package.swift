@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "RedisCaching", targets: ["RedisCaching"]),
         .library(name: "MemcachedCaching", targets: ["MemcachedCaching"]),
         .library(name: "MustacheCaching", targets: ["MustacheCaching"]),
+        .library(name: "CachingBackends", targets: ["CachingBackends"]),
         .executable(name: "cachectl", targets: ["cachectl"]),
         .executable(name: "caching-demo", targets: ["CachingDemo"]),
         .executable(name: "caching-proxy", targets: ["CachingProxyCommand"]),
@@ -111,8 +112,7 @@ let package = Package(
         .executableTarget(
             name: "CachingDemo",
             dependencies: [
-                "Caching", "HTTPCaching", "HummingbirdCaching", "MustacheCaching",
-                "SQLiteCaching", "PostgresCaching", "RedisCaching", "MemcachedCaching",
+                "Caching", "CachingBackends", "HTTPCaching", "HummingbirdCaching", "MustacheCaching",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -133,9 +133,15 @@ let package = Package(
         .executableTarget(
             name: "CachingProxyCommand",
             dependencies: [
-                "CachingProxy", "Caching", "SQLiteCaching", "PostgresCaching", "RedisCaching", "MemcachedCaching",
+                "CachingProxy", "Caching", "CachingBackends",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // One registry with every backend, for executables that read settings.
+        .target(
+            name: "CachingBackends",
+            dependencies: ["Caching", "SQLiteCaching", "PostgresCaching"],
             swiftSettings: swiftSettings
         ),
         // Helpers shared by the test targets (log capture); not a product.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Caching
+import CachingBackends
 import HTTPCaching
 import Hummingbird
 import HummingbirdCaching
@@ -33,7 +34,7 @@ struct CachingDemo: AsyncParsableCommand {
         let caches: Caches
         do {
             let loaded = try settings.map { try CacheSettings.load(contentsOf: $0) } ?? .default
-            caches = try Caches(settings: loaded, registry: .demo, logger: logger)
+            caches = try Caches(settings: loaded, registry: .allBackends, logger: logger)
         } catch {
             throw ValidationError("\(error)")
         }
@@ -55,12 +56,5 @@ struct CachingDemo: AsyncParsableCommand {
             onServerRunning: { _ in print("caching-demo: serving http://\(hostname):\(port)/ (Ctrl-C to stop)") },
             logger: logger)
         try await app.runService()
-    }
-}
-
-extension CacheBackendRegistry {
-    /// Every backend the demo can be configured with.
-    static var demo: CacheBackendRegistry {
-        .standard
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Caching
+import CachingBackends
 import CachingProxy
 import Foundation
 import HTTPCaching
@@ -58,7 +59,7 @@ struct CachingProxyCommand: AsyncParsableCommand {
         let caches: Caches
         do {
             let loaded = try settings.map { try CacheSettings.load(contentsOf: $0) } ?? .default
-            caches = try Caches(settings: loaded, registry: .proxy, logger: logger)
+            caches = try Caches(settings: loaded, registry: .allBackends, logger: logger)
         } catch {
             throw ValidationError("\(error)")
         }
@@ -78,12 +79,5 @@ struct CachingProxyCommand: AsyncParsableCommand {
               (0...65535).contains(port) else { return nil }
         let host = String(value[..<colon])
         return (host.isEmpty ? "127.0.0.1" : host, port)
-    }
-}
-
-extension CacheBackendRegistry {
-    /// The backends `caching-proxy` can keep responses in.
-    static var proxy: CacheBackendRegistry {
-        .standard
     }
 }

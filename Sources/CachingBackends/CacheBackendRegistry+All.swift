@@ -1,0 +1,15 @@
+import Caching
+import PostgresCaching
+import SQLiteCaching
+
+extension CacheBackendRegistry {
+    /// Every backend of the package: memory, file and dummy, SQLite and
+    /// PostgreSQL. Executables that read a settings file (the demo,
+    /// `caching-proxy`) build their caches with it, so any configured backend works.
+    public static var allBackends: CacheBackendRegistry {
+        var registry = CacheBackendRegistry.standard
+        registry.registerSQLiteBackend()
+        registry.registerPostgresBackend()
+        return registry
+    }
+}
