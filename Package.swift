@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "cachectl",
             dependencies: [
-                "Caching", "SQLiteCaching", "PostgresCaching", "RedisCaching", "MemcachedCaching", "HTTPCaching",
+                "Caching", "CachingBackends", "SQLiteCaching", "PostgresCaching", "HTTPCaching",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

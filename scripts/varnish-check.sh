@@ -8,9 +8,17 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 chmod 755 "$work"   # varnishd's workers run as their own users
 demo_pid=""
+varnish_pid=""
 cleanup() {
     [ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null || true
-    pkill -f "varnishd.*$work" 2>/dev/null || true
+    # Stop varnishd and wait for it before deleting its working directory: a
+    # manager whose -n directory vanishes mid-shutdown can hang and keep the
+    # port, and a later run would then share it (SO_REUSEPORT) with stale objects.
+    if [ -n "$varnish_pid" ]; then
+        kill "$varnish_pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$varnish_pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    pkill -9 -f "varnishd.*$work" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -23,12 +31,23 @@ if [ -z "$demo" ]; then
     swift build --package-path "$root" --product caching-demo >&2
     demo="$root/.build/debug/caching-demo"
 fi
-"$demo" --port 18100 >/dev/null 2>&1 & demo_pid=$!
-for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:18100/ && break; sleep 0.1; done
+# Ports chosen per run, and checked free, so a leftover server never answers.
+free_port() {
+    local port
+    for _ in $(seq 1 50); do
+        port=$((20000 + RANDOM % 20000))
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+    done
+    echo "varnish-check: no free port found" >&2; exit 1
+}
+demo_port=$(free_port)
+varnish_port=$(free_port)
+"$demo" --port "$demo_port" >/dev/null 2>&1 & demo_pid=$!
+for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:$demo_port/ && break; sleep 0.1; done
 
 {
     echo 'vcl 4.1;'
-    echo 'backend default { .host = "127.0.0.1"; .port = "18100"; }'
+    echo "backend default { .host = \"127.0.0.1\"; .port = \"$demo_port\"; }"
     echo 'sub vcl_recv {'
     echo '    if (req.method != "GET" && req.method != "HEAD") { return (pass); }'
     echo '    return (hash);'
@@ -39,26 +58,27 @@ for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:18100/ && break;
     echo '}'
 } > "$work/demo.vcl"
 
-"$varnishd" -a 127.0.0.1:18101 -f "$work/demo.vcl" -s malloc,32m -n "$work/varnish" -F >"$work/varnishd.log" 2>&1 &
-for _ in $(seq 1 300); do curl -s -o /dev/null http://127.0.0.1:18101/ && break; sleep 0.1; done
-curl -s -o /dev/null http://127.0.0.1:18101/ || { echo "varnish-check: varnishd did not start:" >&2; cat "$work/varnishd.log" >&2; exit 1; }
+"$varnishd" -a "127.0.0.1:$varnish_port" -f "$work/demo.vcl" -s malloc,32m -n "$work/varnish" -F >"$work/varnishd.log" 2>&1 &
+varnish_pid=$!
+for _ in $(seq 1 300); do curl -s -o /dev/null http://127.0.0.1:$varnish_port/ && break; sleep 0.1; done
+curl -s -o /dev/null http://127.0.0.1:$varnish_port/ || { echo "varnish-check: varnishd did not start:" >&2; cat "$work/varnishd.log" >&2; exit 1; }
 
 fail=0
 check() { if eval "$2"; then echo "ok   - $1"; else echo "FAIL - $1"; fail=1; fi; }
 hits() { curl -s -D - -o /dev/null "$@" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-varnish" {print NF_VALUES=split($2, a, " ")}'; }
 body() { curl -s "$@"; }
 
-curl -s -o /dev/null http://127.0.0.1:18101/policies/all-users
-check "anonymous all-users page is a Varnish hit" '[ "$(hits http://127.0.0.1:18101/policies/all-users)" = 2 ]'
+curl -s -o /dev/null http://127.0.0.1:$varnish_port/policies/all-users
+check "anonymous all-users page is a Varnish hit" '[ "$(hits http://127.0.0.1:$varnish_port/policies/all-users)" = 2 ]'
 check "anonymous-only page is shared between anonymous visitors" \
-    'curl -s -o /dev/null http://127.0.0.1:18101/policies/anonymous-only; [ "$(hits http://127.0.0.1:18101/policies/anonymous-only)" = 2 ]'
+    'curl -s -o /dev/null http://127.0.0.1:$varnish_port/policies/anonymous-only; [ "$(hits http://127.0.0.1:$varnish_port/policies/anonymous-only)" = 2 ]'
 
 alice="sessionid=alice0000000001"
 bob="sessionid=bob00000000000002"
-body -H "Cookie: $alice" http://127.0.0.1:18101/policies/per-user >/dev/null
-check "per-user page: Alice's second request is a hit" '[ "$(hits -H "Cookie: $alice" http://127.0.0.1:18101/policies/per-user)" = 2 ]'
-check "per-user page: Bob never gets Alice's page" '! body -H "Cookie: $bob" http://127.0.0.1:18101/policies/per-user | grep -q alice0000000001'
-check "per-user page: Bob's first request is a miss" '[ "$(hits -H "Cookie: $bob; x=1" http://127.0.0.1:18101/policies/per-user?fresh=1)" = 1 ]'
-check "per-user page: an anonymous visitor never gets Alice's page" '! body http://127.0.0.1:18101/policies/per-user | grep -q alice0000000001'
+body -H "Cookie: $alice" http://127.0.0.1:$varnish_port/policies/per-user >/dev/null
+check "per-user page: Alice's second request is a hit" '[ "$(hits -H "Cookie: $alice" http://127.0.0.1:$varnish_port/policies/per-user)" = 2 ]'
+check "per-user page: Bob never gets Alice's page" '! body -H "Cookie: $bob" http://127.0.0.1:$varnish_port/policies/per-user | grep -q alice0000000001'
+check "per-user page: Bob's first request is a miss" '[ "$(hits -H "Cookie: $bob; x=1" http://127.0.0.1:$varnish_port/policies/per-user?fresh=1)" = 1 ]'
+check "per-user page: an anonymous visitor never gets Alice's page" '! body http://127.0.0.1:$varnish_port/policies/per-user | grep -q alice0000000001'
 
 exit $fail

@@ -18,6 +18,7 @@ struct CacheCtl: AsyncParsableCommand {
             Get.self,
             SetValue.self,
             Delete.self,
+            GenerateVCL.self,
         ]
     )
 }

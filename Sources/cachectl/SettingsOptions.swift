@@ -1,21 +1,15 @@
 import ArgumentParser
 import Caching
 import Logging
-import PostgresCaching
-import SQLiteCaching
+import CachingBackends
 
 /// The `--settings` option every subcommand takes, and the caches it describes.
 struct SettingsOptions: ParsableArguments {
     @Option(name: .long, help: "The settings JSON file (the application's).")
     var settings: String = "caches.json"
 
-    /// The backends cachectl can build: the standard ones and the database ones.
-    static var registry: CacheBackendRegistry {
-        var registry = CacheBackendRegistry.standard
-        registry.registerSQLiteBackend()
-        registry.registerPostgresBackend()
-        return registry
-    }
+    /// The backends cachectl can build: every backend of the package.
+    static var registry: CacheBackendRegistry { .allBackends }
 
     /// Loads the settings and builds every alias. Logging is quiet: warnings
     /// would clutter the output of a command-line tool.

@@ -23,6 +23,12 @@ struct FixtureOptions: Sendable {
     var maxEntries: Int?
     var cullFrequency: Int?
     var logger = Logger(label: "conformance")
+
+    /// The clock a fixture that ``BackendFixture/acceptsClock`` gives its backend:
+    /// the running check's manual clock.
+    var clock: CacheClock {
+        ConformanceCheck.clock.map { CacheClock.manual($0) } ?? .wall
+    }
 }
 
 /// One backend under test: how to make isolated caches on it, and what it can do.
@@ -36,6 +42,9 @@ struct BackendFixture: Sendable {
     var culling: CullingStyle?
     /// Whether invalid keys throw (memcached) rather than log a warning.
     var rejectsInvalidKeys = false
+    /// Whether the backend takes its clock from ``FixtureOptions/clock``, so the
+    /// lifetime checks can move time instead of sleeping.
+    var acceptsClock = false
     /// Makes a cache; called once or more per check with a fresh store token.
     var make: @Sendable (FixtureOptions) async throws -> Cache
 

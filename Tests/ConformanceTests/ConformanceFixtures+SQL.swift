@@ -6,12 +6,12 @@ import SQLiteCaching
 extension BackendFixture {
     /// The SQLite backend: one database file per store token, in a table whose
     /// name has a space in it (quoting is part of what is checked).
-    static let sqlite = BackendFixture(name: "sqlite", culling: .database) { options in
+    static let sqlite = BackendFixture(name: "sqlite", culling: .database, acceptsClock: true) { options in
         let directory = FileManager.default.temporaryDirectory.path + "/swift-caching-sqlite-conformance"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let configuration = SQLiteCacheBackend.Configuration(
             path: "\(directory)/\(options.store).sqlite3", table: "conformance cache",
-            maxEntries: options.maxEntries ?? 300, cullFrequency: options.cullFrequency ?? 3, poolSize: 2)
+            maxEntries: options.maxEntries ?? 300, cullFrequency: options.cullFrequency ?? 3, poolSize: 2, clock: options.clock)
         return Cache(
             backend: SQLiteCacheBackend(configuration: configuration),
             keyPrefix: options.keyPrefix, version: options.version,
@@ -23,12 +23,12 @@ extension BackendFixture {
     /// server): one table per store token, created on first use, all caches
     /// sharing one connection pool so parallel checks stay within the server's
     /// connection limit.
-    static let postgres = BackendFixture(name: "postgres", culling: .database) { options in
+    static let postgres = BackendFixture(name: "postgres", culling: .database, acceptsClock: true) { options in
         let url = try PostgresConnectionURL(SharedPostgres.url)
         let configuration = PostgresCacheBackend.Configuration(
             url: url, table: "conformance \(options.store)",
             maxEntries: options.maxEntries ?? 300, cullFrequency: options.cullFrequency ?? 3, createTable: true,
-            timeout: .seconds(30))
+            timeout: .seconds(30), clock: options.clock)
         return Cache(
             backend: PostgresCacheBackend(configuration: configuration, pool: try SharedPostgres.pool()),
             keyPrefix: options.keyPrefix, version: options.version,

@@ -17,10 +17,10 @@ extension BackendFixture {
     }
 
     /// The file backend: one temporary directory per store token.
-    static let file = BackendFixture(name: "file", culling: .local) { options in
+    static let file = BackendFixture(name: "file", culling: .local, acceptsClock: true) { options in
         let directory = FileManager.default.temporaryDirectory.path + "/swift-caching-conformance/\(options.store)"
         let configuration = FileCacheBackend.Configuration(
-            maxEntries: options.maxEntries ?? 300, cullFrequency: options.cullFrequency ?? 3)
+            maxEntries: options.maxEntries ?? 300, cullFrequency: options.cullFrequency ?? 3, clock: options.clock)
         return options.cache(on: FileCacheBackend(directory: directory, configuration: configuration))
     }
 }
