@@ -190,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "SQLCachingTests",
             dependencies: [
-                "Caching", "SQLiteCaching", "PostgresCaching",
+                "Caching", "SQLiteCaching", "PostgresCaching", "CachingTestSupport",
                 // Built so that the cachectl tests can run the binary.
                 "cachectl",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
@@ -200,7 +200,11 @@ let package = Package(
         ),
         .testTarget(
             name: "DistributedCachingTests",
-            dependencies: ["Caching", "RedisCaching", "MemcachedCaching"],
+            dependencies: [
+                "Caching", "RedisCaching", "MemcachedCaching", "CachingTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -59,7 +59,8 @@ public struct CacheConfiguration: Sendable {
 /// }
 /// ```
 ///
-/// Members of an alias: `backend` (required), `location`, `timeout` (a number of
+/// Members of an alias: `backend` (required), `location` (a string, or a list of server
+/// locations joined with `;`), `timeout` (a number of
 /// seconds, or `null` for never), `keyPrefix`, `version`, `keyFunction` and
 /// `options`. Anything else is an error that names it.
 public struct CacheSettings: Sendable {
@@ -146,7 +147,18 @@ public struct CacheSettings: Sendable {
             throw CacheConfigurationError("Cache '\(alias)' has no 'backend'; name one of the registered backends, such as \"memory\"")
         }
         var configuration = CacheConfiguration(backend: backend)
-        configuration.location = try string("location") ?? ""
+        switch object["location"] {
+        case .array(let items):
+            // Django's list of server locations; backends split on ";" and ",".
+            configuration.location = try items.map { item -> String in
+                guard case .string(let text) = item else {
+                    throw CacheConfigurationError("Cache '\(alias)': 'location' must be a string or a list of strings")
+                }
+                return text
+            }.joined(separator: ";")
+        default:
+            configuration.location = try string("location") ?? ""
+        }
         configuration.keyPrefix = try string("keyPrefix") ?? ""
         configuration.keyFunctionName = try string("keyFunction")
         switch object["timeout"] {

@@ -1,3 +1,4 @@
+import CachingTestSupport
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import CachingTestSupport
 import Foundation
 
 /// A PostgreSQL server of the test's own, on its own port and data directory,
@@ -93,50 +94,5 @@ final class TestPostgresServer: Sendable {
             throw ServerError(message: "\(executable) \(arguments.joined(separator: " ")) failed: \(result.output)\(result.errors)")
         }
         return result.output
-    }
-}
-
-/// A program run to its end, its output captured.
-enum ChildProcess {
-    /// Runs `executable` and returns its exit status, standard output and standard error.
-    static func run(_ executable: String, _ arguments: [String], directory: String? = nil) async throws
-        -> (status: Int32, output: String, errors: String) {
-        let outputPath = FileManager.default.temporaryDirectory.path + "/swift-caching-child-output-" + UUID().uuidString
-        let errorPath = outputPath + "-errors"
-        defer {
-            try? FileManager.default.removeItem(atPath: outputPath)
-            try? FileManager.default.removeItem(atPath: errorPath)
-        }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        // In another working directory: through the shell (posix_spawn has no
-        // portable chdir action).
-        let program = directory == nil ? executable : "/bin/sh"
-        let words = directory.map { ["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", $0, executable] + arguments }
-            ?? ([executable] + arguments)
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid = pid_t()
-        let spawned = posix_spawn(&pid, program, &actions, nil, argv, environ)
-        guard spawned == 0 else {
-            throw TestPostgresServer.ServerError(message: "cannot run \(executable): error \(spawned)")
-        }
-        let child = pid
-        let status = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
-            Thread.detachNewThread {
-                var status: Int32 = 0
-                while waitpid(child, &status, 0) == -1 && errno == EINTR {}
-                continuation.resume(returning: status)
-            }
-        }
-        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let errors = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
-        // WIFEXITED and WEXITSTATUS, spelled out (the C macros are not imported).
-        let exitStatus: Int32 = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return (exitStatus, output, errors)
     }
 }

@@ -1,0 +1,362 @@
+import Caching
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Django's `RedisCache` on this package's own SwiftNIO client.
+///
+/// Semantics follow Django (spec §2, "RedisCache"), with these choices:
+///
+/// - Integers are stored as decimal text (the value coder's form), so `INCRBY`
+///   works on them and keeps their TTL; other values are the coder's bytes.
+/// - Lifetimes are sent in milliseconds (`PX`, `PEXPIRE`), so fractional
+///   timeouts keep their precision (Django truncates to whole seconds). A zero
+///   or negative lifetime deletes the key, as in Django.
+/// - `add` is `SET NX`; `touch` is `PEXPIRE`, or `PERSIST` for "never
+///   expires" (answering whether the key exists, where Django's `PERSIST`
+///   answers false for a key that had no TTL).
+/// - `increment` runs `EXISTS` and `INCRBY` in one Lua script, so a key that
+///   expires between the two cannot be recreated as `delta` (Django checks,
+///   then increments, in two round trips).
+/// - `getMany` is one `MGET`, `setMany` one pipelined write of `SET ... PX`,
+///   `deleteMany` one `DEL`.
+/// - Several servers: the first takes every write; reads go to one of the
+///   others, chosen at random, when there are others (Django's rule; replicas
+///   lag, so a read right after a write may miss).
+/// - `clear` deletes only this cache's keys when it knows them — the keys
+///   matching ``Configuration/clearScope`` — with `SCAN` and `UNLINK` in
+///   batches of 1,000. That costs one round trip per batch and touches every
+///   key of the database once, so it is meant for deploys and admin tasks, not
+///   request paths. With no prefix, it is Django's `FLUSHDB`.
+///
+/// Failures (server down, timeouts, protocol errors) surface as
+/// ``CacheError/backendFailure(backend:message:)`` or
+/// ``CacheError/timeout(backend:message:)`` and never hang; the client
+/// reconnects by itself when the server is back.
+public final class RedisCacheBackend: CacheBackend {
+    /// What `clear` removes.
+    public enum ClearScope: Sendable, Equatable {
+        /// `FLUSHDB`: every key of the database, as Django does.
+        case database
+        /// The keys matching a `SCAN MATCH` pattern, such as `myapp:*`.
+        case keys(matching: String)
+
+        /// The keys that start with `prefix`, with glob characters escaped.
+        public static func prefix(_ prefix: String) -> ClearScope {
+            .keys(matching: RedisCacheBackend.escapeGlob(prefix) + "*")
+        }
+    }
+
+    /// Settings of a Redis backend.
+    public struct Configuration: Sendable {
+        /// The servers: the first is the primary, the others read replicas.
+        public var servers: [RedisEndpoint]
+        /// Timeouts and connections per server.
+        public var client: RedisClient.Configuration
+        /// Prepended to every key on the server (after key validation), so
+        /// several applications or test runs can share one database.
+        public var namespace: String
+        /// What `clear` deletes; by default the namespace's keys when there is
+        /// a namespace, otherwise the whole database.
+        public var clearScope: ClearScope
+        /// The largest value stored (default 512 MiB, Redis's own limit). A
+        /// larger value is refused with ``CacheError/valueTooLarge(key:size:limit:)``
+        /// and the key's old value is deleted.
+        public var maxValueBytes: Int
+
+        /// A configuration for `servers`.
+        public init(
+            servers: [RedisEndpoint], client: RedisClient.Configuration = RedisClient.Configuration(),
+            namespace: String = "", clearScope: ClearScope? = nil, maxValueBytes: Int = 512 * 1024 * 1024
+        ) {
+            self.servers = servers
+            self.client = client
+            self.namespace = namespace
+            self.clearScope = clearScope ?? (namespace.isEmpty ? .database : .prefix(namespace))
+            self.maxValueBytes = maxValueBytes
+        }
+    }
+
+    /// `redis`.
+    public let name = "redis"
+    /// The configuration the backend was made with.
+    public let configuration: Configuration
+    private let clients: [RedisClient]
+    private let logger: Logger
+
+    /// A backend on `configuration.servers`. Nothing connects until the first call.
+    public init(
+        configuration: Configuration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "swift-caching.redis")
+    ) throws(CacheConfigurationError) {
+        guard !configuration.servers.isEmpty else {
+            throw CacheConfigurationError("A Redis cache needs at least one server URL in its location")
+        }
+        self.configuration = configuration
+        self.logger = logger
+        self.clients = configuration.servers.map {
+            RedisClient(endpoint: $0, configuration: configuration.client, eventLoopGroup: eventLoopGroup, logger: logger)
+        }
+    }
+
+    // MARK: Servers
+
+    private var primary: RedisClient { clients[0] }
+
+    /// Django's rule: a random replica when there are replicas, else the primary.
+    private var reader: RedisClient {
+        clients.count > 1 ? clients[Int.random(in: 1..<clients.count)] : clients[0]
+    }
+
+    private func wire(_ key: String) -> RESPArgument {
+        .string(configuration.namespace.isEmpty ? key : configuration.namespace + key)
+    }
+
+    /// Runs `body`, turning client errors into ``CacheError``.
+    private func run<Result>(_ body: () async throws(RedisError) -> Result) async throws(CacheError) -> Result {
+        do {
+            return try await body()
+        } catch {
+            throw cacheError(error)
+        }
+    }
+
+    private func cacheError(_ error: RedisError) -> CacheError {
+        switch error {
+        case .timeout(let message): return .timeout(backend: name, message: message)
+        default: return .backendFailure(backend: name, message: error.description)
+        }
+    }
+
+    private static func checked(_ reply: RESPValue, _ command: String) throws(RedisError) -> RESPValue {
+        if case .error(let message) = reply { throw .server("\(command): \(message)") }
+        return reply
+    }
+
+    // MARK: CacheBackend
+
+    /// `GET`.
+    public func get(_ key: String) async throws -> CacheValue? {
+        let reply = try await run { () throws(RedisError) in try await reader.send(RESPCommand("GET", [wire(key)])) }
+        switch try accepted(reply, "GET") {
+        case .bulkString(let buffer): return .bytes(Array(buffer.readableBytesView))
+        case .null: return nil
+        case let other: throw CacheError.backendFailure(backend: name, message: "GET answered \(other)")
+        }
+    }
+
+    /// `SET ... PX`, or `DEL` for a zero or negative lifetime.
+    public func set(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws {
+        let bytes = try await storable(key, value)
+        let reply = try await run { () throws(RedisError) in try await primary.send(setCommand(key, bytes, lifetime)) }
+        _ = try accepted(reply, "SET")
+    }
+
+    /// `SET NX`; for a zero lifetime, Django's `SET NX` then `DEL`.
+    public func add(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws -> Bool {
+        let bytes = try await storable(key, value, deleteOnFailure: false)
+        var arguments: [RESPArgument] = [wire(key), .bytes(bytes), "NX"]
+        if case .seconds(let seconds) = lifetime, seconds > 0 {
+            arguments += ["PX", .integer(Self.milliseconds(seconds))]
+        }
+        let stored = try await run { () throws(RedisError) in
+            try await primary.send(RESPCommand("SET", arguments))
+        }
+        guard case .simpleString = try accepted(stored, "SET NX") else { return false }
+        if lifetime.isImmediatelyExpired {
+            _ = try await run { () throws(RedisError) in try await primary.send(RESPCommand("DEL", [wire(key)])) }
+        }
+        return true
+    }
+
+    /// `PEXPIRE`, or `PERSIST` plus `EXISTS` for "never expires".
+    public func touch(_ key: String, lifetime: CacheLifetime) async throws -> Bool {
+        switch lifetime {
+        case .forever:
+            let replies = try await run { () throws(RedisError) in
+                try await primary.pipeline([RESPCommand("PERSIST", [wire(key)]), RESPCommand("EXISTS", [wire(key)])])
+            }
+            return try replies.last.map { try accepted($0, "EXISTS") }?.integer == 1
+        case .seconds(let seconds):
+            let command = seconds > 0
+                ? RESPCommand("PEXPIRE", [wire(key), .integer(Self.milliseconds(seconds))])
+                : RESPCommand("DEL", [wire(key)])
+            let reply = try await run { () throws(RedisError) in try await primary.send(command) }
+            return try accepted(reply, "PEXPIRE").integer == 1
+        }
+    }
+
+    /// `DEL`.
+    public func delete(_ key: String) async throws -> Bool {
+        let reply = try await run { () throws(RedisError) in try await primary.send(RESPCommand("DEL", [wire(key)])) }
+        return try accepted(reply, "DEL").integer == 1
+    }
+
+    /// `EXISTS`.
+    public func hasKey(_ key: String) async throws -> Bool {
+        let reply = try await run { () throws(RedisError) in try await reader.send(RESPCommand("EXISTS", [wire(key)])) }
+        return try accepted(reply, "EXISTS").integer == 1
+    }
+
+    /// `EXISTS` and `INCRBY` in one script: atomic, and the TTL is kept.
+    public func increment(_ key: String, by delta: Int) async throws -> Int {
+        let reply = try await run { () throws(RedisError) in
+            try await primary.send(RESPCommand("EVAL", [.string(Self.incrementScript), 1, wire(key), .integer(delta)]))
+        }
+        switch reply {
+        case .integer(let value): return value
+        case .null: throw CacheError.keyNotFound(key: key)
+        case .error(let message) where message.contains("not an integer"):
+            throw CacheError.notAnInteger(key: key)
+        case .error(let message) where message.contains("overflow"):
+            throw CacheError.integerOverflow(key: key)
+        case let other:
+            throw CacheError.backendFailure(backend: name, message: "INCRBY answered \(other)")
+        }
+    }
+
+    /// `MGET`: one round trip.
+    public func getMany(_ keys: [String]) async throws -> [String: CacheValue] {
+        guard !keys.isEmpty else { return [:] }
+        let reply = try await run { () throws(RedisError) in try await reader.send(RESPCommand("MGET", keys.map(wire))) }
+        guard case .array(let values) = try accepted(reply, "MGET"), values.count == keys.count else {
+            throw CacheError.backendFailure(backend: name, message: "MGET answered with the wrong number of values")
+        }
+        var found: [String: CacheValue] = [:]
+        for (key, value) in zip(keys, values) {
+            if case .bulkString(let buffer) = value { found[key] = .bytes(Array(buffer.readableBytesView)) }
+        }
+        return found
+    }
+
+    /// One pipelined write of `SET ... PX` per key; returns the keys whose write failed.
+    public func setMany(_ entries: [(key: String, value: CacheValue)], lifetime: CacheLifetime) async throws -> [String] {
+        guard !entries.isEmpty else { return [] }
+        var commands: [RESPCommand] = []
+        var keys: [String] = []
+        var failed: [String] = []
+        for entry in entries {
+            guard let bytes = entry.value.storedBytes, bytes.count <= configuration.maxValueBytes else {
+                failed.append(entry.key)
+                commands.append(RESPCommand("DEL", [wire(entry.key)]))
+                keys.append("")
+                continue
+            }
+            commands.append(setCommand(entry.key, bytes, lifetime))
+            keys.append(entry.key)
+        }
+        let replies = try await run { () throws(RedisError) in try await primary.pipeline(commands) }
+        for (key, reply) in zip(keys, replies) where !key.isEmpty {
+            if case .error(let message) = reply {
+                logger.warning("Redis refused a value in setMany", metadata: ["key": "\(key)", "error": "\(message)"])
+                failed.append(key)
+            }
+        }
+        return failed
+    }
+
+    /// One `DEL` with every key.
+    public func deleteMany(_ keys: [String]) async throws {
+        guard !keys.isEmpty else { return }
+        let reply = try await run { () throws(RedisError) in try await primary.send(RESPCommand("DEL", keys.map(wire))) }
+        _ = try accepted(reply, "DEL")
+    }
+
+    /// `FLUSHDB`, or `SCAN`+`UNLINK` of the keys in ``Configuration/clearScope``.
+    public func clear() async throws {
+        switch configuration.clearScope {
+        case .database:
+            let reply = try await run { () throws(RedisError) in try await primary.send(RESPCommand("FLUSHDB")) }
+            _ = try accepted(reply, "FLUSHDB")
+        case .keys(let pattern):
+            var cursor = "0"
+            repeat {
+                let reply = try await run { () throws(RedisError) in
+                    try await primary.send(RESPCommand("SCAN", [.string(cursor), "MATCH", .string(pattern), "COUNT", 1000]))
+                }
+                guard case .array(let parts) = try accepted(reply, "SCAN"), parts.count == 2,
+                      let next = parts[0].bytes, case .array(let found) = parts[1] else {
+                    throw CacheError.backendFailure(backend: name, message: "SCAN answered in an unexpected form")
+                }
+                cursor = String(decoding: next, as: UTF8.self)
+                let keys = found.compactMap { $0.bytes.map(RESPArgument.bytes) }
+                if !keys.isEmpty {
+                    let deleted = try await run { () throws(RedisError) in try await primary.send(RESPCommand("UNLINK", keys)) }
+                    _ = try accepted(deleted, "UNLINK")
+                }
+            } while cursor != "0"
+        }
+    }
+
+    /// Keeps the connections: they are pooled for the life of the process, and
+    /// Django's `RedisCache.close` keeps them too. ``shutdown()`` releases them.
+    public func close() async throws {}
+
+    /// Closes every connection for good; later calls fail.
+    public func shutdown() {
+        for client in clients { client.close() }
+    }
+
+    // MARK: Helpers
+
+    private func setCommand(_ key: String, _ bytes: [UInt8], _ lifetime: CacheLifetime) -> RESPCommand {
+        switch lifetime {
+        case .forever:
+            return RESPCommand("SET", [wire(key), .bytes(bytes)])
+        case .seconds(let seconds) where seconds > 0:
+            return RESPCommand("SET", [wire(key), .bytes(bytes), "PX", .integer(Self.milliseconds(seconds))])
+        case .seconds:
+            return RESPCommand("DEL", [wire(key)])
+        }
+    }
+
+    /// The bytes of `value`, refusing one over the size limit (and, for `set`,
+    /// deleting the key's old value so a stale value is not served).
+    private func storable(_ key: String, _ value: CacheValue, deleteOnFailure: Bool = true) async throws -> [UInt8] {
+        guard let bytes = value.storedBytes else {
+            throw CacheError.unencodableValue(key: key, reason: "the Redis backend stores encoded values only")
+        }
+        guard bytes.count <= configuration.maxValueBytes else {
+            if deleteOnFailure { _ = try? await delete(key) }
+            throw CacheError.valueTooLarge(key: key, size: bytes.count, limit: configuration.maxValueBytes)
+        }
+        return bytes
+    }
+
+    private func accepted(_ reply: RESPValue, _ command: String) throws(CacheError) -> RESPValue {
+        do {
+            return try Self.checked(reply, command)
+        } catch {
+            throw cacheError(error)
+        }
+    }
+
+    /// Milliseconds for `PX`/`PEXPIRE`, rounded up so a key never outlives
+    /// less than it was asked to; at least 1.
+    static func milliseconds(_ seconds: Double) -> Int {
+        let value = (seconds * 1000).rounded(.up)
+        return value >= Double(Int.max) ? Int.max : max(1, Int(value))
+    }
+
+    /// `pattern` with the `SCAN MATCH` glob characters escaped.
+    static func escapeGlob(_ pattern: String) -> String {
+        var escaped = ""
+        for character in pattern {
+            if "*?[]\\^".contains(character) { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+
+    private static let incrementScript =
+        "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end return false"
+}
+
+extension CacheValue {
+    /// The encoded bytes; `nil` for a live value (the Redis backend asks for encoded ones).
+    fileprivate var storedBytes: [UInt8]? {
+        if case .bytes(let bytes) = self { return bytes }
+        return nil
+    }
+}

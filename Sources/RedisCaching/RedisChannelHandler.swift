@@ -1,0 +1,157 @@
+import NIOCore
+
+/// The NIO handler of one Redis connection: writes commands, reads replies and
+/// hands each reply to the request that is waiting for it.
+///
+/// Redis answers in the order it was asked, so pending requests are a FIFO and
+/// any number of them can be on the wire at once (pipelining). Writes submitted
+/// in one event-loop tick share one flush, so concurrent callers on one
+/// connection cost one system call per batch, not one per command.
+///
+/// When something breaks the order — a reply nobody asked for, bytes that are
+/// not RESP, a reply that does not come within the command timeout — every
+/// pending request fails and the connection is closed; the pool replaces it.
+final class RedisChannelHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Who is waiting for replies, and for how many.
+    enum Waiter: Sendable {
+        case one(CheckedContinuation<RESPValue, any Error>)
+        case many(CheckedContinuation<[RESPValue], any Error>, expected: Int, replies: [RESPValue])
+
+        func fail(_ error: RedisError) {
+            switch self {
+            case .one(let continuation): continuation.resume(throwing: error)
+            case .many(let continuation, _, _): continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    private struct Pending {
+        var waiter: Waiter
+        let deadline: NIODeadline
+    }
+
+    private let commandTimeout: TimeAmount
+    private var pending = CircularBuffer<Pending>(initialCapacity: 16)
+    private var context: ChannelHandlerContext?
+    private var cumulation: ByteBuffer?
+    private var flushScheduled = false
+    private var timerArmed = false
+    /// Set once the connection is unusable; later requests fail with it at once.
+    private var failure: RedisError?
+
+    init(commandTimeout: TimeAmount) {
+        self.commandTimeout = commandTimeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        failAll(.connectionClosed("the connection handler was removed"), context: nil)
+        self.context = nil
+    }
+
+    /// Sends `bytes` (one or more encoded commands) and registers `waiter` for
+    /// their replies. Must run on the channel's event loop.
+    func enqueue(_ bytes: ByteBuffer, waiter: Waiter) {
+        if let failure {
+            waiter.fail(failure)
+            return
+        }
+        guard let context else {
+            waiter.fail(.connectionClosed("the connection is not open"))
+            return
+        }
+        pending.append(Pending(waiter: waiter, deadline: .now() + commandTimeout))
+        context.write(wrapOutboundOut(bytes), promise: nil)
+        if !flushScheduled {
+            flushScheduled = true
+            context.eventLoop.assumeIsolated().execute {
+                self.flushScheduled = false
+                self.context?.flush()
+            }
+        }
+        armTimer(context: context)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        if var buffer = cumulation {
+            cumulation = nil
+            buffer.writeBuffer(&incoming)
+            incoming = buffer
+        }
+        do {
+            while let value = try RESPParser.next(from: &incoming) {
+                try deliver(value)
+            }
+        } catch {
+            failAll(error, context: context)
+            return
+        }
+        if incoming.readableBytes > 0 {
+            incoming.discardReadBytes()
+            cumulation = incoming
+        }
+    }
+
+    private func deliver(_ value: RESPValue) throws(RedisError) {
+        guard var head = pending.first else {
+            throw .protocolError("a reply arrived that no request was waiting for")
+        }
+        switch head.waiter {
+        case .one(let continuation):
+            pending.removeFirst()
+            continuation.resume(returning: value)
+        case .many(let continuation, let expected, var replies):
+            replies.append(value)
+            if replies.count == expected {
+                pending.removeFirst()
+                continuation.resume(returning: replies)
+            } else {
+                head.waiter = .many(continuation, expected: expected, replies: replies)
+                pending[pending.startIndex] = head
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failAll(.connectionClosed("the server closed the connection"), context: nil)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let redisError = (error as? RedisError) ?? .connectionClosed("\(error)")
+        failAll(redisError, context: context)
+    }
+
+    /// Fails every pending request and, when `context` is given, closes the connection.
+    private func failAll(_ error: RedisError, context: ChannelHandlerContext?) {
+        if failure == nil { failure = error }
+        let waiting = pending
+        pending.removeAll()
+        for request in waiting { request.waiter.fail(error) }
+        context?.close(promise: nil)
+    }
+
+    /// Checks the oldest request's deadline; one timer per connection, armed
+    /// only while requests are pending.
+    private func armTimer(context: ChannelHandlerContext) {
+        guard !timerArmed, let oldest = pending.first else { return }
+        timerArmed = true
+        context.eventLoop.assumeIsolated().scheduleTask(deadline: oldest.deadline) {
+            self.timerArmed = false
+            guard let context = self.context, let oldest = self.pending.first else { return }
+            if oldest.deadline <= .now() {
+                let seconds = Double(self.commandTimeout.nanoseconds) / 1e9
+                self.failAll(.timeout("no reply within \(seconds) s; the connection was closed"), context: context)
+            } else {
+                self.armTimer(context: context)
+            }
+        }
+    }
+}
