@@ -14,6 +14,8 @@ public struct ChildProcessError: Error, CustomStringConvertible {
     public var message: String
     /// The message.
     public var description: String { message }
+    /// An error with `message`.
+    public init(message: String) { self.message = message }
 }
 
 /// A program run to its end, its output captured.
