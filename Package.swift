@@ -75,7 +75,11 @@ let package = Package(
         ),
         .target(
             name: "PostgresCaching",
-            dependencies: ["Caching", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "Caching",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -1,6 +1,7 @@
 import Caching
 import Logging
 import NIOCore
+import NIOPosix
 import PostgresNIO
 
 /// Django's database cache (`DatabaseCache`) on PostgreSQL: a shared, persistent
@@ -353,8 +354,10 @@ public struct PostgresCacheBackend: CacheBackend {
                 outcome.finish(.failure(error))
             }
         }
-        let timer = Task {
-            try? await Task.sleep(for: timeout)
+        // An event-loop timer, not a sleeping task: a task's sleep goes through
+        // the global executor's timer queue, which cost more than the query.
+        let name = self.name
+        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(Int64(timeout / .nanoseconds(1)))) {
             if outcome.finish(.failure(CacheError.timeout(
                 backend: name, message: "PostgreSQL at \(holder.url) did not answer within \(timeout)"))) {
                 work.cancel()

@@ -1,0 +1,24 @@
+// swift-tools-version:6.1
+// Benchmarks of the server backends (SQLite, PostgreSQL, Redis, memcached) and
+// of the Redis client, compared side by side with Django and redis-benchmark by
+// ../compare-sql.sh and ../compare-distributed.sh. Its own package so that
+// benchmark builds (release, their own scratch path) never touch the main build.
+import PackageDescription
+
+let package = Package(
+    name: "backend-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "swift-caching", path: "../.."),
+    ],
+    targets: [
+        .executableTarget(
+            name: "backend-bench",
+            dependencies: [
+                .product(name: "Caching", package: "swift-caching"),
+                .product(name: "CachingBackends", package: "swift-caching"),
+                .product(name: "RedisCaching", package: "swift-caching"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,105 @@
+import Caching
+import CachingBackends
+import Foundation
+import RedisCaching
+
+/// backend-bench ops SETTINGS_JSON [TASKS]
+///     20,000 set, get-hit and get-miss over 2,000 keys on the `default` cache of
+///     the settings, from TASKS concurrent tasks (default 1); prints `op ops/s`.
+/// backend-bench redis URL CLIENTS DEPTH REQUESTS
+///     redis-benchmark's SET and GET (3-byte value, one key) from CLIENTS
+///     concurrent tasks, DEPTH commands per pipeline; prints `op ops/s`.
+@main
+struct BackendBench {
+    static let operations = 20_000
+    static let keyCount = 2_000
+    static let value = String(repeating: "v", count: 100)
+
+    static func main() async throws {
+        let arguments = CommandLine.arguments
+        guard arguments.count >= 3 else {
+            FileHandle.standardError.write(Data("usage: backend-bench ops SETTINGS [TASKS] | redis URL CLIENTS DEPTH REQUESTS\n".utf8))
+            exit(2)
+        }
+        switch arguments[1] {
+        case "ops":
+            let settings = try CacheSettings(json: Data(arguments[2].utf8))
+            let tasks = arguments.count > 3 ? Int(arguments[3]) ?? 1 : 1
+            try await cacheOperations(Caches(settings: settings, registry: .allBackends).default, tasks: tasks)
+        case "redis":
+            guard arguments.count == 6, let clients = Int(arguments[3]), let depth = Int(arguments[4]),
+                  let requests = Int(arguments[5]) else {
+                FileHandle.standardError.write(Data("usage: backend-bench redis URL CLIENTS DEPTH REQUESTS\n".utf8))
+                exit(2)
+            }
+            try await redis(url: arguments[2], clients: clients, depth: depth, requests: requests)
+        default:
+            FileHandle.standardError.write(Data("unknown mode \(arguments[1])\n".utf8))
+            exit(2)
+        }
+    }
+
+    /// Runs `body(index)` for `count` indexes spread over `tasks` tasks; returns ops/s.
+    static func timed(_ count: Int, tasks: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws -> Double {
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<tasks {
+                group.addTask {
+                    var index = task
+                    while index < count {
+                        try await body(index)
+                        index += tasks
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return Double(count) / seconds
+    }
+
+    static func cacheOperations(_ cache: Cache, tasks: Int) async throws {
+        try await cache.clear()
+        let keys = (0..<keyCount).map { "key\($0)" }
+        let missing = (0..<keyCount).map { "missing\($0)" }
+        let value = Self.value
+        // Warm up connections and statements.
+        for key in keys.prefix(50) { try await cache.set(key, value) }
+        let set = try await timed(operations, tasks: tasks) { try await cache.set(keys[$0 % keyCount], value) }
+        let hit = try await timed(operations, tasks: tasks) {
+            guard try await cache.get(keys[$0 % keyCount], as: String.self) != nil else { throw BenchError.unexpectedMiss }
+        }
+        let miss = try await timed(operations, tasks: tasks) {
+            guard try await cache.get(missing[$0 % keyCount], as: String.self) == nil else { throw BenchError.unexpectedHit }
+        }
+        try await cache.clear()
+        print("set \(Int(set))")
+        print("get-hit \(Int(hit))")
+        print("get-miss \(Int(miss))")
+    }
+
+    static func redis(url: String, clients: Int, depth: Int, requests: Int) async throws {
+        let client = try RedisClient(url: url)
+        defer { client.close() }
+        let set = RESPCommand("SET", ["key:__rand_int__", "xxx"])
+        let get = RESPCommand("GET", ["key:__rand_int__"])
+        _ = try await client.send(set)
+        for (name, command) in [("set", set), ("get", get)] {
+            let batch = Array(repeating: command, count: depth)
+            let rate = try await timed(requests / depth, tasks: clients) { _ in
+                if depth == 1 {
+                    _ = try await client.send(command).throwingServerError()
+                } else {
+                    for reply in try await client.pipeline(batch) { _ = try reply.throwingServerError() }
+                }
+            }
+            print("\(name) \(Int(rate * Double(depth)))")
+        }
+    }
+
+    enum BenchError: Error {
+        case unexpectedMiss
+        case unexpectedHit
+    }
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Side by side, in one run, against the same local servers (scripts/services.sh start):
+#
+# (a) redis-benchmark -t get,set -n 200000 -c 32 -P 1 and -P 16 vs this
+#     project's RedisClient doing the same commands from 32 concurrent tasks,
+#     unpipelined and 16 deep. Target: ratio >= 0.7 at both depths.
+# (b) this project's Redis and memcached backends vs Django 5.2.19's RedisCache
+#     and PyMemcacheCache: 20,000 set, get-hit, get-miss over 2,000 keys.
+#     Main lines: ours from one process with 32 concurrent tasks vs Django with
+#     one worker process per core, rates added up; `-sequential` lines: one
+#     task vs one Django process. Target: ratio >= 5.
+#
+# Prints `<name>: ours=<ops/s> peer=<ops/s> ratio=<r>`.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+. "$here/peers.sh"
+
+redis_url=${REDIS_URL:-redis://127.0.0.1:6379/0}
+memcached=${MEMCACHED_SERVERS:-127.0.0.1:11211,127.0.0.1:11212}
+command -v redis-benchmark >/dev/null || { echo "redis-benchmark not found (apt-get install -y redis-tools)" >&2; exit 1; }
+
+echo "building backend-bench (release)..." >&2
+swift build -c release --package-path "$here/backends" --scratch-path "$here/backends/.build-release" >&2
+bench="$here/backends/.build-release/release/backend-bench"
+django_install "$work/django" redis pymemcache
+script="$here/backends/django_backends.py"
+
+# (a) the client against redis-benchmark
+for depth in 1 16; do
+    ours=$("$bench" redis "$redis_url" 32 "$depth" 200000)
+    peer=$(redis-benchmark -t get,set -n 200000 -c 32 -P "$depth" --csv 2>/dev/null |
+        awk -F'"' '$2=="SET" || $2=="GET" { print tolower($2), int($4) }')
+    for op in set get; do
+        o=$(awk -v k="$op" '$1==k {print $2}' <<<"$ours")
+        p=$(awk -v k="$op" '$1==k {print $2}' <<<"$peer")
+        awk -v n="redis-client-$op-P$depth" -v o="$o" -v p="$p" 'BEGIN { printf "%s: ours=%d peer=%d ratio=%.2f\n", n, o, p, o / p }'
+    done
+done
+
+# (b) the backends against Django's
+location=$(awk -v s="$memcached" 'BEGIN { n = split(s, a, ","); printf "\"%s\"", a[1]; for (i = 2; i <= n; i++) printf ",\"%s\"", a[i] }')
+redis_settings='{"caches":{"default":{"backend":"redis","location":"'"$redis_url"'","keyPrefix":"bench"}}}'
+memcached_settings='{"caches":{"default":{"backend":"memcached","location":['"$location"']}}}'
+ratio_lines redis "$("$bench" ops "$redis_settings" 32)" "$(django_rates "$work/django" "$script" redis "$redis_url")"
+ratio_lines memcached "$("$bench" ops "$memcached_settings" 32)" "$(django_rates "$work/django" "$script" memcached "$memcached")"
+ratio_lines redis-sequential "$("$bench" ops "$redis_settings" 1)" "$(PYTHONPATH="$work/django" python3 "$script" redis "$redis_url")"
+ratio_lines memcached-sequential "$("$bench" ops "$memcached_settings" 1)" "$(PYTHONPATH="$work/django" python3 "$script" memcached "$memcached")"

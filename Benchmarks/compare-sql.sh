@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Side by side, in one run: this project's SQLite and PostgreSQL backends vs
+# Django 5.2.19's DatabaseCache on the same SQLite file and the same PostgreSQL
+# server: 20,000 set, get-hit and get-miss over 2,000 keys (100-byte values).
+#
+# Main lines: ours from one process with 32 concurrent tasks (a Swift server's
+# many requests at once) vs Django with one worker process per core, their
+# rates added up. `-sequential` lines: one task vs one Django process.
+# Prints `<name>: ours=<ops/s> peer=<ops/s> ratio=<r>`. Target: ratio >= 5.
+# Needs PostgreSQL on 127.0.0.1:5432 (scripts/services.sh start).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+. "$here/peers.sh"
+
+echo "building backend-bench (release)..." >&2
+swift build -c release --package-path "$here/backends" --scratch-path "$here/backends/.build-release" >&2
+bench="$here/backends/.build-release/release/backend-bench"
+django_install "$work/django" "psycopg[binary]"
+script="$here/backends/django_backends.py"
+
+db="$work/cache.sqlite3"
+pg_url=${POSTGRES_URL:-postgres://caching:caching@127.0.0.1:5432/caching_test}
+# Culling is kept out of both sides' numbers: maxEntries well above 2,000.
+sqlite='{"caches":{"default":{"backend":"sqlite","location":"swift_bench_cache","options":{"path":"'"$db"'","maxEntries":100000}}}}'
+postgres='{"caches":{"default":{"backend":"postgres","location":"swift_bench_cache","options":{"url":"'"$pg_url"'","createTable":true,"maxEntries":100000}}}}'
+pg_args=(127.0.0.1 5432 caching caching caching_test)
+
+ratio_lines sqlite "$("$bench" ops "$sqlite" 32)" "$(django_rates "$work/django" "$script" sqlite "$db")"
+ratio_lines postgres "$("$bench" ops "$postgres" 32)" "$(django_rates "$work/django" "$script" postgres "${pg_args[@]}")"
+ratio_lines sqlite-sequential "$("$bench" ops "$sqlite" 1)" "$(PYTHONPATH="$work/django" python3 "$script" sqlite "$db")"
+ratio_lines postgres-sequential "$("$bench" ops "$postgres" 1)" "$(PYTHONPATH="$work/django" python3 "$script" postgres "${pg_args[@]}")"
