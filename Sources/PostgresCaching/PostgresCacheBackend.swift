@@ -90,6 +90,8 @@ public struct PostgresCacheBackend: CacheBackend {
     private let ownsPrimary: Bool
     private let tableReady: TableCreationGate
     private let logger: Logger
+    /// Concurrent `get`s, coalesced into `= ANY($1)` queries.
+    private let reads: PostgresReadBatcher
 
     /// A backend on `configuration.url`. Connects on first use.
     ///
@@ -108,7 +110,9 @@ public struct PostgresCacheBackend: CacheBackend {
             PostgresCacheConnectionPool(url: $0, maxConnections: configuration.maxConnections,
                                         connectTimeout: configuration.timeout, logger: logger)
         }
-        tableReady = TableCreationGate()
+        let tableReady = TableCreationGate()
+        self.tableReady = tableReady
+        reads = PostgresReadBatcher(maxRunning: min(4, configuration.maxConnections))
     }
 
     public var name: String { "postgres(\(configuration.url) \(configuration.table.quoted))" }
@@ -120,12 +124,28 @@ public struct PostgresCacheBackend: CacheBackend {
 
     public func get(_ key: String) async throws -> CacheValue? {
         let now = self.now
-        let rows = try await read(table.select) { $0.append(key) }
-        guard let row = rows.first else { return nil }
-        let (value, expires) = try decoded(key: key) { try row.decode((ByteBuffer, Double).self) }
+        guard let row = try await reads.read(key, using: { keys in try await self.rows(keys) }) else { return nil }
+        let (value, expires) = try row.get()
         if expires > now { return .bytes(Array(value.readableBytesView)) }
         _ = try await write(table.deleteExpiredKeys) { $0.append([key]); $0.append(now) }
         return nil
+    }
+
+    /// The rows of `keys` in one query. A damaged row fails only its own key.
+    private func rows(_ keys: [String]) async throws -> [String: PostgresReadBatcher.Row] {
+        let rows = try await read(table.selectMany) { $0.append(keys) }
+        var found: [String: PostgresReadBatcher.Row] = [:]
+        for row in rows {
+            let cells = row.makeRandomAccess()
+            // A row whose key cannot be read cannot be anyone's answer.
+            guard cells.count == 3, let key = try? cells[0].decode(String.self, context: .default) else { continue }
+            found[key] = Result {
+                try decoded(key: key) {
+                    (try cells[1].decode(ByteBuffer.self, context: .default), try cells[2].decode(Double.self, context: .default))
+                }
+            }.mapError { ($0 as? CacheError) ?? .undecodableValue(key: key, reason: "\($0)") }
+        }
+        return found
     }
 
     public func getMany(_ keys: [String]) async throws -> [String: CacheValue] {

@@ -99,6 +99,34 @@ struct PostgresBackendTests {
         await Self.drop(table)
     }
 
+    @Test("concurrent gets are coalesced and each still gets its own key's answer; a damaged row fails only its key")
+    func coalescedReads() async throws {
+        let table = Self.table()
+        let backend = try Self.backend(table)
+        let cache = Cache(backend: backend)
+        try await cache.setMany(Dictionary(uniqueKeysWithValues: (0..<50).map { ("k\($0)", $0) }))
+        try await cache.set("gone", 1, timeout: -1)
+        var binds = PostgresBindings()
+        binds.append(cache.makeKey("garbage"))
+        binds.append(ByteBuffer(bytes: [0xFF, 0x00, 0x13]))
+        binds.append(Date().timeIntervalSince1970 + 1000)
+        try await Self.execute("INSERT INTO \(PostgresCacheTable.quote(table)) VALUES ($1, $2, $3)", binds)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<400 {
+                group.addTask { () async throws -> Void in
+                    switch index % 4 {
+                    case 0, 1: #expect(try await cache.get("k\(index % 50)", as: Int.self) == index % 50)
+                    case 2: #expect(try await cache.get(index % 8 == 2 ? "gone" : "missing\(index)", as: Int.self) == nil)
+                    default: await #expect(throws: CacheError.self) { try await cache.get("garbage", as: String.self) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await backend.close()
+        await Self.drop(table)
+    }
+
     @Test("a value larger than allowed is refused with valueTooLarge, and the old value is gone")
     func valueTooLarge() async throws {
         let table = Self.table()
