@@ -99,7 +99,10 @@ extension MemcachedCacheBackend {
     private func deleteMany(_ keys: [String], on index: Int) async throws {
         try await onServer(index, write: true, whenDown: {}) { pool in
             let replies = try await pool.send(.quiet(keys.map { .delete(key: $0, quiet: true) }))
-            if let reply = replies.first { throw failure(reply, "md", pool) }
+            // `NF` for a key that was not there is fine; a server error is not.
+            for case .serverError(let message) in replies {
+                throw failure(.serverError(message), "md", pool)
+            }
         }
     }
 }

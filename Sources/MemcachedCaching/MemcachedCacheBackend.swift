@@ -211,7 +211,9 @@ public struct MemcachedCacheBackend: CacheBackend {
         }
         for (index, error) in failures {
             guard let clientError = error as? MemcachedClientError else { throw error }
-            guard configuration.failureMode == .miss else { throw clientError.cacheError(backend: name) }
+            guard configuration.failureMode == .miss, clientError.meansServerUnavailable else {
+                throw clientError.cacheError(backend: name)
+            }
             logger.warning("memcached server unavailable; its entries were not cleared",
                            metadata: ["memcached.server": "\(client.pools[index].server)", "error": "\(clientError)"])
         }
@@ -227,8 +229,9 @@ public struct MemcachedCacheBackend: CacheBackend {
     /// Runs `body` on the connection pool of the server that holds `key`.
     ///
     /// A connection-level failure becomes a ``CacheError``; in the `miss`
-    /// failure mode it gives `whenDown()` instead, after a warning for writes
-    /// (at most one a second per server) or a debug message for reads.
+    /// failure mode a server that cannot be reached or does not answer gives
+    /// `whenDown()` instead, after a warning for writes (at most one a second
+    /// per server) or a debug message for reads.
     func onServer<T>(for key: String, write: Bool, whenDown: () throws -> T,
                      _ body: (MemcachedConnectionPool) async throws -> T) async throws -> T {
         try await onServer(client.serverIndex(for: key), write: write, whenDown: whenDown, body)
@@ -240,7 +243,7 @@ public struct MemcachedCacheBackend: CacheBackend {
         do {
             return try await body(pool)
         } catch let error as MemcachedClientError {
-            guard configuration.failureMode == .miss else { throw error.cacheError(backend: name) }
+            guard configuration.failureMode == .miss, error.meansServerUnavailable else { throw error.cacheError(backend: name) }
             if write {
                 if let dropped = pool.droppedWrite() {
                     logger.warning("memcached server unavailable; writes to its keys are dropped",

@@ -29,6 +29,11 @@ struct MemcachedClientError: Error, Sendable, CustomStringConvertible {
 
     var isTimeout: Bool { kind == .connectTimeout || kind == .commandTimeout }
 
+    /// Whether the server could not be reached or did not answer, as opposed
+    /// to answering nonsense: only these make its keys misses in the `miss`
+    /// failure mode; a protocol error is always an error, so it is not hidden.
+    var meansServerUnavailable: Bool { kind != .protocolError }
+
     var description: String { "memcached at \(server): \(message)" }
 
     /// The same failure, for a request that never left the client.

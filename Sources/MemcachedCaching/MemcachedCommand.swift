@@ -31,7 +31,7 @@ enum MemcachedCommand: Sendable {
     case probe(key: String, touch: Int?)
     /// `ms <key> <length> T<ttl> [ME] [C<cas>]`: `HD`, `NS`, `EX` or `NF`.
     case store(key: String, value: [UInt8], ttl: Int, mode: StoreMode, cas: UInt64?)
-    /// `md <key> [q]`: `HD` or `NF` (nothing when quiet).
+    /// `md <key> [q]`: `HD` or `NF` (quiet: no `HD`; `NF` from memcached versions that still send it).
     case delete(key: String, quiet: Bool)
     /// `ma <key> D<delta> [MD] [C<cas>] v`: the new value, `NF`, or `EX`.
     case arithmetic(key: String, delta: UInt64, decrement: Bool, cas: UInt64?)
@@ -158,6 +158,9 @@ enum MemcachedCommandKind: Sendable {
         case (.store, .header), (.store, .notStored), (.store, .exists), (.store, .notFound):
             return true
         case (.delete, .header), (.delete, .notFound):
+            return true
+        // Quiet `md` suppresses `HD`; memcached before 1.6.20 or so still sends `NF`.
+        case (.quietDelete, .header), (.quietDelete, .notFound):
             return true
         case (.arithmetic, .value), (.arithmetic, .notFound), (.arithmetic, .notStored), (.arithmetic, .exists):
             return true

@@ -1,6 +1,6 @@
-/// What a ``MemcachedCacheBackend`` does when a server cannot be reached (it
-/// refuses connections, does not answer within a timeout, or breaks the
-/// protocol).
+/// What a ``MemcachedCacheBackend`` does when a server cannot be reached: it
+/// refuses connections, does not answer within a timeout, or drops the
+/// connection. (A reply that breaks the protocol is always an error.)
 ///
 /// Either way only that server's keys are affected: keys on the other servers
 /// work as before, and the client reconnects by itself when the server is back.
