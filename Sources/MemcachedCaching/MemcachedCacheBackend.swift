@@ -239,6 +239,9 @@ public struct MemcachedCacheBackend: CacheBackend {
 
     func onServer<T>(_ index: Int, write: Bool, whenDown: () throws -> T,
                      _ body: (MemcachedConnectionPool) async throws -> T) async throws -> T {
+        guard client.pools.indices.contains(index) else {
+            throw CacheError.backendFailure(backend: name, message: "no memcached server is configured")
+        }
         let pool = client.pools[index]
         do {
             return try await body(pool)

@@ -283,3 +283,14 @@ struct MemcachedBackendTests {
         }
     }
 }
+
+extension MemcachedBackendTests {
+    @Test("a backend with no servers fails with an error, not a crash")
+    func noServers() async throws {
+        let cache = Cache(backend: MemcachedCacheBackend(configuration: .init(servers: [])))
+        await #expect(throws: CacheError.self) { try await cache.get("k", as: Int.self) }
+        await #expect(throws: CacheError.self) { try await cache.getMany(["a", "b"], as: Int.self) }
+        await #expect(throws: CacheError.self) { try await cache.setMany(["a": 1]) }
+        try await cache.clear()
+    }
+}

@@ -5,12 +5,15 @@ import MemcachedCaching
 
 /// Backends and caches on servers the tests start themselves.
 enum MemcachedTesting {
+    /// The fault tests provoke warnings on purpose; they are not printed.
+    static let quietLogger = Logger(label: "memcached-tests") { _ in SwiftLogNoOpLogHandler() }
+
     /// A backend on `locations` with short timeouts and a short retry interval,
     /// so fault tests move quickly.
     static func backend(_ locations: [String], failureMode: MemcachedFailureMode = .error,
                         connectTimeout: Duration = .seconds(2), timeout: Duration = .seconds(5),
                         connectionsPerServer: Int = 2, retryInterval: Duration = .milliseconds(100),
-                        logger: Logger = Logger(label: "memcached-tests")) throws -> MemcachedCacheBackend {
+                        logger: Logger = MemcachedTesting.quietLogger) throws -> MemcachedCacheBackend {
         MemcachedCacheBackend(
             configuration: .init(
                 servers: try locations.map { try MemcachedServer(parsing: $0) },
@@ -19,7 +22,7 @@ enum MemcachedTesting {
             logger: logger)
     }
 
-    static func cache(_ backend: MemcachedCacheBackend, logger: Logger = Logger(label: "memcached-tests")) -> Cache {
+    static func cache(_ backend: MemcachedCacheBackend, logger: Logger = MemcachedTesting.quietLogger) -> Cache {
         Cache(backend: backend, logger: logger)
     }
 
