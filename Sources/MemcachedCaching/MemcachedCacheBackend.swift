@@ -104,6 +104,7 @@ public struct MemcachedCacheBackend: CacheBackend {
             logger: logger)
     }
 
+    /// `memcached(<servers>)`, for logs and errors.
     public var name: String { "memcached(\(configuration.servers.map(\.description).joined(separator: ",")))" }
 
     /// Always `true`: memcached cannot store such keys, so they are errors, as in Django.
@@ -123,6 +124,7 @@ public struct MemcachedCacheBackend: CacheBackend {
 
     // MARK: Single keys
 
+    /// One `mg ... v`; `nil` on a miss.
     public func get(_ key: String) async throws -> CacheValue? {
         try await onServer(for: key, write: false, whenDown: { nil }) { pool in
             let reply = try await pool.send(.single(.get(key: key))).first
@@ -134,12 +136,14 @@ public struct MemcachedCacheBackend: CacheBackend {
         }
     }
 
+    /// One `mg` without a value.
     public func hasKey(_ key: String) async throws -> Bool {
         try await onServer(for: key, write: false, whenDown: { false }) { pool in
             try await probe(key, touch: nil, pool: pool)
         }
     }
 
+    /// One `mg ... T<exptime>`; a zero or negative lifetime expires the key at once.
     public func touch(_ key: String, lifetime: CacheLifetime) async throws -> Bool {
         let ttl = exptime(lifetime)
         return try await onServer(for: key, write: true, whenDown: { false }) { pool in
@@ -147,6 +151,8 @@ public struct MemcachedCacheBackend: CacheBackend {
         }
     }
 
+    /// One `ms`. A value the server refuses deletes the old one and is
+    /// ``CacheError/valueTooLarge(key:size:limit:)`` when over the item size.
     public func set(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws {
         let bytes = try storable(value, key: key)
         let ttl = exptime(lifetime)
@@ -160,6 +166,7 @@ public struct MemcachedCacheBackend: CacheBackend {
         }
     }
 
+    /// One `ms ... ME`: atomic in the server.
     public func add(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws -> Bool {
         let bytes = try storable(value, key: key)
         let ttl = exptime(lifetime)
@@ -173,6 +180,7 @@ public struct MemcachedCacheBackend: CacheBackend {
         }
     }
 
+    /// One `md`.
     public func delete(_ key: String) async throws -> Bool {
         try await onServer(for: key, write: true, whenDown: { false }) { pool in
             let reply = try await pool.send(.single(.delete(key: key, quiet: false))).first

@@ -70,11 +70,14 @@ struct MemcachedBackendTests {
     func incrementsKeepExpiry() async throws {
         try await MemcachedTestServer.with { server in
             let cache = MemcachedTesting.cache(try MemcachedTesting.backend([server.location]))
-            try await cache.set("up", 5, timeout: 2)
-            try await cache.set("down", 5, timeout: 2)
+            // memcached's N-second lifetime ends between N-1 and N seconds
+            // after the store: 4 s leaves the increments 3 s to happen in, and
+            // the check waits more than a second past 4.
+            try await cache.set("up", 5, timeout: 4)
+            try await cache.set("down", 5, timeout: 4)
             #expect(try await cache.increment("up") == 6)
             #expect(try await cache.decrement("down", by: 10) == -5)
-            try await Task.sleep(for: .seconds(3.1))
+            try await Task.sleep(for: .seconds(5.2))
             #expect(try await cache.get("up", as: Int.self) == nil)
             #expect(try await cache.get("down", as: Int.self) == nil)
         }
