@@ -297,3 +297,15 @@ extension MemcachedBackendTests {
         try await cache.clear()
     }
 }
+
+extension MemcachedBackendTests {
+    @Test("a server on a Unix domain socket, written unix:/path as pylibmc takes it")
+    func unixSocket() async throws {
+        try await MemcachedTestServer.withUnixSocket { path in
+            let cache = MemcachedTesting.cache(try MemcachedTesting.backend(["unix:\(path)"]))
+            try await cache.set("over", "a socket")
+            #expect(try await cache.get("over", as: String.self) == "a socket")
+            #expect(try await cache.getMany(["over", "missing"], as: String.self) == ["over": "a socket"])
+        }
+    }
+}

@@ -82,6 +82,36 @@ final class MemcachedTestServer: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: logPath)
     }
 
+    /// Runs `body` with a memcached of its own listening on a Unix domain
+    /// socket (its path is given to `body`), stopped afterwards.
+    static func withUnixSocket<T>(_ body: (String) async throws -> T) async throws -> T {
+        let path = FileManager.default.temporaryDirectory.path + "/swift-caching-mc-\(UUID().uuidString.prefix(8)).sock"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try binary())
+        process.arguments = ["-s", path, "-a", "0700", "-m", "16"] + (getuid() == 0 ? ["-u", "root"] : [])
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            if process.isRunning {
+                #if canImport(Glibc)
+                _ = Glibc.kill(process.processIdentifier, SIGKILL)
+                #else
+                _ = Darwin.kill(process.processIdentifier, SIGKILL)
+                #endif
+                process.waitUntilExit()
+            }
+            try? FileManager.default.removeItem(atPath: path)
+        }
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: path) && process.isRunning {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TestServerError("memcached did not create its socket \(path)")
+        }
+        return try await body(path)
+    }
+
     /// The memcached program.
     static func binary() throws -> String {
         for directory in ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin", "/usr/sbin"]
