@@ -255,9 +255,10 @@ extension ConformanceCheck {
         },
         ConformanceCheck(name: "increment keeps the expiry") { fixture in
             let cache = try await fresh(fixture)
-            try await cache.set("counter", 1, timeout: 2)
+            // 3 s: see "touch extends life" for memcached's whole-second clock.
+            try await cache.set("counter", 1, timeout: 3)
             #expect(try await cache.increment("counter") == 2)
-            try await sleep(3.1)
+            try await sleep(4.1)
             #expect(try await cache.get("counter", as: Int.self) == nil)
             try await cache.set("forever", 1, timeout: .never)
             #expect(try await cache.increment("forever") == 2)
@@ -279,15 +280,21 @@ extension ConformanceCheck {
         },
         ConformanceCheck(name: "touch extends life, uses the default, misses missing keys") { fixture in
             let cache = try await fresh(fixture)
-            try await cache.set("expire1", "very quickly", timeout: 1)
-            #expect(try await cache.touch("expire1", timeout: 4))
-            try await sleep(2.1)
+            // memcached counts expiry on a clock that ticks once a second, so
+            // a lifetime of N seconds ends between N-1 and N seconds after the
+            // store (later still if the server is slow to tick). So a key used
+            // right after it is stored gets 3 s, not 1 (a 1 s key may be gone a
+            // millisecond later), a key expected alive is looked at well before
+            // N-1 seconds, and one expected gone more than a second after N.
+            try await cache.set("expire1", "very quickly", timeout: 3)
+            #expect(try await cache.touch("expire1", timeout: 6))
+            try await sleep(3.1)
             #expect(try await cache.hasKey("expire1"))
-            try await sleep(3)
+            try await sleep(4)
             #expect(try await cache.hasKey("expire1") == false)
-            try await cache.set("expire2", "very quickly", timeout: 1)
+            try await cache.set("expire2", "very quickly", timeout: 3)
             #expect(try await cache.touch("expire2"))
-            try await sleep(2.1)
+            try await sleep(3.1)
             #expect(try await cache.hasKey("expire2"))
             #expect(try await cache.touch("nonexistent") == false)
         },
@@ -312,9 +319,9 @@ extension ConformanceCheck {
             #expect(try await cache.get("key1", as: String.self) == "eggs")
             try await cache.setMany(["key3": "sausage", "key4": "lobster bisque"], timeout: .never)
             #expect(try await cache.get("key3", as: String.self) == "sausage")
-            try await cache.set("key5", "belgian fries", timeout: 1)
+            try await cache.set("key5", "belgian fries", timeout: 3)
             #expect(try await cache.touch("key5", timeout: .never))
-            try await sleep(2.1)
+            try await sleep(3.1)
             #expect(try await cache.get("key5", as: String.self) == "belgian fries")
         },
         ConformanceCheck(name: "zero timeouts store nothing retrievable") { fixture in
@@ -341,10 +348,10 @@ extension ConformanceCheck {
             #expect(try await cache.get("key1", as: String.self) == "spam")
         },
         ConformanceCheck(name: "the default timeout applies") { fixture in
-            let cache = try await fresh(fixture) { $0.timeout = 1 }
+            let cache = try await fresh(fixture) { $0.timeout = 3 }
             try await cache.set("short", "lived")
             #expect(try await cache.get("short", as: String.self) == "lived")
-            try await sleep(2.1)
+            try await sleep(4.1)
             #expect(try await cache.get("short", as: String.self) == nil)
         },
     ]

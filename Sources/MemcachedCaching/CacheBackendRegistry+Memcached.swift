@@ -1,0 +1,61 @@
+import Caching
+
+extension CacheBackendRegistry {
+    /// Makes the memcached backend available to settings as `memcached`, and as
+    /// Django's `django.core.cache.backends.memcached.PyMemcacheCache` and
+    /// `django.core.cache.backends.memcached.PyLibMCCache`.
+    ///
+    /// The settings' `location` names the servers: `host:port`, or several
+    /// separated by `;` or `,` (Django's list form), used as one cache with
+    /// consistent hashing; `unix:/path` for a socket. Options: `connectTimeout`
+    /// (seconds, 1), `timeout` (seconds to wait for a reply, 1),
+    /// `failureMode` (`"error"`, the default, or `"miss"`: see
+    /// ``MemcachedFailureMode``), `connectionsPerServer` (2), `retryInterval`
+    /// (seconds before a server that refused a connect is tried again, 1).
+    ///
+    /// ```json
+    /// { "caches": { "default": {
+    ///     "backend": "memcached",
+    ///     "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
+    ///     "options": { "failureMode": "miss", "timeout": 0.5 } } } }
+    /// ```
+    public mutating func registerMemcachedBackend() {
+        register("memcached", aliases: [
+            "django.core.cache.backends.memcached.PyMemcacheCache",
+            "django.core.cache.backends.memcached.PyLibMCCache",
+        ]) { context in
+            let options = context.options
+            let servers: [MemcachedServer]
+            do {
+                servers = try MemcachedServer.list(parsing: context.configuration.location)
+            } catch let error as CacheConfigurationError {
+                throw CacheConfigurationError(
+                    "Cache '\(context.alias)' (backend 'memcached'): 'location' is not usable: \(error.message)")
+            }
+            func seconds(_ name: String, default defaultValue: Double, allowZero: Bool = false) throws -> Duration {
+                let value = try options.double(name) ?? defaultValue
+                guard value.isFinite, value < 1e9, allowZero ? value >= 0 : value > 0 else {
+                    throw options.error(name, allowZero ? "must be a number of seconds, 0 or more" : "must be a positive number of seconds")
+                }
+                return .nanoseconds(Int64(value * 1e9))
+            }
+            let connectTimeout = try seconds("connectTimeout", default: 1)
+            let timeout = try seconds("timeout", default: 1)
+            let retryInterval = try seconds("retryInterval", default: 1, allowZero: true)
+            var failureMode = MemcachedFailureMode.error
+            if let name = try options.string("failureMode") {
+                guard let mode = MemcachedFailureMode(named: name) else {
+                    throw options.error("failureMode", "must be \"error\" or \"miss\", not \"\(name)\"")
+                }
+                failureMode = mode
+            }
+            let connectionsPerServer = try options.int("connectionsPerServer", default: 2, minimum: 1)
+            try options.finish()
+            return MemcachedCacheBackend(
+                configuration: MemcachedCacheBackend.Configuration(
+                    servers: servers, connectTimeout: connectTimeout, timeout: timeout, failureMode: failureMode,
+                    connectionsPerServer: connectionsPerServer, retryInterval: retryInterval),
+                logger: context.logger)
+        }
+    }
+}

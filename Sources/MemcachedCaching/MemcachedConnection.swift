@@ -1,0 +1,88 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// One TCP (or Unix socket) connection to a memcached server, shared by any
+/// number of concurrent callers: their requests are pipelined, and
+/// ``MemcachedChannelHandler`` pairs the replies with them in order.
+final class MemcachedConnection: Sendable {
+    let server: MemcachedServer
+    private let channel: any Channel
+
+    private init(server: MemcachedServer, channel: any Channel) {
+        self.server = server
+        self.channel = channel
+    }
+
+    /// Whether the connection can still carry requests.
+    var isActive: Bool { channel.isActive }
+
+    /// Opens a connection. Fails with a ``MemcachedClientError`` of kind
+    /// `connectTimeout` when the connect timeout passes, `connectFailed` otherwise.
+    static func connect(to server: MemcachedServer, group: any EventLoopGroup, connectTimeout: Duration,
+                        commandTimeout: Duration, logger: Logger) -> EventLoopFuture<MemcachedConnection> {
+        let commandTimeoutAmount = TimeAmount(commandTimeout)
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(TimeAmount(connectTimeout))
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        ByteToMessageHandler(MemcachedReplyDecoder()),
+                        MemcachedChannelHandler(server: server, commandTimeout: commandTimeoutAmount, logger: logger))
+                }
+            }
+        let connected: EventLoopFuture<any Channel>
+        switch server.address {
+        case .tcp(let host, let port):
+            connected = bootstrap.connect(host: host, port: port)
+        case .unixSocket(let path):
+            connected = bootstrap.connect(unixDomainSocketPath: path)
+        }
+        return connected
+            .map { MemcachedConnection(server: server, channel: $0) }
+            .flatMapErrorThrowing { error in
+                if case ChannelError.connectTimeout = error {
+                    throw MemcachedClientError(
+                        kind: .connectTimeout, server: server,
+                        message: "could not connect within \(Self.seconds(connectTimeout)) s")
+                }
+                throw MemcachedClientError(kind: .connectFailed, server: server, message: "cannot connect: \(error)")
+            }
+    }
+
+    /// Sends a request and waits for all of its replies.
+    func send(_ request: MemcachedRequest) async throws -> [MemcachedReply] {
+        let replies = channel.eventLoop.makePromise(of: [MemcachedReply].self)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        let server = self.server
+        written.futureResult.whenFailure { error in
+            // Completing a promise twice is harmless: the handler may already
+            // have failed it with a better reason.
+            let failure = MemcachedClientError(kind: .connectionClosed, server: server, message: "cannot send: \(error)")
+            if case ChannelError.ioOnClosedChannel = error {
+                replies.fail(failure.notSent())
+            } else {
+                replies.fail(failure)
+            }
+        }
+        channel.writeAndFlush(MemcachedOutboundRequest(request: request, promise: replies), promise: written)
+        return try await replies.futureResult.get()
+    }
+
+    /// Closes the connection; requests still outstanding fail.
+    func close() async {
+        try? await channel.close()
+    }
+
+    /// Closes the connection without waiting.
+    func closeSoon() {
+        channel.close(promise: nil)
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let value = Double(seconds) + Double(attoseconds) / 1e18
+        return value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}

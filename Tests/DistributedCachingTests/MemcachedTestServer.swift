@@ -1,0 +1,169 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A memcached process of the test's own, on a free loopback port, that a test
+/// can kill and start again (the shared servers on 11211 and 11212 are never
+/// touched).
+final class MemcachedTestServer: @unchecked Sendable {
+    // @unchecked: `process` is only replaced by start() and kill(), which a
+    // test calls from one task at a time.
+    let port: Int
+    let arguments: [String]
+    private let logPath: String
+    private var process: Process?
+
+    /// `host:port`, as settings write it.
+    var location: String { "127.0.0.1:\(port)" }
+
+    /// Runs `body` with a server of its own, and stops the server afterwards,
+    /// whether `body` succeeds or not. `arguments` are added to memcached's
+    /// command line (`-I 1k` and so on).
+    static func with<T>(arguments: [String] = [], _ body: (MemcachedTestServer) async throws -> T) async throws -> T {
+        let server = try MemcachedTestServer(arguments: arguments)
+        defer { server.kill() }
+        try await server.start()
+        return try await body(server)
+    }
+
+    /// Two servers of the test's own.
+    static func withPair<T>(_ body: (MemcachedTestServer, MemcachedTestServer) async throws -> T) async throws -> T {
+        try await with { first in
+            try await with { second in try await body(first, second) }
+        }
+    }
+
+    private init(arguments: [String]) throws {
+        port = try TestPorts.free()
+        self.arguments = arguments
+        logPath = FileManager.default.temporaryDirectory.path + "/swift-caching-memcached-\(port)-\(UUID().uuidString.prefix(8)).log"
+    }
+
+    /// Starts the server (again, after ``kill()``, on the same port) and waits
+    /// until it accepts connections.
+    func start() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        var words = ["-l", "127.0.0.1", "-p", String(port), "-U", "0", "-m", "16", "-t", "2"]
+        if getuid() == 0 { words += ["-u", "root"] }
+        process.arguments = words + arguments
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        for _ in 0..<200 {
+            if TestPorts.accepts(port) { return }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        kill()
+        throw TestServerError("memcached did not start on port \(port): \(output)")
+    }
+
+    /// Kills the server at once (SIGKILL, as a crash) and waits for it to exit.
+    func kill() {
+        guard let process else { return }
+        self.process = nil
+        if process.isRunning {
+            #if canImport(Glibc)
+            _ = Glibc.kill(process.processIdentifier, SIGKILL)
+            #else
+            _ = Darwin.kill(process.processIdentifier, SIGKILL)
+            #endif
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: logPath)
+    }
+
+    /// Runs `body` with a memcached of its own listening on a Unix domain
+    /// socket (its path is given to `body`), stopped afterwards.
+    static func withUnixSocket<T>(_ body: (String) async throws -> T) async throws -> T {
+        let path = FileManager.default.temporaryDirectory.path + "/swift-caching-mc-\(UUID().uuidString.prefix(8)).sock"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try binary())
+        process.arguments = ["-s", path, "-a", "0700", "-m", "16"] + (getuid() == 0 ? ["-u", "root"] : [])
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            if process.isRunning {
+                #if canImport(Glibc)
+                _ = Glibc.kill(process.processIdentifier, SIGKILL)
+                #else
+                _ = Darwin.kill(process.processIdentifier, SIGKILL)
+                #endif
+                process.waitUntilExit()
+            }
+            try? FileManager.default.removeItem(atPath: path)
+        }
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: path) && process.isRunning {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TestServerError("memcached did not create its socket \(path)")
+        }
+        return try await body(path)
+    }
+
+    /// The memcached program.
+    static func binary() throws -> String {
+        for directory in ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin", "/usr/sbin"]
+        where FileManager.default.isExecutableFile(atPath: "\(directory)/memcached") {
+            return "\(directory)/memcached"
+        }
+        throw TestServerError("cannot find the memcached program; install the memcached package (scripts/services.sh start does)")
+    }
+}
+
+struct TestServerError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Loopback ports for servers the tests start.
+enum TestPorts {
+    /// A port nothing listens on now (the kernel's choice of a free one).
+    static func free() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw TestServerError("socket() failed: \(errno)") }
+        defer { close(descriptor) }
+        var address = loopback(port: 0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw TestServerError("bind() failed: \(errno)") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard named == 0 else { throw TestServerError("getsockname() failed: \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Whether something accepts connections on the port.
+    static func accepts(_ port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = loopback(port: port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return connected == 0
+    }
+
+    static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
+    }
+}
