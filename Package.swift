@@ -147,7 +147,7 @@ let package = Package(
         // One registry with every backend, for executables that read settings.
         .target(
             name: "CachingBackends",
-            dependencies: ["Caching", "SQLiteCaching", "PostgresCaching", "RedisCaching"],
+            dependencies: ["Caching", "SQLiteCaching", "PostgresCaching", "RedisCaching", "MemcachedCaching"],
             swiftSettings: swiftSettings
         ),
         // Helpers shared by the test targets (log capture); not a product.

@@ -1,3 +1,4 @@
+import CachingTestSupport
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -28,7 +29,12 @@ final class FakeMemcachedServer: Sendable {
     private struct State {
         var connections = 0
         var lines: [String] = []
-        var clients: [Int32] = []
+        /// Descriptors still open. A descriptor leaves this list, under the
+        /// lock, before it is closed, and ``stop()`` shuts down only what is
+        /// listed, under the same lock: a closed descriptor's number may
+        /// already belong to another test's socket in this process.
+        var clients: Set<Int32> = []
+        var listenerOpen = true
         var stopped = false
     }
 
@@ -38,7 +44,7 @@ final class FakeMemcachedServer: Sendable {
         self.dribble = dribble
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw TestServerError("socket() failed: \(errno)") }
-        var address = TestPorts.loopback(port: 0)
+        var address = FreePort.loopback(port: 0)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
@@ -72,25 +78,34 @@ final class FakeMemcachedServer: Sendable {
     /// Every command line received, in order.
     var lines: [String] { state.withLock { $0.lines } }
 
-    /// Stops listening and closes every connection.
+    /// Stops listening and closes every connection. The threads close their
+    /// own descriptors; this only shuts them down, so it never touches a
+    /// descriptor number that was closed and handed to someone else.
     func stop() {
-        let clients = state.withLock { state -> [Int32] in
+        state.withLock { state in
             state.stopped = true
-            return state.clients
+            if state.listenerOpen { shutdown(listener, Int32(SHUT_RDWR)) }
+            for client in state.clients { shutdown(client, Int32(SHUT_RDWR)) }
         }
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-        for client in clients { shutdown(client, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {
+        defer {
+            state.withLock { state in
+                state.listenerOpen = false
+                close(listener)
+            }
+        }
         while true {
             let client = accept(listener, nil, nil)
-            guard client >= 0 else { return }
+            guard client >= 0 else {
+                if errno == EINTR || errno == ECONNABORTED, !state.withLock({ $0.stopped }) { continue }
+                return
+            }
             let number = state.withLock { state -> Int? in
                 guard !state.stopped else { return nil }
                 state.connections += 1
-                state.clients.append(client)
+                state.clients.insert(client)
                 return state.connections
             }
             guard let number else {
@@ -102,7 +117,12 @@ final class FakeMemcachedServer: Sendable {
     }
 
     private func serve(_ client: Int32, number: Int) {
-        defer { close(client) }
+        defer {
+            state.withLock { state in
+                state.clients.remove(client)
+                close(client)
+            }
+        }
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {

@@ -1,3 +1,4 @@
+import CachingTestSupport
 import Caching
 import Foundation
 import MemcachedCaching
@@ -212,7 +213,7 @@ struct MemcachedBackendTests {
     func invalidKeys() async throws {
         // Nothing listens on this port: a key that reached the network would
         // fail with a server error instead.
-        let port = try TestPorts.free()
+        let port = try FreePort.next()
         let cache = MemcachedTesting.cache(try MemcachedTesting.backend(["127.0.0.1:\(port)"]))
         let wide = String(repeating: "清", count: 100)   // 100 characters, 300 bytes
         let cases: [(String, String)] = [

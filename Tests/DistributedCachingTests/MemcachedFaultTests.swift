@@ -1,3 +1,4 @@
+import CachingTestSupport
 import Caching
 import MemcachedCaching
 import Synchronization
@@ -12,7 +13,7 @@ struct MemcachedFaultTests {
     @Test("an unreachable server is a typed error, never a hang")
     func unreachable() async throws {
         // Refused: nothing listens on the port.
-        let port = try TestPorts.free()
+        let port = try FreePort.next()
         let refused = MemcachedTesting.cache(try MemcachedTesting.backend(["127.0.0.1:\(port)"], connectTimeout: .milliseconds(500)))
         for _ in 0..<3 {
             do {
@@ -92,7 +93,7 @@ struct MemcachedFaultTests {
     @Test("with one of two servers dead in miss mode, only its keys are misses")
     func missMode() async throws {
         try await MemcachedTestServer.withPair { live, dead in
-            let log = TestLogRecorder()
+            let log = LogCapture()
             let backend = try MemcachedTesting.backend([live.location, dead.location], failureMode: .miss, logger: log.logger)
             let cache = MemcachedTesting.cache(backend)
             let ring = KetamaRing(names: [live.location, dead.location])

@@ -1,3 +1,4 @@
+import CachingTestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -37,7 +38,7 @@ final class MemcachedTestServer: @unchecked Sendable {
     }
 
     private init(arguments: [String]) throws {
-        port = try TestPorts.free()
+        port = try FreePort.next()
         self.arguments = arguments
         logPath = FileManager.default.temporaryDirectory.path + "/swift-caching-memcached-\(port)-\(UUID().uuidString.prefix(8)).log"
     }
@@ -57,8 +58,8 @@ final class MemcachedTestServer: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         self.process = process
-        for _ in 0..<200 {
-            if TestPorts.accepts(port) { return }
+        for _ in 0..<400 {
+            if FreePort.accepts(port) { return }
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -125,45 +126,4 @@ final class MemcachedTestServer: @unchecked Sendable {
 struct TestServerError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Loopback ports for servers the tests start.
-enum TestPorts {
-    /// A port nothing listens on now (the kernel's choice of a free one).
-    static func free() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw TestServerError("socket() failed: \(errno)") }
-        defer { close(descriptor) }
-        var address = loopback(port: 0)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw TestServerError("bind() failed: \(errno)") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        guard named == 0 else { throw TestServerError("getsockname() failed: \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    /// Whether something accepts connections on the port.
-    static func accepts(_ port: Int) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var address = loopback(port: port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        return connected == 0
-    }
-
-    static func loopback(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return address
-    }
 }

@@ -41,11 +41,13 @@ final class TestRedisServer: Sendable {
         guard result.status == 0 else {
             throw ChildProcessError(message: "redis-server did not start (install redis-server): \(result.output)\(result.errors)")
         }
-        for _ in 0..<100 {
-            if FileManager.default.fileExists(atPath: "\(directory)/redis.pid"), Self.accepts(port) { return }
+        // Up to 20 s: the whole suite runs in parallel on a small CI machine.
+        for _ in 0..<400 {
+            if FileManager.default.fileExists(atPath: "\(directory)/redis.pid"), FreePort.accepts(port) { return }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw ChildProcessError(message: "redis-server on port \(port) did not come up")
+        let log = (try? String(contentsOfFile: "\(directory)/redis.log", encoding: .utf8)) ?? "(no log)"
+        throw ChildProcessError(message: "redis-server on port \(port) did not come up; its log:\n\(log.suffix(2000))")
     }
 
     /// Kills the server at once (SIGKILL: no goodbye to clients) and waits until it is gone.
@@ -53,24 +55,9 @@ final class TestRedisServer: Sendable {
         guard let text = try? String(contentsOfFile: "\(directory)/redis.pid", encoding: .utf8),
               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
         _ = try? await ChildProcess.run("/usr/bin/env", ["kill", "-9", "\(pid)"])
-        for _ in 0..<100 where Self.accepts(port) {
+        for _ in 0..<100 where FreePort.accepts(port) {
             try? await Task.sleep(for: .milliseconds(50))
         }
         try? FileManager.default.removeItem(atPath: "\(directory)/redis.pid")
-    }
-
-    private static func accepts(_ port: Int) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
     }
 }
