@@ -1,42 +1,42 @@
 import Logging
 import NIOCore
 
-/// A request on its way to the channel handler, with the promise its replies
-/// complete.
-struct MemcachedOutboundRequest: Sendable {
-    let request: MemcachedRequest
-    let promise: EventLoopPromise<[MemcachedReply]>
-}
-
 /// Pipelining on one connection: requests are written as they come, and a FIFO
 /// of pending requests pairs each reply with the request it answers (memcached
 /// answers in order).
 ///
-/// Every pending request has a deadline (the command timeout). Any failure —
+/// Flushes are coalesced: requests written in one event-loop tick leave in one
+/// `write` system call, so concurrent callers on a connection share syscalls
+/// (and memcached reads them in one go).
+///
+/// Every pending request has a deadline (the command timeout), checked by one
+/// timer per connection armed for the oldest request. Any failure —
 /// a timeout, a reply no pending request can take, a decoding error, the
 /// connection closing — fails every pending request and closes the
 /// connection: after it, replies could be paired with the wrong requests. The
 /// connection pool opens a new connection on the next use.
-final class MemcachedChannelHandler: ChannelDuplexHandler {
+final class MemcachedChannelHandler: ChannelInboundHandler {
     typealias InboundIn = MemcachedReply
-    typealias OutboundIn = MemcachedOutboundRequest
     typealias OutboundOut = ByteBuffer
+    /// What a caller waits on: the replies to its request.
+    typealias Waiter = CheckedContinuation<[MemcachedReply], any Error>
 
     private struct Pending {
-        let id: UInt64
         let request: MemcachedRequest
         var replies: [MemcachedReply] = []
-        let promise: EventLoopPromise<[MemcachedReply]>
-        var deadline: Scheduled<Void>?
+        let waiter: Waiter
+        let deadline: NIODeadline
     }
 
     private let server: MemcachedServer
     private let commandTimeout: TimeAmount
     private let logger: Logger
     private var queue = CircularBuffer<Pending>(initialCapacity: 16)
-    private var nextID: UInt64 = 0
+    private var flushScheduled = false
+    private var timerArmed = false
     /// Set once the connection is unusable; later requests fail at once.
     private var failure: MemcachedClientError?
+    private var context: ChannelHandlerContext?
 
     init(server: MemcachedServer, commandTimeout: TimeAmount, logger: Logger) {
         self.server = server
@@ -44,22 +44,44 @@ final class MemcachedChannelHandler: ChannelDuplexHandler {
         self.logger = logger
     }
 
-    // MARK: Outbound
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let outbound = unwrapOutboundIn(data)
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: Requests
+
+    /// Writes `request` and registers `waiter` for its replies. Must run on the
+    /// channel's event loop. Written straight from here (not through the
+    /// pipeline's outbound path) so a request costs one closure hop, no boxing.
+    func enqueue(_ request: MemcachedRequest, waiter: Waiter) {
         if let failure {
-            outbound.promise.fail(failure.notSent())
-            promise?.fail(failure)
+            waiter.resume(throwing: failure.notSent())
             return
         }
-        let id = nextID
-        nextID &+= 1
-        let deadline = context.eventLoop.assumeIsolated().scheduleTask(in: commandTimeout) { [self] in
-            self.timedOut(id: id, context: context)
+        guard let context else {
+            waiter.resume(throwing: MemcachedClientError(
+                kind: .connectionClosed, server: server, message: "the connection is not open").notSent())
+            return
         }
-        queue.append(Pending(id: id, request: outbound.request, promise: outbound.promise, deadline: deadline))
-        context.write(wrapOutboundOut(outbound.request.bytes), promise: promise)
+        queue.append(Pending(request: request, waiter: waiter, deadline: .now() + commandTimeout))
+        context.write(wrapOutboundOut(request.bytes), promise: nil)
+        scheduleFlush(context: context)
+        armTimer(context: context)
+    }
+
+    /// Defers the flush to the end of the current event-loop tick, so every
+    /// request written in the tick goes out together.
+    private func scheduleFlush(context: ChannelHandlerContext) {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        context.eventLoop.assumeIsolated().execute {
+            self.flushScheduled = false
+            context.flush()
+        }
     }
 
     // MARK: Inbound
@@ -91,8 +113,7 @@ final class MemcachedChannelHandler: ChannelDuplexHandler {
         }
         if complete {
             queue.removeFirst()
-            head.deadline?.cancel()
-            head.promise.succeed(head.replies)
+            head.waiter.resume(returning: head.replies)
         } else {
             queue[queue.startIndex] = head
         }
@@ -115,11 +136,22 @@ final class MemcachedChannelHandler: ChannelDuplexHandler {
 
     // MARK: Failure
 
-    private func timedOut(id: UInt64, context: ChannelHandlerContext) {
-        guard failure == nil, queue.contains(where: { $0.id == id }) else { return }
-        let seconds = Double(commandTimeout.nanoseconds) / 1e9
-        fail(context: context, kind: .commandTimeout,
-             "no reply within \(seconds) s; closing the connection")
+    /// Checks the oldest request's deadline: one timer per connection, armed
+    /// only while requests are pending.
+    private func armTimer(context: ChannelHandlerContext) {
+        guard !timerArmed, failure == nil, let oldest = queue.first else { return }
+        timerArmed = true
+        context.eventLoop.assumeIsolated().scheduleTask(deadline: oldest.deadline) {
+            self.timerArmed = false
+            guard self.failure == nil, let oldest = self.queue.first else { return }
+            if oldest.deadline <= .now() {
+                let seconds = Double(self.commandTimeout.nanoseconds) / 1e9
+                self.fail(context: context, kind: .commandTimeout,
+                          "no reply within \(seconds) s; closing the connection")
+            } else {
+                self.armTimer(context: context)
+            }
+        }
     }
 
     /// Fails every pending request and closes the connection.
@@ -133,8 +165,7 @@ final class MemcachedChannelHandler: ChannelDuplexHandler {
     private func failAll(_ error: MemcachedClientError) {
         failure = error
         while let pending = queue.popFirst() {
-            pending.deadline?.cancel()
-            pending.promise.fail(error)
+            pending.waiter.resume(throwing: error)
         }
     }
 }

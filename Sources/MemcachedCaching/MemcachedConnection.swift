@@ -8,10 +8,12 @@ import NIOPosix
 final class MemcachedConnection: Sendable {
     let server: MemcachedServer
     private let channel: any Channel
+    private let handler: NIOLoopBound<MemcachedChannelHandler>
 
-    private init(server: MemcachedServer, channel: any Channel) {
+    private init(server: MemcachedServer, channel: any Channel, handler: NIOLoopBound<MemcachedChannelHandler>) {
         self.server = server
         self.channel = channel
+        self.handler = handler
     }
 
     /// Whether the connection can still carry requests.
@@ -40,7 +42,13 @@ final class MemcachedConnection: Sendable {
             connected = bootstrap.connect(unixDomainSocketPath: path)
         }
         return connected
-            .map { MemcachedConnection(server: server, channel: $0) }
+            .flatMap { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = try channel.pipeline.syncOperations.handler(type: MemcachedChannelHandler.self)
+                    return MemcachedConnection(
+                        server: server, channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                }
+            }
             .flatMapErrorThrowing { error in
                 if case ChannelError.connectTimeout = error {
                     throw MemcachedClientError(
@@ -53,21 +61,14 @@ final class MemcachedConnection: Sendable {
 
     /// Sends a request and waits for all of its replies.
     func send(_ request: MemcachedRequest) async throws -> [MemcachedReply] {
-        let replies = channel.eventLoop.makePromise(of: [MemcachedReply].self)
-        let written = channel.eventLoop.makePromise(of: Void.self)
-        let server = self.server
-        written.futureResult.whenFailure { error in
-            // Completing a promise twice is harmless: the handler may already
-            // have failed it with a better reason.
-            let failure = MemcachedClientError(kind: .connectionClosed, server: server, message: "cannot send: \(error)")
-            if case ChannelError.ioOnClosedChannel = error {
-                replies.fail(failure.notSent())
+        let handler = self.handler
+        return try await withCheckedThrowingContinuation { waiter in
+            if handler.eventLoop.inEventLoop {
+                handler.value.enqueue(request, waiter: waiter)
             } else {
-                replies.fail(failure)
+                handler.eventLoop.execute { handler.value.enqueue(request, waiter: waiter) }
             }
         }
-        channel.writeAndFlush(MemcachedOutboundRequest(request: request, promise: replies), promise: written)
-        return try await replies.futureResult.get()
     }
 
     /// Closes the connection; requests still outstanding fail.
