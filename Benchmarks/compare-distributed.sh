@@ -3,7 +3,8 @@
 #
 # (a) redis-benchmark -t get,set -n 200000 -c 32 -P 1 and -P 16 vs this
 #     project's RedisClient doing the same commands from 32 concurrent tasks,
-#     unpipelined and 16 deep. Target: ratio >= 0.7 at both depths.
+#     unpipelined and 16 deep (best of three interleaved rounds each).
+#     Target: ratio >= 0.7 at both depths.
 # (b) this project's Redis and memcached backends vs Django 5.2.19's RedisCache
 #     and PyMemcacheCache: 20,000 set, get-hit, get-miss over 2,000 keys.
 #     Main lines: ours from one process with 32 concurrent tasks vs Django with
@@ -27,14 +28,20 @@ bench="$here/backends/.build-release/release/backend-bench"
 django_install "$work/django" redis pymemcache
 script="$here/backends/django_backends.py"
 
-# (a) the client against redis-benchmark
+# (a) the client against redis-benchmark. On a small shared machine one
+# 200,000-request round swings by ±30 %, so each side runs three rounds,
+# interleaved, and the best of each is compared.
+best() { awk -v k="$1" '$1==k && $2>m {m=$2} END {print m}'; }
 for depth in 1 16; do
-    ours=$("$bench" redis "$redis_url" 32 "$depth" 200000)
-    peer=$(redis-benchmark -t get,set -n 200000 -c 32 -P "$depth" --csv 2>/dev/null |
-        awk -F'"' '$2=="SET" || $2=="GET" { print tolower($2), int($4) }')
+    ours="" peer=""
+    for round in 1 2 3; do
+        ours+=$("$bench" redis "$redis_url" 32 "$depth" 200000)$'\n'
+        peer+=$(redis-benchmark -t get,set -n 200000 -c 32 -P "$depth" --csv 2>/dev/null |
+            awk -F'"' '$2=="SET" || $2=="GET" { print tolower($2), int($4) }')$'\n'
+    done
     for op in set get; do
-        o=$(awk -v k="$op" '$1==k {print $2}' <<<"$ours")
-        p=$(awk -v k="$op" '$1==k {print $2}' <<<"$peer")
+        o=$(best "$op" <<<"$ours")
+        p=$(best "$op" <<<"$peer")
         awk -v n="redis-client-$op-P$depth" -v o="$o" -v p="$p" 'BEGIN { printf "%s: ours=%d peer=%d ratio=%.2f\n", n, o, p, o / p }'
     done
 done

@@ -35,48 +35,62 @@ struct MemcachedReplyDecoder: NIOSingleStepByteToMessageDecoder {
                 message: "the server sent a line not ended by \\r\\n: \(Self.printable(view[..<newline].prefix(60)))")
         }
         let line = view[view.startIndex..<view.index(before: newline)]
-        let words = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true).map { ArraySlice($0) }
-        guard let code = words.first else {
-            throw MemcachedProtocolError(message: "the server sent an empty line")
+        let space = UInt8(ascii: " ")
+        let codeEnd = line.firstIndex(of: space) ?? line.endIndex
+        guard codeEnd > line.startIndex else {
+            throw MemcachedProtocolError(message: "the server sent an empty line or a line starting with a space: \(Self.printable(line.prefix(60)))")
         }
+        let code = line[line.startIndex..<codeEnd]
         let consumed = lineLength + 1
+        // The words after the code, split only for the replies that carry any.
+        let words = { line[codeEnd...].split(separator: space, omittingEmptySubsequences: true).map { ArraySlice($0) } }
 
-        switch code.count {
-        case 2 where code.first == UInt8(ascii: "V") && code.last == UInt8(ascii: "A"):
-            guard words.count >= 2, let size = Int(String(decoding: words[1], as: UTF8.self)),
-                  size >= 0, size <= Self.maximumValueLength else {
-                throw MemcachedProtocolError(message: "the server sent a value header with no valid size: \(Self.printable(line))")
+        // The meta protocol's two-letter codes, the hot path, without strings.
+        if code.count == 2 {
+            let first = code[code.startIndex], second = code[code.index(after: code.startIndex)]
+            var short: MemcachedReply?
+            switch (first, second) {
+            case (UInt8(ascii: "V"), UInt8(ascii: "A")):
+                let rest = words()
+                guard let sizeWord = rest.first, let size = Self.decimal(sizeWord), size <= Self.maximumValueLength else {
+                    throw MemcachedProtocolError(message: "the server sent a value header with no valid size: \(Self.printable(line))")
+                }
+                guard buffer.readableBytes >= consumed + size + 2 else { return nil }
+                let end = buffer.readerIndex + consumed + size
+                guard buffer.getInteger(at: end, as: UInt8.self) == UInt8(ascii: "\r"),
+                      buffer.getInteger(at: end + 1, as: UInt8.self) == UInt8(ascii: "\n") else {
+                    throw MemcachedProtocolError(message: "a \(size)-byte value from the server is not followed by \\r\\n")
+                }
+                let flags = rest.count > 1 ? MemcachedReplyFlags(words: rest.dropFirst()) : MemcachedReplyFlags()
+                buffer.moveReaderIndex(forwardBy: consumed)
+                guard let data = buffer.readSlice(length: size) else { return nil }
+                buffer.moveReaderIndex(forwardBy: 2)
+                return .value(flags, data)
+            case (UInt8(ascii: "H"), UInt8(ascii: "D")):
+                short = .header(codeEnd == line.endIndex ? MemcachedReplyFlags() : MemcachedReplyFlags(words: words()))
+            case (UInt8(ascii: "E"), UInt8(ascii: "N")): short = .miss
+            case (UInt8(ascii: "N"), UInt8(ascii: "F")): short = .notFound
+            case (UInt8(ascii: "N"), UInt8(ascii: "S")): short = .notStored
+            case (UInt8(ascii: "E"), UInt8(ascii: "X")): short = .exists
+            case (UInt8(ascii: "M"), UInt8(ascii: "N")): short = .noop
+            case (UInt8(ascii: "O"), UInt8(ascii: "K")): short = .ok
+            default: short = nil
             }
-            guard buffer.readableBytes >= consumed + size + 2 else { return nil }
-            let end = buffer.readerIndex + consumed + size
-            guard buffer.getInteger(at: end, as: UInt8.self) == UInt8(ascii: "\r"),
-                  buffer.getInteger(at: end + 1, as: UInt8.self) == UInt8(ascii: "\n") else {
-                throw MemcachedProtocolError(message: "a \(size)-byte value from the server is not followed by \\r\\n")
+            if let short {
+                buffer.moveReaderIndex(forwardBy: consumed)
+                return short
             }
-            let flags = MemcachedReplyFlags(words: words.dropFirst(2))
-            buffer.moveReaderIndex(forwardBy: consumed)
-            guard let data = buffer.readSlice(length: size) else { return nil }
-            buffer.moveReaderIndex(forwardBy: 2)
-            return .value(flags, data)
-        default:
-            break
         }
 
         let reply: MemcachedReply
         let rest = { String(decoding: line.dropFirst(code.count).drop(while: { $0 == UInt8(ascii: " ") }), as: UTF8.self) }
         switch String(decoding: code, as: UTF8.self) {
-        case "HD": reply = .header(MemcachedReplyFlags(words: words.dropFirst()))
-        case "EN": reply = .miss
-        case "NF": reply = .notFound
-        case "NS": reply = .notStored
-        case "EX": reply = .exists
-        case "MN": reply = .noop
-        case "OK": reply = .ok
         case "END": reply = .end
         case "STAT":
-            guard words.count >= 2 else { throw MemcachedProtocolError(message: "the server sent a STAT line with no name") }
-            let name = String(decoding: words[1], as: UTF8.self)
-            reply = .stat(name: name, value: words.dropFirst(2).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " "))
+            let rest = words()
+            guard let nameWord = rest.first else { throw MemcachedProtocolError(message: "the server sent a STAT line with no name") }
+            let name = String(decoding: nameWord, as: UTF8.self)
+            reply = .stat(name: name, value: rest.dropFirst().map { String(decoding: $0, as: UTF8.self) }.joined(separator: " "))
         case "ERROR": reply = .error
         case "CLIENT_ERROR": reply = .clientError(rest())
         case "SERVER_ERROR": reply = .serverError(rest())
@@ -89,6 +103,17 @@ struct MemcachedReplyDecoder: NIOSingleStepByteToMessageDecoder {
 
     mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> MemcachedReply? {
         try decode(buffer: &buffer)
+    }
+
+    /// A non-negative decimal number of at most 18 digits, or `nil`.
+    static func decimal(_ digits: ArraySlice<UInt8>) -> Int? {
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var value = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
     }
 
     /// Bytes quoted for an error message, with anything unprintable escaped.
