@@ -24,7 +24,7 @@ struct CollectingWriter: ResponseBodyWriter {
     let sink: CollectingSink
 
     mutating func write(_ buffer: ByteBuffer) async throws {
-        sink.buffer.withLock { $0.writeImmutableBuffer(buffer) }
+        sink.buffer.withLock { _ = $0.writeImmutableBuffer(buffer) }
     }
 
     mutating func write(contentsOf buffers: some Sequence<ByteBuffer>) async throws {

@@ -124,44 +124,59 @@ public struct CacheDirectives: Sendable, Equatable {
 
     /// `(name, argument)` pairs: names lower-cased, quoted arguments unquoted,
     /// commas inside quotes kept. Empty members are skipped.
+    ///
+    /// Walks the UTF-8 bytes: every delimiter is ASCII, and a cache reads
+    /// these on every hit, where walking `Character`s cost a visible share.
     static func directives(in value: Substring) -> [(String, String?)] {
+        let bytes = value.utf8
+        let comma = UInt8(ascii: ","), equals = UInt8(ascii: "="), quote = UInt8(ascii: "\"")
+        let backslash = UInt8(ascii: "\\"), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
         var result: [(String, String?)] = []
-        var index = value.startIndex
-        while index < value.endIndex {
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
             // Name.
             var nameEnd = index
-            while nameEnd < value.endIndex, value[nameEnd] != "=", value[nameEnd] != "," { nameEnd = value.index(after: nameEnd) }
-            let name = value[index..<nameEnd].trimmingHTTPWhitespace().lowercased()
+            while nameEnd < bytes.endIndex, bytes[nameEnd] != equals, bytes[nameEnd] != comma { bytes.formIndex(after: &nameEnd) }
+            let name = Self.lowercasedName(value[index..<nameEnd].trimmingHTTPWhitespace())
             index = nameEnd
             var argument: String?
-            if index < value.endIndex, value[index] == "=" {
-                index = value.index(after: index)
-                while index < value.endIndex, value[index] == " " || value[index] == "\t" { index = value.index(after: index) }
-                if index < value.endIndex, value[index] == "\"" {
-                    index = value.index(after: index)
-                    var text = ""
-                    while index < value.endIndex, value[index] != "\"" {
-                        if value[index] == "\\" {
-                            index = value.index(after: index)
-                            if index == value.endIndex { break }
+            if index < bytes.endIndex, bytes[index] == equals {
+                bytes.formIndex(after: &index)
+                while index < bytes.endIndex, bytes[index] == space || bytes[index] == tab { bytes.formIndex(after: &index) }
+                if index < bytes.endIndex, bytes[index] == quote {
+                    bytes.formIndex(after: &index)
+                    var text: [UInt8] = []
+                    while index < bytes.endIndex, bytes[index] != quote {
+                        if bytes[index] == backslash {
+                            bytes.formIndex(after: &index)
+                            if index == bytes.endIndex { break }
                         }
-                        text.append(value[index])
-                        index = value.index(after: index)
+                        text.append(bytes[index])
+                        bytes.formIndex(after: &index)
                     }
-                    if index < value.endIndex { index = value.index(after: index) }
-                    argument = text
-                    while index < value.endIndex, value[index] != "," { index = value.index(after: index) }
+                    if index < bytes.endIndex { bytes.formIndex(after: &index) }
+                    argument = String(decoding: text, as: UTF8.self)
+                    while index < bytes.endIndex, bytes[index] != comma { bytes.formIndex(after: &index) }
                 } else {
                     var end = index
-                    while end < value.endIndex, value[end] != "," { end = value.index(after: end) }
+                    while end < bytes.endIndex, bytes[end] != comma { bytes.formIndex(after: &end) }
                     argument = String(value[index..<end].trimmingHTTPWhitespace())
                     index = end
                 }
             }
-            if index < value.endIndex { index = value.index(after: index) }
+            if index < bytes.endIndex { bytes.formIndex(after: &index) }
             if !name.isEmpty { result.append((name, argument)) }
         }
         return result
+    }
+
+    /// A directive name lower-cased; names are almost always lower-case ASCII
+    /// already, and then no new text is built.
+    private static func lowercasedName(_ name: Substring) -> String {
+        if name.utf8.allSatisfy({ $0 < 0x80 && !($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) }) {
+            return String(name)
+        }
+        return name.lowercased()
     }
 }
 
@@ -174,6 +189,24 @@ extension StringProtocol {
         while end > start {
             let last = index(before: end)
             guard self[last] == " " || self[last] == "\t" else { break }
+            end = last
+        }
+        return self[start..<end]
+    }
+}
+
+extension Substring {
+    /// The text without leading and trailing spaces and tabs; walks bytes,
+    /// not `Character`s (spaces and tabs are ASCII), as header parsing does
+    /// on every cache hit.
+    func trimmingHTTPWhitespace() -> Substring {
+        let bytes = utf8
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { bytes.formIndex(after: &start) }
+        while end > start {
+            let last = bytes.index(before: end)
+            guard bytes[last] == UInt8(ascii: " ") || bytes[last] == UInt8(ascii: "\t") else { break }
             end = last
         }
         return self[start..<end]

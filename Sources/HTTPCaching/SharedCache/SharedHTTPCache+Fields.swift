@@ -93,8 +93,8 @@ extension SharedHTTPCache {
             let members = ifNoneMatch.split(separator: ",").map { $0.trimmingHTTPWhitespace() }
             return members.contains { $0 == "*" || EntityTag.weaklyEqual($0, etag) }
         }
-        if let since = request.headerFields[.ifModifiedSince].flatMap { HTTPDate.parse($0) },
-           let modified = stored[.lastModified].flatMap { HTTPDate.parse($0) } {
+        if let since = request.headerFields[.ifModifiedSince].flatMap({ HTTPDate.parse($0) }),
+           let modified = stored[.lastModified].flatMap({ HTTPDate.parse($0) }) {
             return modified <= since
         }
         return false
