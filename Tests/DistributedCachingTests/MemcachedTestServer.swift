@@ -72,15 +72,19 @@ final class MemcachedTestServer: @unchecked Sendable {
     func kill() {
         guard let process else { return }
         self.process = nil
-        if process.isRunning {
-            #if canImport(Glibc)
-            _ = Glibc.kill(process.processIdentifier, SIGKILL)
-            #else
-            _ = Darwin.kill(process.processIdentifier, SIGKILL)
-            #endif
-            process.waitUntilExit()
-        }
+        Self.killNow(process)
         try? FileManager.default.removeItem(atPath: logPath)
+    }
+
+    /// SIGKILL to `process` if it still runs, then waits for it to exit.
+    private static func killNow(_ process: Process) {
+        guard process.isRunning else { return }
+        #if canImport(Glibc)
+        _ = Glibc.kill(process.processIdentifier, SIGKILL)
+        #else
+        _ = Darwin.kill(process.processIdentifier, SIGKILL)
+        #endif
+        process.waitUntilExit()
     }
 
     /// Runs `body` with a memcached of its own listening on a Unix domain
@@ -94,14 +98,7 @@ final class MemcachedTestServer: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer {
-            if process.isRunning {
-                #if canImport(Glibc)
-                _ = Glibc.kill(process.processIdentifier, SIGKILL)
-                #else
-                _ = Darwin.kill(process.processIdentifier, SIGKILL)
-                #endif
-                process.waitUntilExit()
-            }
+            killNow(process)
             try? FileManager.default.removeItem(atPath: path)
         }
         for _ in 0..<200 where !FileManager.default.fileExists(atPath: path) && process.isRunning {
