@@ -5,9 +5,10 @@ import NIOCore
 /// of pending requests pairs each reply with the request it answers (memcached
 /// answers in order).
 ///
-/// Flushes are coalesced: requests written in one event-loop tick leave in one
-/// `write` system call, so concurrent callers on a connection share syscalls
-/// (and memcached reads them in one go).
+/// Flushes are coalesced: a request written while others are in flight waits
+/// for the end of the event-loop tick, so every request of the tick leaves in
+/// one `write` system call (and memcached reads them in one go); a request on
+/// an idle connection is flushed at once.
 ///
 /// Every pending request has a deadline (the command timeout), checked by one
 /// timer per connection armed for the oldest request. Any failure —
@@ -69,7 +70,12 @@ final class MemcachedChannelHandler: ChannelInboundHandler {
         }
         queue.append(Pending(request: request, waiter: waiter, deadline: .now() + commandTimeout))
         context.write(wrapOutboundOut(request.bytes), promise: nil)
-        scheduleFlush(context: context)
+        if queue.count == 1 && !flushScheduled {
+            // Nothing else in flight: a lone caller should not wait a tick.
+            context.flush()
+        } else {
+            scheduleFlush(context: context)
+        }
         armTimer(context: context)
     }
 

@@ -5,8 +5,9 @@ import NIOCore
 ///
 /// Redis answers in the order it was asked, so pending requests are a FIFO and
 /// any number of them can be on the wire at once (pipelining). Writes submitted
-/// in one event-loop tick share one flush, so concurrent callers on one
-/// connection cost one system call per batch, not one per command.
+/// while others are in flight share one flush at the end of the event-loop
+/// tick, so concurrent callers on one connection cost one system call per
+/// batch, not one per command; a write on an idle connection is flushed at once.
 ///
 /// When something breaks the order — a reply nobody asked for, bytes that are
 /// not RESP, a reply that does not come within the command timeout — every
@@ -68,7 +69,10 @@ final class RedisChannelHandler: ChannelInboundHandler {
         }
         pending.append(Pending(waiter: waiter, deadline: .now() + commandTimeout))
         context.write(wrapOutboundOut(bytes), promise: nil)
-        if !flushScheduled {
+        if pending.count == 1 && !flushScheduled {
+            // Nothing else in flight: a lone caller should not wait a tick.
+            context.flush()
+        } else if !flushScheduled {
             flushScheduled = true
             context.eventLoop.assumeIsolated().execute {
                 self.flushScheduled = false
