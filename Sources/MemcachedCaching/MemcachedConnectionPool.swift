@@ -77,9 +77,24 @@ final class MemcachedConnectionPool: Sendable {
             do {
                 return try await connection.send(request)
             } catch let error as MemcachedClientError where !error.mayHaveBeenSent && !retried {
+                // The connection failed before the request reached it. Its
+                // channel may not have finished closing, so it could still
+                // look active: take it out of its slot, so the retry opens a
+                // new one instead of meeting the same failure.
                 retried = true
+                evict(connection)
             }
         }
+    }
+
+    /// Empties the slot holding `connection` and closes it.
+    private func evict(_ connection: MemcachedConnection) {
+        state.withLock { state in
+            for index in state.slots.indices {
+                if case .ready(let held) = state.slots[index], held === connection { state.slots[index] = .empty }
+            }
+        }
+        connection.closeSoon()
     }
 
     /// Closes every connection; the next request opens new ones.

@@ -235,7 +235,7 @@ struct MemcachedFaultTests {
             connection == 1 ? nil : .reply("EN\r\n")
         }) { fake in
             let cache = MemcachedTesting.cache(try MemcachedTesting.backend(
-                [fake.location], timeout: .milliseconds(300), connectionsPerServer: 1))
+                [fake.location], timeout: .seconds(1), connectionsPerServer: 1))
             do {
                 _ = try await cache.get("k", as: String.self)
                 Issue.record("a get with no reply succeeded")
