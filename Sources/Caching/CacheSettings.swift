@@ -43,6 +43,16 @@ public struct CacheConfiguration: Sendable {
         self.keyFunctionName = keyFunctionName
         self.options = options
     }
+
+    /// The servers named by a distributed backend's `location`: separated by
+    /// `;` or `,` as Django splits it (a JSON list arrives joined with `;`),
+    /// each trimmed of whitespace, blanks dropped.
+    public static func serverLocations(in location: String) -> [String] {
+        location.split(whereSeparator: { $0 == ";" || $0 == "," }).compactMap { part in
+            let trimmed = part.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()
+            return trimmed.isEmpty ? nil : String(trimmed)
+        }
+    }
 }
 
 /// The cache settings of an application: Django's `CACHES`, plus the rest of the

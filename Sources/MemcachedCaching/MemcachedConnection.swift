@@ -82,8 +82,7 @@ final class MemcachedConnection: Sendable {
     }
 
     static func seconds(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let value = Double(seconds) + Double(attoseconds) / 1e18
+        let value = duration / .seconds(1)
         return value == value.rounded() ? String(Int(value)) : String(value)
     }
 }

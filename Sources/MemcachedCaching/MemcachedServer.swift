@@ -81,9 +81,7 @@ public struct MemcachedServer: Sendable, Hashable, CustomStringConvertible {
     /// The servers of a `location`: separated by `;` or `,`, as Django splits it.
     /// The same server twice is an error (it would get twice the keys).
     public static func list(parsing location: String) throws -> [MemcachedServer] {
-        let parts = location.split(whereSeparator: { $0 == ";" || $0 == "," })
-            .map { String($0).trimmingWhitespace() }
-            .filter { !$0.isEmpty }
+        let parts = CacheConfiguration.serverLocations(in: location)
         guard !parts.isEmpty else {
             throw CacheConfigurationError(
                 "no memcached server is given; write \"127.0.0.1:11211\", or several separated by ';' or ','")

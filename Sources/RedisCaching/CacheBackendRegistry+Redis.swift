@@ -25,7 +25,7 @@ extension CacheBackendRegistry {
     public mutating func registerRedisBackend() {
         register("redis", aliases: ["django.core.cache.backends.redis.RedisCache"]) { context in
             let options = context.options
-            let urls = RedisCacheBackend.splitLocation(context.configuration.location)
+            let urls = CacheConfiguration.serverLocations(in: context.configuration.location)
             guard !urls.isEmpty else {
                 throw CacheConfigurationError(
                     "Cache '\(context.alias)' (backend 'redis') needs a 'location': one or more redis://host:port/db URLs")
@@ -75,14 +75,5 @@ extension CacheBackendRegistry {
             try options.finish()
             return try RedisCacheBackend(configuration: configuration, logger: context.logger)
         }
-    }
-}
-
-extension RedisCacheBackend {
-    /// Server URLs from a settings location: split on `;` and `,`, blanks dropped.
-    static func splitLocation(_ location: String) -> [String] {
-        location.split(whereSeparator: { $0 == ";" || $0 == "," })
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }
     }
 }

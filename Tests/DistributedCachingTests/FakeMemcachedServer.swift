@@ -43,7 +43,7 @@ final class FakeMemcachedServer: Sendable {
         self.respond = respond
         self.dribble = dribble
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw TestServerError("socket() failed: \(errno)") }
+        guard descriptor >= 0 else { throw ChildProcessError(message: "socket() failed: \(errno)") }
         var address = FreePort.loopback(port: 0)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -54,7 +54,7 @@ final class FakeMemcachedServer: Sendable {
         }
         guard bound == 0, named == 0, listen(descriptor, 16) == 0 else {
             close(descriptor)
-            throw TestServerError("cannot listen on a loopback port: \(errno)")
+            throw ChildProcessError(message: "cannot listen on a loopback port: \(errno)")
         }
         listener = descriptor
         port = Int(UInt16(bigEndian: address.sin_port))

@@ -65,7 +65,7 @@ final class MemcachedTestServer: @unchecked Sendable {
         }
         let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         kill()
-        throw TestServerError("memcached did not start on port \(port): \(output)")
+        throw ChildProcessError(message: "memcached did not start on port \(port): \(output)")
     }
 
     /// Kills the server at once (SIGKILL, as a crash) and waits for it to exit.
@@ -105,7 +105,7 @@ final class MemcachedTestServer: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         guard FileManager.default.fileExists(atPath: path) else {
-            throw TestServerError("memcached did not create its socket \(path)")
+            throw ChildProcessError(message: "memcached did not create its socket \(path)")
         }
         return try await body(path)
     }
@@ -116,11 +116,6 @@ final class MemcachedTestServer: @unchecked Sendable {
         where FileManager.default.isExecutableFile(atPath: "\(directory)/memcached") {
             return "\(directory)/memcached"
         }
-        throw TestServerError("cannot find the memcached program; install the memcached package (scripts/services.sh start does)")
+        throw ChildProcessError(message: "cannot find the memcached program; install the memcached package (scripts/services.sh start does)")
     }
-}
-
-struct TestServerError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

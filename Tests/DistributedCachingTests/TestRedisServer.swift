@@ -55,7 +55,8 @@ final class TestRedisServer: Sendable {
         guard let text = try? String(contentsOfFile: "\(directory)/redis.pid", encoding: .utf8),
               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
         _ = try? await ChildProcess.run("/usr/bin/env", ["kill", "-9", "\(pid)"])
-        for _ in 0..<100 where FreePort.accepts(port) {
+        for _ in 0..<100 {
+            guard FreePort.accepts(port) else { break }
             try? await Task.sleep(for: .milliseconds(50))
         }
         try? FileManager.default.removeItem(atPath: "\(directory)/redis.pid")

@@ -181,33 +181,23 @@ public struct CacheDirectives: Sendable, Equatable {
 }
 
 extension StringProtocol {
-    /// The text without leading and trailing spaces and tabs.
+    /// The text without leading and trailing spaces and tabs. Walks UTF-8
+    /// bytes, not `Character`s (spaces and tabs are ASCII): header parsing
+    /// calls it on every cache hit.
     func trimmingHTTPWhitespace() -> SubSequence {
-        var start = startIndex
-        var end = endIndex
-        while start < end, self[start] == " " || self[start] == "\t" { start = index(after: start) }
-        while end > start {
-            let last = index(before: end)
-            guard self[last] == " " || self[last] == "\t" else { break }
-            end = last
-        }
-        return self[start..<end]
-    }
-}
-
-extension Substring {
-    /// The text without leading and trailing spaces and tabs; walks bytes,
-    /// not `Character`s (spaces and tabs are ASCII), as header parsing does
-    /// on every cache hit.
-    func trimmingHTTPWhitespace() -> Substring {
         let bytes = utf8
         var start = bytes.startIndex
-        var end = bytes.endIndex
-        while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { bytes.formIndex(after: &start) }
-        while end > start {
-            let last = bytes.index(before: end)
-            guard bytes[last] == UInt8(ascii: " ") || bytes[last] == UInt8(ascii: "\t") else { break }
-            end = last
+        while start < bytes.endIndex, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") {
+            bytes.formIndex(after: &start)
+        }
+        // Forward only (the generic view is not bidirectional): the end is just
+        // past the last byte that is not a space or a tab.
+        var end = start
+        var index = start
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            bytes.formIndex(after: &index)
+            if byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") { end = index }
         }
         return self[start..<end]
     }
