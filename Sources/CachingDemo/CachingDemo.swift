@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Caching
 import CachingBackends
 import HTTPCaching
@@ -48,7 +49,11 @@ struct CachingDemo: AsyncParsableCommand {
         // debug headers unless the settings say otherwise.
         var httpCache = try HTTPCacheSettings(document: caches.settings.document)
         if caches.settings.document["httpCache"]?["debugHeaders"] == nil { httpCache.debugHeaders = true }
-        let responder = try CachingResponder(router.buildResponder(), settings: httpCache, caches: caches)
+        // With "useI18N": true the page keys end in the request's language, here
+        // the first Accept-Language tag (a real app might read a cookie or a URL prefix).
+        let responder = try CachingResponder(router.buildResponder(), settings: httpCache, caches: caches) { request in
+            request.headerFields[.acceptLanguage]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        }
         logger.info("page cache: \(httpCache.mode.rawValue) mode on cache '\(httpCache.cache)'")
         let app = Application(
             responder: responder,

@@ -16,7 +16,7 @@ struct DemoSite: Sendable {
 
     static let entries: [Entry] = [
         Entry(path: "/site", title: "Site-wide cached page",
-              explanation: "Stored by the site-wide ResponseCacheMiddleware for 600 s: reload and the time stays, X-Cache turns HIT."),
+              explanation: "Stored by the site-wide page cache (CachingResponder, Django's middleware order) for 600 s: reload and the time stays, X-Cache turns HIT; send its ETag in If-None-Match and get 304."),
         Entry(path: "/per-route", title: "Per-route cached page",
               explanation: "RouteCaching.cachePage(30): cached for 30 s under its own key prefix."),
         Entry(path: "/never", title: "Never-cache page",
@@ -37,9 +37,9 @@ struct DemoSite: Sendable {
 
     func router() throws -> Router<BasicRequestContext> {
         let router = Router()
-        // The site-wide cache wraps the whole router (see CachingDemo.run), so it
-        // sees the headers every layer adds.
-        router.add(middleware: ConditionalGetMiddleware())
+        // The site-wide cache wraps the whole router (see CachingDemo.run) in
+        // Django's order — update, conditional GET, fetch — so it sees the
+        // headers every layer adds and cached pages are answered 304 too.
         router.get("/") { _, _ in DemoHTML.page(title: "swift-caching demo", body: Self.homeBody) }
         addPageCachingRoutes(to: router)
         addConditionalRoutes(to: router)

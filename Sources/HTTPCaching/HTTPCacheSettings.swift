@@ -1,10 +1,18 @@
 import Caching
+import HTTPTypes
 
 /// The page cache's settings from the settings file's `httpCache` section:
 /// which mode (Django's rules, or RFC 9111 for a shared cache) and its options.
 ///
 /// ```json
 /// "httpCache": { "mode": "shared", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
+/// ```
+///
+/// Django mode also reads Django's key-suffix settings — `useI18N` with
+/// `languageCode`, `useTZ` with `timeZone` — and `conditionalGet`:
+///
+/// ```json
+/// "httpCache": { "useI18N": true, "languageCode": "en-us", "useTZ": true, "timeZone": "America/Chicago" }
 /// ```
 public struct HTTPCacheSettings: Sendable, Equatable {
     /// Which rules the page cache follows.
@@ -27,11 +35,25 @@ public struct HTTPCacheSettings: Sendable, Equatable {
     public var defaultTimeout: Int
     /// Larger bodies are passed through, not stored.
     public var maxBodyBytes: Int
+    /// Django's `USE_I18N`: page keys end in `.<language>` (django mode).
+    public var useI18N: Bool
+    /// Django's `LANGUAGE_CODE`: the language suffix when the app's
+    /// request-derived language gives none (default `en-us`).
+    public var languageCode: String
+    /// Django's `USE_TZ`: page keys end in `.<timeZone>` (django mode).
+    public var useTZ: Bool
+    /// Django's `TIME_ZONE` (default `America/Chicago`, Django's default).
+    public var timeZone: String
+    /// Django mode: a ``ConditionalGet`` step between the update and fetch
+    /// steps, as in Django's recommended middleware order (default on).
+    public var conditionalGet: Bool
 
     /// Settings built in code.
     public init(
         mode: Mode = .django, cache: String = "default", debugHeaders: Bool = false, keyPrefix: String = "",
-        defaultTimeout: Int = HTTPCacheHeaders.defaultTimeout, maxBodyBytes: Int = 1 << 20
+        defaultTimeout: Int = HTTPCacheHeaders.defaultTimeout, maxBodyBytes: Int = 1 << 20,
+        useI18N: Bool = false, languageCode: String = "en-us", useTZ: Bool = false, timeZone: String = "America/Chicago",
+        conditionalGet: Bool = true
     ) {
         self.mode = mode
         self.cache = cache
@@ -39,6 +61,22 @@ public struct HTTPCacheSettings: Sendable, Equatable {
         self.keyPrefix = keyPrefix
         self.defaultTimeout = defaultTimeout
         self.maxBodyBytes = maxBodyBytes
+        self.useI18N = useI18N
+        self.languageCode = languageCode
+        self.useTZ = useTZ
+        self.timeZone = timeZone
+        self.conditionalGet = conditionalGet
+    }
+
+    /// The page-key maker these settings describe: `keyPrefix`, and the
+    /// language and time-zone suffixes when `useI18N`/`useTZ` are on. `language`
+    /// is the app's request-derived language (a cookie, a URL prefix,
+    /// negotiation); `nil` answers fall back to ``languageCode``.
+    public func pageCacheKey(language: (@Sendable (HTTPRequest) -> String?)? = nil) -> PageCacheKey {
+        PageCacheKey(
+            keyPrefix: keyPrefix,
+            language: useI18N ? PageCacheKey.Language(defaultCode: languageCode, fromRequest: language ?? { _ in nil }) : nil,
+            timeZone: useTZ ? timeZone : nil)
     }
 
     /// Reads the `httpCache` section (absent: the defaults). Unknown members and
@@ -61,9 +99,14 @@ public struct HTTPCacheSettings: Sendable, Equatable {
             case ("keyPrefix", .string(let prefix)): keyPrefix = prefix
             case ("defaultTimeout", .number(let seconds)): defaultTimeout = Int(seconds)
             case ("maxBodyBytes", .number(let bytes)): maxBodyBytes = Int(bytes)
+            case ("useI18N", .bool(let on)): useI18N = on
+            case ("languageCode", .string(let code)): languageCode = code
+            case ("useTZ", .bool(let on)): useTZ = on
+            case ("timeZone", .string(let name)): timeZone = name
+            case ("conditionalGet", .bool(let on)): conditionalGet = on
             default:
                 throw CacheConfigurationError(
-                    "Unknown or mistyped httpCache setting \"\(name)\" (\(value.kind)); known: mode, cache, debugHeaders, keyPrefix, defaultTimeout, maxBodyBytes")
+                    "Unknown or mistyped httpCache setting \"\(name)\" (\(value.kind)); known: mode, cache, debugHeaders, keyPrefix, defaultTimeout, maxBodyBytes, useI18N, languageCode, useTZ, timeZone, conditionalGet")
             }
         }
     }

@@ -54,14 +54,22 @@ public struct PageCacheConfiguration: Sendable {
     }
 }
 
-/// Django's per-site and per-view cache (`CacheMiddleware`: fetch and update in
-/// one), framework-free.
+/// Django's page cache, framework-free: the fetch step
+/// (`FetchFromCacheMiddleware`), the update step (`UpdateCacheMiddleware`) and
+/// both in one (`CacheMiddleware`, what `cache_page` is built on).
+///
+/// The two steps are separate so that an adapter can place other middleware
+/// between them exactly as Django's `MIDDLEWARE` list does — update first,
+/// fetch last — and a hit then travels out through that middleware (a
+/// ``ConditionalGet`` step turns it into a 304 or a 412). The fetch step tells
+/// the update step what it decided through a ``PageCacheTicket``.
 ///
 /// GET and HEAD requests are looked up by the key learned from the URL's last
-/// `Vary`; a hit is served with `Age`; a miss runs the handler and stores its
-/// response when Django would (200, not streaming, not private/no-cache/no-store,
+/// `Vary`; a hit is served with `Age`; a miss runs the handler and its response
+/// is stored when Django would (200, not streaming, not private/no-cache/no-store,
 /// not `Vary: *`, no cookies with `Vary: Cookie`), after patching `Expires` and
-/// `max-age`. HEAD is answered from a stored GET.
+/// `max-age`. HEAD is answered from a stored GET (or a stored HEAD), with the
+/// GET body's `Content-Length` and no body.
 ///
 /// A failing backend never fails a request: lookups become misses and stores are
 /// skipped, both logged.
@@ -92,31 +100,55 @@ public struct PageCache: Sendable {
         self.flights = SingleFlight()
     }
 
-    /// Answers from the cache, or runs `handler` and stores what it returns.
+    /// Django's `CacheMiddleware`: the update step around the fetch step around
+    /// `handler`. Answers from the cache, or runs `handler` and stores what it
+    /// returns.
     public func respond<Stream: Sendable>(
         to request: HTTPRequest, handler: () async throws -> PageResponse<Stream>
     ) async throws -> PageResponse<Stream> {
-        guard request.method == .get || request.method == .head else {
-            return try await handler()
+        let adapter = PageResponseAdapter<Stream>()
+        return try await update(request, adapter: adapter) {
+            try await fetch(request, adapter: adapter, next: handler)
         }
-        let urlHash = PageCacheKey.urlHash(request)
-        if let hit = await lookup(request, urlHash: urlHash) {
-            return PageResponse(head: hit.head, body: .bytes(hit.body))
-        }
-        guard configuration.stampedeProtection, request.method == .get else {
-            return try await runAndStore(request, urlHash: urlHash, handler: handler)
-        }
-        let outcome = try await flights.run(configuration.key.headerListKey(request, urlHash: urlHash)) {
-            (try await runAndStore(request, urlHash: urlHash, handler: handler), true)
-        }
-        if case .ran(let response) = outcome { return response }
-        if let hit = await lookup(request, urlHash: urlHash) {
-            return PageResponse(head: hit.head, body: .bytes(hit.body))
-        }
-        return try await runAndStore(request, urlHash: urlHash, handler: handler)
     }
 
     // MARK: Fetch (FetchFromCacheMiddleware)
+
+    /// Django's `FetchFromCacheMiddleware`: a GET or HEAD found in the cache is
+    /// answered from it (with `Age`) and `next` is not called; otherwise `next`
+    /// runs and, on a miss, the enclosing update step is asked to store its
+    /// response. Concurrent GET misses for one URL run `next` once when
+    /// ``PageCacheConfiguration/stampedeProtection`` is on; the others wait and
+    /// are answered from what it stored.
+    public func fetch<Adapter: PageCacheAdapter>(
+        _ request: HTTPRequest, adapter: Adapter, next: () async throws -> Adapter.Response
+    ) async throws -> Adapter.Response {
+        let request = HEADThroughGET.effective(request)
+        let ticket = PageCacheTicket.current
+        guard request.method == .get || request.method == .head else {
+            ticket?.markSkip()
+            return try await next()
+        }
+        let urlHash = PageCacheKey.urlHash(request)
+        if let hit = await lookup(request, urlHash: urlHash) {
+            ticket?.markSkip()
+            return adapter.response(from: PageResponse(head: hit.head, body: .bytes(hit.body)))
+        }
+        if configuration.stampedeProtection, request.method == .get, let ticket {
+            let key = configuration.key.headerListKey(request, urlHash: urlHash)
+            switch await flights.join(key) {
+            case .leads:
+                ticket.lead(flights, key: key)
+            case .waited:
+                if let hit = await lookup(request, urlHash: urlHash) {
+                    ticket.markSkip()
+                    return adapter.response(from: PageResponse(head: hit.head, body: .bytes(hit.body)))
+                }
+            }
+        }
+        ticket?.markUpdate()
+        return try await next()
+    }
 
     /// The stored response for a GET or HEAD request, with `Age`; `nil` on a miss.
     public func lookup(_ request: HTTPRequest) async -> (head: HTTPResponse, body: [UInt8])? {
@@ -145,6 +177,8 @@ public struct PageCache: Sendable {
                 head.headerFields[Self.xCache] = "HIT"
                 head.headerFields[Self.xCacheKey] = key
             }
+            // The stored body's length, for GET and HEAD alike (RFC 9110 §8.6).
+            head.headerFields[.contentLength] = String(stored.body.count)
             return (head, request.method == .head ? [] : stored.body)
         } catch {
             logger.error("page cache: lookup failed, serving uncached: \(error)")
@@ -154,23 +188,38 @@ public struct PageCache: Sendable {
 
     // MARK: Update (UpdateCacheMiddleware)
 
-    private func runAndStore<Stream: Sendable>(
-        _ request: HTTPRequest, urlHash: String, handler: () async throws -> PageResponse<Stream>
-    ) async throws -> PageResponse<Stream> {
-        var response = try await handler()
+    /// Django's `UpdateCacheMiddleware`: runs `next` — the middleware placed
+    /// inside it and, innermost, a fetch step — then stores the response if
+    /// that fetch step missed and Django's rules allow it, patching `Expires`
+    /// and `max-age` first. Requests no fetch step saw (or that it served) pass
+    /// untouched.
+    public func update<Adapter: PageCacheAdapter>(
+        _ request: HTTPRequest, adapter: Adapter, next: () async throws -> Adapter.Response
+    ) async throws -> Adapter.Response {
+        let ticket = PageCacheTicket()
+        var stored = false
+        defer { ticket.endFlight(stored: stored) }
+        let response = try await PageCacheTicket.$current.withValue(ticket) { try await next() }
+        guard ticket.wantsUpdate else { return response }
+        var page = try await adapter.page(from: response)
+        stored = await update(HEADThroughGET.effective(request), response: &page)
+        return adapter.response(from: page)
+    }
+
+    /// Patches and stores one response; returns whether it was stored.
+    func update<Stream: Sendable>(_ request: HTTPRequest, response: inout PageResponse<Stream>) async -> Bool {
         let streaming: Bool
         if case .streamed = response.body { streaming = true } else { streaming = false }
         let timeout = prepare(&response.head, for: request, streaming: streaming)
+        var key: String?
         if let timeout, timeout > 0, response.head.status.code == 200, case .bytes(let body) = response.body {
-            let key = await store(response.head, body: body, for: request, urlHash: urlHash, timeout: timeout)
-            if configuration.debugHeaders {
-                response.head.headerFields[Self.xCache] = "MISS"
-                if let key { response.head.headerFields[Self.xCacheKey] = key }
-            }
-        } else if configuration.debugHeaders {
-            response.head.headerFields[Self.xCache] = "MISS"
+            key = await store(response.head, body: body, for: request, urlHash: PageCacheKey.urlHash(request), timeout: timeout)
         }
-        return response
+        if configuration.debugHeaders {
+            response.head.headerFields[Self.xCache] = "MISS"
+            if let key { response.head.headerFields[Self.xCacheKey] = key }
+        }
+        return key != nil
     }
 
     /// Django's `process_response` checks and header patches. Returns the

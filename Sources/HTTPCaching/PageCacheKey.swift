@@ -10,21 +10,46 @@ import HTTPTypes
 public struct PageCacheKey: Sendable {
     /// Django's `CACHE_MIDDLEWARE_KEY_PREFIX` or `cache_page`'s `key_prefix`.
     public var keyPrefix: String
-    /// Appended to every key: Django adds `.<language>` with `USE_I18N` and
-    /// `.<timezone>` with `USE_TZ`. Empty by default (neither).
-    public var suffix: @Sendable (HTTPRequest) -> String
-    /// Whether the suffix covers the language, so `Accept-Language` is left out
-    /// of the header list (Django does this when `USE_I18N` is on).
-    public var suffixCoversLanguage: Bool
+    /// With `USE_I18N`: the request's language code (Django's
+    /// `request.LANGUAGE_CODE`, which `LocaleMiddleware` sets), appended as
+    /// `.<language>`; `Accept-Language` is then left out of the header list,
+    /// since the suffix already separates languages. `nil`: no language suffix.
+    public var language: Language?
+    /// With `USE_TZ`: the current time zone's name (`TIME_ZONE`, e.g.
+    /// `America/Chicago`), appended as `.<name>` after the language. `nil`: none.
+    public var timeZone: String?
 
-    /// A key maker.
-    public init(
-        keyPrefix: String = "", suffixCoversLanguage: Bool = false,
-        suffix: @escaping @Sendable (HTTPRequest) -> String = { _ in "" }
-    ) {
+    /// Where the language suffix comes from: a value the app derives from the
+    /// request (a cookie, a URL prefix, `Accept-Language` negotiation), falling
+    /// back to the site's default, as Django falls back to the active language.
+    public struct Language: Sendable {
+        /// The language when the request gives none (`LANGUAGE_CODE`, `en-us`).
+        public var defaultCode: String
+        /// The request's language, or `nil` for the default.
+        public var fromRequest: @Sendable (HTTPRequest) -> String?
+
+        /// A language suffix.
+        public init(defaultCode: String = "en-us", fromRequest: @escaping @Sendable (HTTPRequest) -> String? = { _ in nil }) {
+            self.defaultCode = defaultCode
+            self.fromRequest = fromRequest
+        }
+    }
+
+    /// A key maker; by default with neither suffix (Django with `USE_I18N` and
+    /// `USE_TZ` off).
+    public init(keyPrefix: String = "", language: Language? = nil, timeZone: String? = nil) {
         self.keyPrefix = keyPrefix
-        self.suffix = suffix
-        self.suffixCoversLanguage = suffixCoversLanguage
+        self.language = language
+        self.timeZone = timeZone
+    }
+
+    /// Django's `_i18n_cache_key_suffix`: `.<language>` then `.<time zone>`,
+    /// each when configured; empty otherwise.
+    public func suffix(_ request: HTTPRequest) -> String {
+        var suffix = ""
+        if let language { suffix += "." + (language.fromRequest(request) ?? language.defaultCode) }
+        if let timeZone { suffix += "." + timeZone }
+        return suffix
     }
 
     /// `scheme://host[:port]/path?query`, Django's `build_absolute_uri()`.
@@ -73,7 +98,7 @@ public struct PageCacheKey: Sendable {
         var names = Set<String>()
         for name in HTTPCacheHeaders.varyNames(fields) {
             let meta = "HTTP_" + String(name.uppercased().map { $0 == "-" ? "_" : $0 })
-            if suffixCoversLanguage, meta == "HTTP_ACCEPT_LANGUAGE" { continue }
+            if language != nil, meta == "HTTP_ACCEPT_LANGUAGE" { continue }
             names.insert(meta)
         }
         return names.sorted()

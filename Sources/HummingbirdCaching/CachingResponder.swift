@@ -2,10 +2,19 @@ import Caching
 import HTTPCaching
 import Hummingbird
 
-/// The page cache around a whole Hummingbird app, in the mode the settings
-/// choose (``HTTPCaching/HTTPCacheSettings``): Django's rules
-/// (``HTTPCaching/PageCache``, as ``ResponseCacheMiddleware`` placed first) or
-/// RFC 9111 for a shared cache (``SharedCacheResponder``).
+/// The page cache around a whole Hummingbird app in one line, in the mode the
+/// settings choose (``HTTPCaching/HTTPCacheSettings``):
+///
+/// - **django**: Django's recommended order — the update step, then
+///   ``HTTPCaching/ConditionalGet`` (unless `conditionalGet` is off), then the
+///   fetch step, then your router — so cached pages are answered with 304 and
+///   412 like any other, HEAD hits carry the stored ETag and the GET's
+///   `Content-Length`, and 304s are never stored. Keys get Django's language
+///   and time-zone suffixes when `useI18N`/`useTZ` are on.
+/// - **shared**: RFC 9111 for a shared cache (``SharedCacheResponder``).
+///
+/// In both, a HEAD for a route that has only a GET handler is answered through
+/// that handler (``HEADThroughGETResponder``), as Django does.
 ///
 /// ```swift
 /// let settings = try CacheSettings.load(contentsOf: "caches.json")
@@ -13,28 +22,39 @@ import Hummingbird
 /// let responder = try CachingResponder(router.buildResponder(), settings: HTTPCacheSettings(document: settings.document), caches: caches)
 /// let app = Application(responder: responder, configuration: ...)
 /// ```
+///
+/// Middleware inside your router runs on misses only; to run something on
+/// hits too (sessions, logging) in django mode, place the three middleware
+/// yourself (see ``UpdateCacheMiddleware``).
 public struct CachingResponder<Responder: HTTPResponder>: HTTPResponder where Responder.Context: RequestContext {
     /// The app's request context.
     public typealias Context = Responder.Context
 
     enum Engine: Sendable {
-        case django(ResponseCacheMiddleware<Context>)
+        case django(PageCache, conditionalGet: Bool)
         case shared(SharedCacheResponder<Responder>)
     }
 
     let responder: Responder
     let engine: Engine
+    let adapter: HummingbirdPageAdapter
 
-    /// Wraps `responder` in the configured mode; an unknown cache alias is an error.
-    public init(_ responder: Responder, settings: HTTPCacheSettings, caches: Caches) throws {
+    /// Wraps `responder` in the configured mode; an unknown cache alias is an
+    /// error. `language` derives the request's language for the `useI18N`
+    /// key suffix (`nil` answers fall back to the settings' `languageCode`).
+    public init(
+        _ responder: Responder, settings: HTTPCacheSettings, caches: Caches,
+        language: (@Sendable (HTTPRequest) -> String?)? = nil
+    ) throws {
         let cache = try caches[settings.cache]
         self.responder = responder
+        self.adapter = HummingbirdPageAdapter(maxBodyBytes: settings.maxBodyBytes)
         switch settings.mode {
         case .django:
             let configuration = PageCacheConfiguration(
-                defaultTimeout: settings.defaultTimeout, key: PageCacheKey(keyPrefix: settings.keyPrefix),
+                defaultTimeout: settings.defaultTimeout, key: settings.pageCacheKey(language: language),
                 debugHeaders: settings.debugHeaders)
-            engine = .django(ResponseCacheMiddleware(cache: cache, configuration: configuration, maxBodyBytes: settings.maxBodyBytes))
+            engine = .django(PageCache(cache: cache, configuration: configuration), conditionalGet: settings.conditionalGet)
         case .shared:
             let shared = SharedHTTPCache(cache: cache, configuration: SharedCacheConfiguration(
                 maxBodyBytes: settings.maxBodyBytes, cacheStatus: settings.debugHeaders))
@@ -44,10 +64,18 @@ public struct CachingResponder<Responder: HTTPResponder>: HTTPResponder where Re
 
     /// Answers through the configured page cache.
     public func respond(to request: Request, context: Context) async throws -> Response {
+        try await HEADThroughGET.respond(request, adapter: adapter) { request in
+            try await respondCached(to: request, context: context)
+        }
+    }
+
+    private func respondCached(to request: Request, context: Context) async throws -> Response {
         switch engine {
-        case .django(let middleware):
-            return try await middleware.handle(request, context: context) { request, context in
-                try await responder.respond(to: request, context: context)
+        case .django(let pageCache, let conditionalGet):
+            let head = request.cacheHead
+            return try await pageCache.update(head, adapter: adapter) {
+                let fetch = { try await pageCache.fetch(head, adapter: adapter) { try await responder.respond(to: request, context: context) } }
+                return conditionalGet ? try await ConditionalGet.respond(head, adapter: adapter, next: fetch) : try await fetch()
             }
         case .shared(let shared):
             return try await shared.respond(to: request, context: context)

@@ -12,15 +12,17 @@ extension Response {
         return PageResponse(head: head, body: .streamed(body))
     }
 
-    /// A Hummingbird response for a page-cache response.
+    /// A Hummingbird response for a page-cache response. A `Content-Length` in
+    /// the head is kept (Hummingbird computes one only when it is absent), so a
+    /// HEAD answer keeps the GET body's length.
     init(_ page: PageResponse<ResponseBody>) {
-        var headers = page.head.headerFields
-        headers[.contentLength] = nil
         switch page.body {
         case .bytes(let bytes):
+            var headers = page.head.headerFields
+            if !bytes.isEmpty { headers[.contentLength] = String(bytes.count) }
             self.init(status: page.head.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         case .streamed(let body):
-            self.init(status: page.head.status, headers: headers, body: body)
+            self.init(status: page.head.status, headers: page.head.headerFields, body: body)
         }
     }
 }

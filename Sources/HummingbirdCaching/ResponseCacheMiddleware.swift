@@ -2,23 +2,17 @@ import Caching
 import HTTPCaching
 import Hummingbird
 
-/// Django's per-site cache (`UpdateCacheMiddleware` + `FetchFromCacheMiddleware`
-/// in one) for Hummingbird: GET and HEAD responses are served from and stored
-/// in a ``Caching/Cache`` by the rules of ``HTTPCaching/PageCache``.
+/// Django's `CacheMiddleware` (what `cache_page` is built on) for Hummingbird:
+/// the update and fetch steps in one middleware, with nothing between them.
+/// GET and HEAD responses are served from and stored in a
+/// ``Caching/Cache`` by the rules of ``HTTPCaching/PageCache``.
 ///
-/// Where it goes: add it to the router **before** (outside) middleware that
-/// changes responses per user — sessions, authentication, CSRF, compression —
-/// so that the headers they add (`Vary: Cookie`, `Set-Cookie`) are seen when the
-/// response is stored, as Django asks for `UpdateCacheMiddleware` first and
-/// `FetchFromCacheMiddleware` last. Middleware added before it still runs on
-/// every request, hits included:
-///
-/// ```swift
-/// let router = Router()
-/// router.add(middleware: LogRequestsMiddleware(.info))
-/// router.add(middleware: ResponseCacheMiddleware(cache: caches.default))
-/// router.add(middleware: SessionMiddleware(...))
-/// ```
+/// Because nothing sits between its two steps, a cached page leaves it without
+/// passing any other middleware inside it: a ``ConditionalGetMiddleware``
+/// inside never turns a hit into a 304, and one outside sees HEAD hits without
+/// their ETag. For a site-wide cache in Django's recommended order use
+/// ``CachingResponder`` (one line) or place ``UpdateCacheMiddleware``,
+/// ``ConditionalGetMiddleware`` and ``FetchFromCacheMiddleware`` yourself.
 ///
 /// Bodies of unknown length (streams) and bodies over ``maxBodyBytes`` pass
 /// through without being buffered or stored. A failing cache backend never
@@ -31,7 +25,7 @@ public struct ResponseCacheMiddleware<Context: RequestContext>: RouterMiddleware
     /// Larger bodies are passed through, not stored.
     public let maxBodyBytes: Int
 
-    /// A site-wide cache on `cache`.
+    /// A page cache on `cache`.
     public init(cache: Cache, configuration: PageCacheConfiguration = PageCacheConfiguration(), maxBodyBytes: Int = 1 << 20) {
         self.pageCache = PageCache(cache: cache, configuration: configuration)
         self.maxBodyBytes = maxBodyBytes
@@ -47,9 +41,10 @@ public struct ResponseCacheMiddleware<Context: RequestContext>: RouterMiddleware
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        let page = try await pageCache.respond(to: request.cacheHead) {
-            try await next(request, context).pageResponse(bodyLimit: maxBodyBytes)
+        let head = request.cacheHead
+        let adapter = HummingbirdPageAdapter(maxBodyBytes: maxBodyBytes)
+        return try await pageCache.update(head, adapter: adapter) {
+            try await pageCache.fetch(head, adapter: adapter) { try await next(request, context) }
         }
-        return Response(page)
     }
 }

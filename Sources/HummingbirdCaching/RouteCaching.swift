@@ -30,13 +30,16 @@ public enum RouteCaching {
 
     /// `cache_page(timeout, cache=..., key_prefix=...)`: the page cache for one
     /// route; `timeout` wins over the response's `max-age` for the stored
-    /// lifetime.
+    /// lifetime. `language` and `timeZone` add Django's `USE_I18N`/`USE_TZ` key
+    /// suffixes (``HTTPCaching/HTTPCacheSettings/pageCacheKey(language:)``
+    /// gives both from the settings file).
     public static func cachePage<Context: RequestContext, Output: ResponseGenerator>(
-        _ timeout: Int, cache: Cache, keyPrefix: String = "", debugHeaders: Bool = false,
-        _ handler: @escaping Handler<Context, Output>
+        _ timeout: Int, cache: Cache, keyPrefix: String = "", language: PageCacheKey.Language? = nil, timeZone: String? = nil,
+        debugHeaders: Bool = false, _ handler: @escaping Handler<Context, Output>
     ) -> Handler<Context, Response> {
         let configuration = PageCacheConfiguration(
-            pageTimeout: timeout, key: PageCacheKey(keyPrefix: keyPrefix), debugHeaders: debugHeaders)
+            pageTimeout: timeout, key: PageCacheKey(keyPrefix: keyPrefix, language: language, timeZone: timeZone),
+            debugHeaders: debugHeaders)
         return wrap(ResponseCacheMiddleware<Context>(cache: cache, configuration: configuration), handler)
     }
 

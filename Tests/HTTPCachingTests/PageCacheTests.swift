@@ -47,7 +47,7 @@ struct PageCacheKeyTests {
         #expect(key.pageKey(djangoRequest(.head), method: .head, headerList: list)
             == "views.decorators.cache.cache_page.settingsprefix.HEAD.18a03f9c9649f7d684af5db3524f5c99.4792b9bac48c3f0441b0d9b0d7af8f2c")
         #expect(key.headerList(vary: fields([(.vary, "Cookie, Accept-Encoding")])) == ["HTTP_ACCEPT_ENCODING", "HTTP_COOKIE"])
-        let i18n = PageCacheKey(suffixCoversLanguage: true) { _ in ".en-us" }
+        let i18n = PageCacheKey(language: .init())
         #expect(i18n.headerList(vary: fields([(.vary, "Accept-Language, Cookie")])) == ["HTTP_COOKIE"])
         #expect(i18n.pageKey(djangoRequest(), method: .get, headerList: []).hasSuffix(".d41d8cd98f00b204e9800998ecf8427e.en-us"))
     }

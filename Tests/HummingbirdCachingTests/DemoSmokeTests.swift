@@ -26,6 +26,17 @@ struct DemoSmokeTests {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// The value of the first `name` header field in a curl -i transcript.
+    static func header(_ name: String, in transcript: String) -> String? {
+        for line in transcript.components(separatedBy: "\r\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == name.lowercased() {
+                return parts[1].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
+
     @Test("the demo serves its home page, caches /site and answers a conditional request with 304")
     func demoRuns() async throws {
         let binary = Self.buildDirectory.appendingPathComponent("caching-demo")
@@ -47,8 +58,20 @@ struct DemoSmokeTests {
         }
         #expect(home.hasPrefix("HTTP/1.1 200"))
         #expect(home.contains("Memoized computation"))
+        // A HEAD for a page not cached yet is answered through its GET route (spec §6).
+        let firstHead = try Self.curl(["-I", base + "/site"])
+        #expect(firstHead.hasPrefix("HTTP/1.1 200"))
         _ = try Self.curl([base + "/site"])
-        #expect(try Self.curl([base + "/site"]).contains("X-Cache: HIT"))
+        let site = try Self.curl([base + "/site"])
+        #expect(site.contains("X-Cache: HIT"))
+        // Django's order: a cached page is answered 304 to its own ETag, and a
+        // HEAD hit carries the ETag and the GET body's Content-Length.
+        let etag = try #require(Self.header("ETag", in: site))
+        #expect(try Self.curl(["-H", "If-None-Match: \(etag)", base + "/site"]).hasPrefix("HTTP/1.1 304"))
+        let head = try Self.curl(["-I", base + "/site"])
+        #expect(Self.header("ETag", in: head) == etag)
+        let body = site.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+        #expect(Self.header("Content-Length", in: head) == String(body.utf8.count))
         #expect(try Self.curl(["-H", "If-None-Match: \"article-v3\"", base + "/article"]).hasPrefix("HTTP/1.1 304"))
         #expect(try Self.curl([base + "/never"]).contains("Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private"))
         let policy = try Self.curl([base + "/policies/per-user"])

@@ -22,6 +22,7 @@ func memoryCache() -> Cache {
 
 extension HTTPField.Name {
     static let xCache = PageCache.xCache
+    static let xCacheKey = PageCache.xCacheKey
 }
 
 @Suite("Hummingbird adapter")

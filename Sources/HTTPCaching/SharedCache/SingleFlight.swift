@@ -27,18 +27,7 @@ public final class SingleFlight<Value: Sendable>: Sendable {
     public func run<Result>(
         _ key: String, _ operation: () async throws -> (result: Result, published: Value)
     ) async throws -> Outcome<Result> {
-        let leads = waiters.withLock { waiters -> Bool in
-            if waiters[key] != nil { return false }
-            waiters[key] = []
-            return true
-        }
-        guard leads else {
-            let value = await withCheckedContinuation { (continuation: CheckedContinuation<Value?, Never>) in
-                let queued = waiters.withLock { $0[key]?.append(continuation) } != nil
-                if !queued { continuation.resume(returning: nil) }
-            }
-            return .waited(value)
-        }
+        if case .waited(let value) = await join(key) { return .waited(value) }
         do {
             let (result, published) = try await operation()
             finish(key, published)
@@ -49,7 +38,34 @@ public final class SingleFlight<Value: Sendable>: Sendable {
         }
     }
 
-    private func finish(_ key: String, _ value: Value?) {
+    /// What a caller of ``join(_:)`` got.
+    public enum Joined: Sendable {
+        /// This caller leads: it must call ``SingleFlight/finish(_:_:)`` exactly once.
+        case leads
+        /// Another caller led; what it published (`nil` if it failed).
+        case waited(Value?)
+    }
+
+    /// Joins the flight for `key` without a closure, for callers whose
+    /// operation starts in one place and ends in another (the page cache's
+    /// fetch and update steps).
+    public func join(_ key: String) async -> Joined {
+        let leads = waiters.withLock { waiters -> Bool in
+            if waiters[key] != nil { return false }
+            waiters[key] = []
+            return true
+        }
+        if leads { return .leads }
+        let value = await withCheckedContinuation { (continuation: CheckedContinuation<Value?, Never>) in
+            let queued = waiters.withLock { $0[key]?.append(continuation) } != nil
+            if !queued { continuation.resume(returning: nil) }
+        }
+        return .waited(value)
+    }
+
+    /// Ends the flight for `key` that ``join(_:)`` made this caller lead,
+    /// handing `value` to the callers waiting on it.
+    public func finish(_ key: String, _ value: Value?) {
         let queued = waiters.withLock { $0.removeValue(forKey: key) } ?? []
         for continuation in queued { continuation.resume(returning: value) }
     }
