@@ -63,9 +63,14 @@ public enum ConditionalRequest {
         return HTTPFields(fields.filter { kept.contains($0.name) })
     }
 
+    /// Django's 412: an empty `HttpResponse(status=412)`, which carries
+    /// Django's default `Content-Type` and nothing of the original response.
+    public static let preconditionFailedResponse = HTTPResponse(
+        status: .preconditionFailed, headerFields: [.contentType: "text/html; charset=utf-8"])
+
     /// The answer to a conditional request for a response: `nil` to send the
     /// response as it is, else a 304 (with ``notModifiedFields(from:)``) or an
-    /// empty 412. Non-2xx responses are never replaced.
+    /// empty 412 (``preconditionFailedResponse``). Non-2xx responses are never replaced.
     public static func answer(_ request: HTTPRequest, to response: HTTPResponse) -> HTTPResponse? {
         guard (200..<300).contains(response.status.code) else { return nil }
         let etag = response.headerFields[.eTag]
@@ -74,7 +79,7 @@ public enum ConditionalRequest {
         switch evaluate(request, etag: etag, lastModified: lastModified) {
         case .proceed: return nil
         case .notModified: return HTTPResponse(status: .notModified, headerFields: notModifiedFields(from: response.headerFields))
-        case .preconditionFailed: return HTTPResponse(status: .preconditionFailed)
+        case .preconditionFailed: return preconditionFailedResponse
         }
     }
 }

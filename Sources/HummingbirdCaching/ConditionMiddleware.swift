@@ -31,7 +31,8 @@ public struct ConditionMiddleware<Context: RequestContext>: RouterMiddleware {
         var response: Response
         switch ConditionalRequest.evaluate(request.head, etag: tag, lastModified: modified) {
         case .notModified: response = Response(status: .notModified)
-        case .preconditionFailed: response = Response(status: .preconditionFailed)
+        case .preconditionFailed:
+            response = Response(status: .preconditionFailed, headers: ConditionalRequest.preconditionFailedResponse.headerFields)
         case .proceed: response = try await next(request, context)
         }
         if request.method == .get || request.method == .head {
