@@ -4,6 +4,8 @@
 #   memcached   127.0.0.1:11211 and 127.0.0.1:11212  (MEMCACHED_SERVERS)
 #   PostgreSQL  127.0.0.1:5432, user/password caching, database caching_test
 #               (POSTGRES_URL, default postgres://caching:caching@127.0.0.1:5432/caching_test)
+# and installs Django 5.2.19 into .build-django (scripts/install-django.sh) for
+# the Django side-by-side test.
 # Usage: scripts/services.sh start | stop | status
 # Idempotent: a server already answering is left alone.
 set -euo pipefail
@@ -80,7 +82,9 @@ case "${1:-start}" in
         start_memcached 11211
         start_memcached 11212
         start_postgres
-        echo "services: redis 6379, memcached 11211 11212, postgres 5432 are up"
+        # Not a server: Django 5.2.19 for the side-by-side parity test.
+        "$(dirname "$0")/install-django.sh"
+        echo "services: redis 6379, memcached 11211 11212, postgres 5432 are up; Django 5.2.19 in .build-django"
         ;;
     stop) stop_all ;;
     status)
