@@ -115,13 +115,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "CachingDemo",
+        // The demo's pages, a library so that tests can drive them in-process.
+        .target(
+            name: "CachingDemoSite",
             dependencies: [
-                "Caching", "CachingBackends", "HTTPCaching", "HummingbirdCaching", "MustacheCaching",
+                "Caching", "HTTPCaching", "HummingbirdCaching", "MustacheCaching",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CachingDemo",
+            dependencies: [
+                "Caching", "CachingBackends", "CachingDemoSite", "HTTPCaching", "HummingbirdCaching",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -174,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "HummingbirdCachingTests",
             dependencies: [
-                "HummingbirdCaching", "HTTPCaching", "Caching", "MustacheCaching",
+                "HummingbirdCaching", "HTTPCaching", "Caching", "MustacheCaching", "CachingDemoSite",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

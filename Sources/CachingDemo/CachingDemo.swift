@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Caching
 import CachingBackends
+import CachingDemoSite
 import HTTPCaching
 import Hummingbird
 import HummingbirdCaching

@@ -3,9 +3,15 @@ import HTTPCaching
 import Hummingbird
 import HummingbirdCaching
 
-/// The demo's routes. Each page group registers itself from its own file.
-struct DemoSite: Sendable {
+/// The demo's routes (`caching-demo` serves them; the tests drive them
+/// in-process). Each page group registers itself from its own file.
+public struct DemoSite: Sendable {
     let caches: Caches
+
+    /// The demo on `caches`.
+    public init(caches: Caches) {
+        self.caches = caches
+    }
 
     /// One line per page on the home page.
     struct Entry: Sendable {
@@ -23,6 +29,8 @@ struct DemoSite: Sendable {
               explanation: "RouteCaching.neverCache: max-age=0, no-cache, no-store, must-revalidate, private; never stored."),
         Entry(path: "/private", title: "Private page",
               explanation: "Cache-Control: private: for the browser only, so the site-wide cache does not store it."),
+        Entry(path: "/account", title: "Per-user page (Authorization)",
+              explanation: "Cached site-wide, but a request with Authorization adds Vary: Authorization, so each user gets their own copy (try curl -u alice:x and -u bob:x)."),
         Entry(path: "/hello", title: "Varies on Accept-Language",
               explanation: "Vary: Accept-Language: one cached copy per language; try another Accept-Language header."),
         Entry(path: "/article", title: "ETag / Last-Modified",
@@ -35,7 +43,8 @@ struct DemoSite: Sendable {
               explanation: "A Mustache page whose sidebar is a {{#cache}} fragment: the page renders each time, the sidebar every 30 s."),
     ]
 
-    func router() throws -> Router<BasicRequestContext> {
+    /// Every page of the demo; wrap it in `CachingResponder` for the site-wide cache.
+    public func router() throws -> Router<BasicRequestContext> {
         let router = Router()
         // The site-wide cache wraps the whole router (see CachingDemo.run) in
         // Django's order — update, conditional GET, fetch — so it sees the

@@ -9,7 +9,7 @@ import NIOCore
 extension DemoSite {
     /// The URL rules of the demo's policy pages, unless the settings file has a
     /// `cacheHeaders` section of its own.
-    static func policyConfiguration(_ settings: CacheSettings) throws -> CacheHeadersConfiguration {
+    public static func policyConfiguration(_ settings: CacheSettings) throws -> CacheHeadersConfiguration {
         if settings.document["cacheHeaders"] != nil {
             return try CacheHeadersConfiguration(document: settings.document)
         }
@@ -30,6 +30,25 @@ extension DemoSite {
         return session.count >= 8 ? CacheHeadersUser(isAuthenticated: true, name: "demo") : .anonymous
     }
 
+    /// What a policy page may say about its reader: only what the policy's
+    /// shared-cache key covers. An `all-users` page is one copy for everyone,
+    /// so it names nobody; `anonymous-and-authenticated` is keyed on the
+    /// `isauthenticated` cookie, so it may say which of the two the reader is;
+    /// `per-user` pages (and `anonymous-only` pages for logged-in users, which
+    /// are `no-cache`) may name the session.
+    static func policyGreeting(_ policy: String, _ request: Request) -> String {
+        let user = Self.user(request)
+        let session = DemoHTML.escape(CacheHeaders.cookies(request.headers)["sessionid"] ?? "")
+        switch policy {
+        case "all-users":
+            return "This page is the same for every reader."
+        case "anonymous-and-authenticated":
+            return user.isAuthenticated ? "You are logged in." : "You are anonymous."
+        default:
+            return user.isAuthenticated ? "You are logged in (session \(session))." : "You are anonymous."
+        }
+    }
+
     static let authEventHeader = HTTPField.Name("X-Demo-Auth-Event") ?? .via
 
     /// The policy-driven pages, with login and logout.
@@ -46,11 +65,8 @@ extension DemoSite {
             }))
         for policy in ["all-users", "anonymous-only", "anonymous-and-authenticated", "per-user"] {
             group.get(RouterPath(stringLiteral: policy)) { request, _ in
-                let user = Self.user(request)
-                let session = CacheHeaders.cookies(request.headers)["sessionid"] ?? ""
-                let who = user.isAuthenticated ? "logged in (session \(DemoHTML.escape(session)))" : "anonymous"
-                return DemoHTML.page(title: "Policy: \(policy)", body: DemoHTML.renderedAt
-                    + "<p>You are \(who). See Cache-Control, X-Accel-Expires and X-Hash-Cookies; "
+                DemoHTML.page(title: "Policy: \(policy)", body: DemoHTML.renderedAt
+                    + "<p>" + Self.policyGreeting(policy, request) + " See Cache-Control, X-Accel-Expires and X-Hash-Cookies; "
                     + "<code>cachectl generate-vcl</code> prints the Varnish hash for these rules.</p>"
                     + "<form method=post action=/policies/login><button>Log in</button></form>"
                     + "<form method=post action=/policies/logout><button>Log out</button></form>")

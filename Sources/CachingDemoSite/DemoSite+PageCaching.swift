@@ -1,8 +1,16 @@
+import Foundation
 import HTTPCaching
 import Hummingbird
 import HummingbirdCaching
 
 extension DemoSite {
+    /// The user name of a `Basic` Authorization value, if any.
+    static func basicUser(_ authorization: String?) -> String? {
+        guard let authorization, authorization.hasPrefix("Basic "),
+              let data = Data(base64Encoded: String(authorization.dropFirst(6))) else { return nil }
+        return String(decoding: data, as: UTF8.self).split(separator: ":", maxSplits: 1).first.map(String.init)
+    }
+
     /// The page-cache pages: site-wide, per-route, never-cache, private, Vary.
     func addPageCachingRoutes(to router: Router<BasicRequestContext>) {
         router.get("/site") { _, _ in
@@ -17,6 +25,12 @@ extension DemoSite {
         router.get("/private", use: RouteCaching.cacheControl([.private, .maxAge(60)]) { _, _ in
             DemoHTML.page(title: "Private page", body: DemoHTML.renderedAt + "<p>Your browser may keep this for 60 s; shared caches may not.</p>")
         })
+        router.get("/account") { request, _ in
+            // The site-wide cache adds Vary: Authorization for requests that carry
+            // one (Django's UpdateCacheMiddleware), so each user's copy is their own.
+            let name = Self.basicUser(request.headers[.authorization]) ?? "anonymous"
+            return DemoHTML.page(title: "Your account", body: DemoHTML.renderedAt + "<p>Signed in as \(DemoHTML.escape(name)).</p>")
+        }
         router.get("/hello", use: RouteCaching.varyOnHeaders(["Accept-Language"]) { request, _ in
             let language = request.headers[.acceptLanguage]?.split(separator: ",").first.map(String.init) ?? "en"
             let greeting = language.hasPrefix("fr") ? "Bonjour" : language.hasPrefix("de") ? "Hallo" : "Hello"
