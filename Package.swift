@@ -160,6 +160,13 @@ let package = Package(
             dependencies: ["Caching", "SQLiteCaching", "PostgresCaching", "RedisCaching", "MemcachedCaching"],
             swiftSettings: swiftSettings
         ),
+        // Test support, not a product: writes self-checking records until it
+        // is killed, for the crash-safety tests.
+        .executableTarget(
+            name: "CacheCrashWriter",
+            dependencies: ["Caching", "SQLiteCaching", "CachingTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         // Helpers shared by the test targets (log capture); not a product.
         .target(
             name: "CachingTestSupport",
@@ -209,8 +216,8 @@ let package = Package(
             name: "SQLCachingTests",
             dependencies: [
                 "Caching", "SQLiteCaching", "PostgresCaching", "CachingTestSupport",
-                // Built so that the cachectl tests can run the binary.
-                "cachectl",
+                // Built so that the tests can run the binaries.
+                "cachectl", "CacheCrashWriter",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
