@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs real Varnish in front of the demo with the VCL generated from the demo's
 # URL policies, and checks that anonymous pages are served from Varnish and
-# per-user pages are never served to another user's session.
+# per-user pages are never served to another user's session; then 10,000
+# randomized requests from many users (scripts/cross-user-check.py).
 # Needs varnish (apt-get install -y varnish). Exits non-zero on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -80,5 +81,9 @@ check "per-user page: Alice's second request is a hit" '[ "$(hits -H "Cookie: $a
 check "per-user page: Bob never gets Alice's page" '! body -H "Cookie: $bob" http://127.0.0.1:$varnish_port/policies/per-user | grep -q alice0000000001'
 check "per-user page: Bob's first request is a miss" '[ "$(hits -H "Cookie: $bob; x=1" http://127.0.0.1:$varnish_port/policies/per-user?fresh=1)" = 1 ]'
 check "per-user page: an anonymous visitor never gets Alice's page" '! body http://127.0.0.1:$varnish_port/policies/per-user | grep -q alice0000000001'
+
+# Randomized: many users, logins and logouts, every cached page kind, through Varnish.
+requests=${CROSS_USER_REQUESTS:-10000}
+python3 "$root/scripts/cross-user-check.py" "http://127.0.0.1:$varnish_port" "$requests" || fail=1
 
 exit $fail

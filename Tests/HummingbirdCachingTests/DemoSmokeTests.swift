@@ -108,5 +108,6 @@ struct VarnishCheckTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(output)")
         #expect(output.contains("ok   - per-user page: Bob never gets Alice's page"))
+        #expect(output.contains("ok   - cross-user: "), "\(output)")
     }
 }
