@@ -37,6 +37,7 @@ public struct CacheBackendRegistry: Sendable {
     /// One registered backend: its factory and the option names it accepts
     /// (`nil`: not declared; ``CacheOptions/finish()`` checks what was read).
     private struct Entry: Sendable {
+        var name: String
         var factory: CacheBackendFactory
         var options: [String]?
     }
@@ -101,7 +102,7 @@ public struct CacheBackendRegistry: Sendable {
     public mutating func register(
         _ name: String, aliases: [String] = [], options: [String]? = nil, factory: @escaping CacheBackendFactory
     ) {
-        let entry = Entry(factory: factory, options: options)
+        let entry = Entry(name: name, factory: factory, options: options)
         factories[name] = entry
         for alias in aliases { factories[alias] = entry }
     }
@@ -174,7 +175,7 @@ public struct CacheBackendRegistry: Sendable {
     /// and one of the package's other backends points to the module and to
     /// `CacheBackendRegistry.allBackends`, which has every backend.
     private func unknownBackend(_ name: String, at path: String) -> CacheConfigurationError {
-        let registered = backendNames.filter { !$0.contains(".") }
+        let registered = Set(factories.values.map(\.name)).sorted()
         if let module = Self.packageBackends.first(where: { $0.names.contains(name) })?.module {
             return CacheConfigurationError(
                 "the backend \"\(name)\" is not in this registry (it has \(registered.joined(separator: ", "))); "

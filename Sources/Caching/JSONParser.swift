@@ -253,7 +253,7 @@ public struct JSONParser {
         guard index < bytes.count else { return "the end of the file" }
         let end = min(bytes.count, index + 12)
         let text = String(decoding: bytes[index..<end], as: UTF8.self).prefix { $0 != "\n" && $0 != "\r" }
-        return "\"\(text)\(end < bytes.count && text.utf8.count == end - index ? "…" : "")\""
+        return "`\(text)\(end < bytes.count && text.utf8.count == end - index ? "…" : "")`"
     }
 
     /// An error at the current position: 1-based line, and column in characters.

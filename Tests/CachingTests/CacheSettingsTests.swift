@@ -111,14 +111,14 @@ struct CacheSettingsTests {
 
     @Test("malformed JSON reports its line and column", arguments: [
         ("{\n  \"caches\": {\n    \"default\": { \"backend\": \"memory\" \"location\": \"x\" }\n  }\n}",
-         "line 3, column 38: expected \",\" or \"}\" after the member \"backend\", found \"\"location\":"),
+         "line 3, column 38: expected \",\" or \"}\" after the member \"backend\", found `\"location\": …`"),
         ("{\n  \"caches\": {},\n}", "line 3, column 1: a trailing comma before \"}\" is not allowed in JSON"),
-        ("{\"caches\": {'default': 1}}", "line 1, column 13: expected a member name in double quotes, found \"'default'"),
+        ("{\"caches\": {'default': 1}}", "line 1, column 13: expected a member name in double quotes, found `'default': 1…`"),
         ("{\"caches\": {}, \"caches\": {}}", "line 1, column 16: the member \"caches\" is written twice in the same object; keep one"),
         ("{\"a\": tru}", "line 1, column 7: expected a value"),
         ("{\"a\": \"x\n\"}", "line 1, column 9: a string runs past the end of the line"),
         ("{\"a\": 01}", "line 1, column 8: numbers must not have leading zeros"),
-        ("{} {}", "line 1, column 4: unexpected \"{}\" after the end of the JSON value"),
+        ("{} {}", "line 1, column 4: unexpected `{}` after the end of the JSON value"),
         ("", "line 1, column 1: the settings are empty"),
         ("{\"é\": [1,\n 2,, 3]}", "line 2, column 4: expected a value"),
     ])

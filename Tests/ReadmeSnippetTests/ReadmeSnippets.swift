@@ -6,6 +6,7 @@ import CachingBackends
 import HTTPCaching
 import Hummingbird
 import HummingbirdCaching
+import MemcachedCaching
 import Mustache
 import MustacheCaching
 
@@ -95,6 +96,8 @@ let caches = try Caches(settings: settings, registry: registry)
 /// The ```swift block at README.md:312.
 func readmeSnippet4() async throws {
 #sourceLocation(file: "README.md", line: 313)
+
+
 var registry = CacheBackendRegistry.standard
 registry.registerMemcachedBackend()     // "memcached" and Django's two dotted names
 let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: registry)
@@ -105,9 +108,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:381.
+/// The ```swift block at README.md:383.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 382)
+#sourceLocation(file: "README.md", line: 384)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -121,9 +124,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:394.
+/// The ```swift block at README.md:396.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 395)
+#sourceLocation(file: "README.md", line: 397)
 
 
 let router = Router()
@@ -146,9 +149,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:446.
+/// The ```swift block at README.md:448.
 func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 447)
+#sourceLocation(file: "README.md", line: 449)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -158,9 +161,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:465.
+/// The ```swift block at README.md:467.
 func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 466)
+#sourceLocation(file: "README.md", line: 468)
 
 
 
@@ -171,9 +174,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:500.
+/// The ```swift block at README.md:502.
 func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 501)
+#sourceLocation(file: "README.md", line: 503)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -224,7 +227,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 363, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 365, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -233,7 +236,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "shared", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 488, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 490, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,
