@@ -26,7 +26,8 @@ public enum SettingsMembers {
         } else if known.isEmpty {
             problem = "unknown \(kind) \"\(name)\"; none are accepted here"
         } else {
-            problem = "unknown \(kind) \"\(name)\"; the \(kind)s here are \(known.sorted().joined(separator: ", "))"
+            let plural = kind.hasSuffix("y") ? String(kind.dropLast()) + "ies" : kind + "s"
+            problem = "unknown \(kind) \"\(name)\"; the \(plural) here are \(known.sorted().joined(separator: ", "))"
         }
         return CacheConfigurationError(problem, path: SettingsMembers.path(path, name))
     }

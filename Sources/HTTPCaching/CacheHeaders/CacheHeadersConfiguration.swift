@@ -69,7 +69,9 @@ public struct CacheHeadersConfiguration: Sendable {
                 for (policy, bySeconds) in byPolicy.sorted(by: { $0.key < $1.key }) {
                     let policyPath = SettingsMembers.path(path, policy)
                     guard known[policy] != nil else {
-                        throw SettingsMembers.unknown(policy, known: Array(known.keys), at: path, kind: "policy")
+                        var error = SettingsMembers.unknown(policy, known: Array(known.keys), at: path, kind: "policy")
+                        error.problem += " (an application's own policies are passed in code: CacheHeadersConfiguration(document:policies:))"
+                        throw error
                     }
                     guard case .object(let groups) = bySeconds else {
                         throw CacheConfigurationError(
