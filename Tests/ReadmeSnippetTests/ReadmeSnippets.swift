@@ -10,9 +10,9 @@ import MemcachedCaching
 import Mustache
 import MustacheCaching
 
-/// The ```swift block at README.md:70.
+/// The ```swift block at README.md:75.
 func readmeSnippet1() async throws {
-#sourceLocation(file: "README.md", line: 71)
+#sourceLocation(file: "README.md", line: 76)
 
 
 
@@ -47,9 +47,9 @@ try await app.runService()
     _ = app
 }
 
-/// The ```swift block at README.md:122.
+/// The ```swift block at README.md:127.
 func readmeSnippet2() async throws {
-#sourceLocation(file: "README.md", line: 123)
+#sourceLocation(file: "README.md", line: 128)
 
 
 let caches = try Caches(settings: .load(contentsOf: "caches.json"))   // or Caches() for one memory cache
@@ -80,9 +80,9 @@ try await cache.clear()
     _ = found
 }
 
-/// The ```swift block at README.md:210.
+/// The ```swift block at README.md:215.
 func readmeSnippet3() async throws {
-#sourceLocation(file: "README.md", line: 211)
+#sourceLocation(file: "README.md", line: 216)
 var registry = CacheBackendRegistry.allBackends
 registry.register("mine", options: ["path"]) { context in
     MyBackend(location: context.configuration.location, path: try context.options.string("path"))
@@ -93,9 +93,9 @@ let caches = try Caches(settings: settings, registry: registry)
     _ = caches
 }
 
-/// The ```swift block at README.md:312.
+/// The ```swift block at README.md:317.
 func readmeSnippet4() async throws {
-#sourceLocation(file: "README.md", line: 313)
+#sourceLocation(file: "README.md", line: 318)
 
 
 var registry = CacheBackendRegistry.standard
@@ -108,9 +108,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:383.
+/// The ```swift block at README.md:388.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 384)
+#sourceLocation(file: "README.md", line: 389)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -124,9 +124,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:396.
+/// The ```swift block at README.md:401.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 397)
+#sourceLocation(file: "README.md", line: 402)
 
 
 let router = Router()
@@ -149,9 +149,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:448.
+/// The ```swift block at README.md:453.
 func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 449)
+#sourceLocation(file: "README.md", line: 454)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -161,9 +161,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:467.
+/// The ```swift block at README.md:472.
 func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 468)
+#sourceLocation(file: "README.md", line: 473)
 
 
 
@@ -174,9 +174,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:502.
+/// The ```swift block at README.md:507.
 func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 503)
+#sourceLocation(file: "README.md", line: 508)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -189,7 +189,7 @@ router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context
 
 /// The ```json blocks: settings files, or one section of one.
 let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
-    ReadmeSettingsBlock(file: "README.md", line: 58, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 63, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "options": { "maxEntries": 10000 } },
@@ -198,7 +198,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages" }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 166, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 171, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "timeout": 300, "options": { "maxEntries": 10000, "maxBytes": 67108864 } },
@@ -207,19 +207,19 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 259, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 264, json: #"""
 { "caches": {
     "default": { "backend": "sqlite", "location": "cache_table", "options": { "path": "/var/lib/myapp/cache.sqlite3" } },
     "shared":  { "backend": "postgres", "location": "cache table", "options": {
                  "url": "postgres://app:secret@10.0.0.5:5432/app", "replicaUrl": "postgres://app:secret@10.0.0.6:5432/app" } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 291, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 296, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"],
                  "options": { "connectTimeout": 1, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 304, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 309, json: #"""
 { "caches": { "default": {
     "backend": "memcached",
     "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
@@ -227,7 +227,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 365, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 370, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -236,7 +236,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "shared", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 490, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 495, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,
