@@ -191,6 +191,28 @@ struct CacheSettingsTests {
         #expect(caches.default.backend is DummyCacheBackend)
     }
 
+    @Test("custom backends: declared options are checked before the factory runs; undeclared ones by what finish() saw read")
+    func customBackendOptions() {
+        var registry = CacheBackendRegistry.standard
+        registry.register("declared", options: ["path"]) { _ in
+            throw CacheConfigurationError("the factory ran")
+        }
+        registry.register("undeclared") { context in
+            _ = try context.options.string("path")
+            try context.options.finish()
+            return DummyCacheBackend()
+        }
+        #expect(registry.optionNames(of: "declared") == ["path"])
+        #expect(registry.optionNames(of: "undeclared") == nil)
+        for backend in ["declared", "undeclared"] {
+            let message = configurationError {
+                _ = try Caches(settings: settings(#"{"caches": {"default": {"backend": "\#(backend)", "options": {"paht": "x"}}}}"#),
+                               registry: registry)
+            }
+            #expect(message == #"caches.default.options.paht: unknown option "paht"; did you mean "path"?"#, "\(backend)")
+        }
+    }
+
     @Test("a missing settings file names its path")
     func missingFile() {
         let message = configurationError { _ = try CacheSettings.load(contentsOf: "/nonexistent/caches.json") }
