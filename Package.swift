@@ -223,6 +223,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The README's snippets, extracted by scripts/check-readme-snippets.sh:
+        // every ```swift block compiles, every ```json block loads.
+        .testTarget(
+            name: "ReadmeSnippetTests",
+            dependencies: [
+                "Caching", "CachingBackends", "HTTPCaching", "HummingbirdCaching", "MustacheCaching",
+                "SQLiteCaching", "PostgresCaching", "RedisCaching", "MemcachedCaching",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "DistributedCachingTests",
             dependencies: [

@@ -19,16 +19,30 @@ public typealias CacheBackendFactory = @Sendable (CacheBackendContext) throws ->
 /// The backends (and key functions) that settings can name.
 ///
 /// ``standard`` knows `memory`, `file` and `dummy`; the other backend modules add
-/// themselves (`registry.registerRedis()` and so on), and an application can
-/// register its own:
+/// themselves (`registry.registerRedisBackend()` and so on;
+/// `CacheBackendRegistry.allBackends` in `CachingBackends` has them all), and an
+/// application can register its own:
 ///
 /// ```swift
 /// var registry = CacheBackendRegistry.standard
-/// registry.register("mine") { context in MyBackend(location: context.configuration.location) }
+/// registry.register("mine", options: ["path"]) { context in
+///     MyBackend(location: context.configuration.location, path: try context.options.string("path"))
+/// }
 /// let caches = try Caches(settings: settings, registry: registry)
 /// ```
+///
+/// Each entry declares the option names it accepts (`options:`), so an unknown
+/// option is refused — with a "did you mean" — before its factory runs.
 public struct CacheBackendRegistry: Sendable {
-    private var factories: [String: CacheBackendFactory] = [:]
+    /// One registered backend: its factory and the option names it accepts
+    /// (`nil`: not declared; ``CacheOptions/finish()`` checks what was read).
+    private struct Entry: Sendable {
+        var name: String
+        var factory: CacheBackendFactory
+        var options: [String]?
+    }
+
+    private var factories: [String: Entry] = [:]
     private var keyFunctions: [String: CacheKeyFunction] = [:]
 
     /// An empty registry.
@@ -38,7 +52,11 @@ public struct CacheBackendRegistry: Sendable {
     /// dotted class paths.
     public static var standard: CacheBackendRegistry {
         var registry = CacheBackendRegistry()
-        registry.register("memory", aliases: ["locmem", "django.core.cache.backends.locmem.LocMemCache"]) { context in
+        registry.register("memory", aliases: ["locmem", "django.core.cache.backends.locmem.LocMemCache"], options: [
+            "maxEntries",
+            "cullFrequency",
+            "maxBytes",
+        ]) { context in
             let options = context.options
             let configuration = MemoryCacheBackend.Configuration(
                 maxEntries: try options.int("maxEntries", default: 300),
@@ -51,7 +69,10 @@ public struct CacheBackendRegistry: Sendable {
             try options.finish()
             return MemoryCacheBackend(location: context.configuration.location, configuration: configuration)
         }
-        registry.register("file", aliases: ["filebased", "django.core.cache.backends.filebased.FileBasedCache"]) { context in
+        registry.register("file", aliases: ["filebased", "django.core.cache.backends.filebased.FileBasedCache"], options: [
+            "maxEntries",
+            "cullFrequency",
+        ]) { context in
             let options = context.options
             let configuration = FileCacheBackend.Configuration(
                 maxEntries: try options.int("maxEntries", default: 300),
@@ -67,7 +88,7 @@ public struct CacheBackendRegistry: Sendable {
             }
             return FileCacheBackend(directory: context.configuration.location, configuration: configuration, logger: context.logger)
         }
-        registry.register("dummy", aliases: ["django.core.cache.backends.dummy.DummyCache"]) { context in
+        registry.register("dummy", aliases: ["django.core.cache.backends.dummy.DummyCache"], options: []) { context in
             try context.options.finish()
             return DummyCacheBackend()
         }
@@ -75,10 +96,31 @@ public struct CacheBackendRegistry: Sendable {
     }
 
     /// Registers a backend factory under a name (and optional other names).
-    public mutating func register(_ name: String, aliases: [String] = [], factory: @escaping CacheBackendFactory) {
-        factories[name] = factory
-        for alias in aliases { factories[alias] = factory }
+    /// `options` declares the option names the backend accepts: any other is an
+    /// error naming its JSON path before the factory runs. Leave it `nil` to
+    /// have ``CacheOptions/finish()`` check instead which options were read.
+    public mutating func register(
+        _ name: String, aliases: [String] = [], options: [String]? = nil, factory: @escaping CacheBackendFactory
+    ) {
+        let entry = Entry(name: name, factory: factory, options: options)
+        factories[name] = entry
+        for alias in aliases { factories[alias] = entry }
     }
+
+    /// The option names a registered backend declared, if it did.
+    public func optionNames(of backend: String) -> [String]? {
+        factories[backend]?.options
+    }
+
+    /// The backends of the package outside `Caching`, by the module that
+    /// registers them, for the error that meets one missing from a registry.
+    static let packageBackends: [(names: [String], module: String)] = [
+        (["sqlite", "sqlite3", "django.core.cache.backends.db.DatabaseCache"], "SQLiteCaching"),
+        (["postgres", "postgresql"], "PostgresCaching"),
+        (["redis", "django.core.cache.backends.redis.RedisCache"], "RedisCaching"),
+        (["memcached", "django.core.cache.backends.memcached.PyMemcacheCache",
+          "django.core.cache.backends.memcached.PyLibMCCache"], "MemcachedCaching"),
+    ]
 
     /// Registers a key function that settings can name in `keyFunction`.
     public mutating func registerKeyFunction(_ name: String, _ function: CacheKeyFunction) {
@@ -90,25 +132,34 @@ public struct CacheBackendRegistry: Sendable {
 
     /// Builds the ``Cache`` of one alias.
     public func makeCache(alias: String, configuration: CacheConfiguration, logger: Logger) throws -> Cache {
-        guard let factory = factories[configuration.backend] else {
-            throw CacheConfigurationError(
-                "Could not find backend '\(configuration.backend)' for cache '\(alias)'; the registered backends are "
-                    + backendNames.filter { !$0.contains(".") }.joined(separator: ", ")
-            )
+        let path = "caches.\(alias)"
+        guard let entry = factories[configuration.backend] else {
+            throw unknownBackend(configuration.backend, at: path + ".backend")
         }
         var keyFunction = configuration.keyFunction
         if keyFunction == nil, let name = configuration.keyFunctionName {
             guard let registered = keyFunctions[name] else {
+                let suggestion = SettingsMembers.suggestion(for: name, among: keyFunctions.keys).map { "did you mean \"\($0)\"? " } ?? ""
                 throw CacheConfigurationError(
-                    "Cache '\(alias)': unknown key function '\(name)'; register it with CacheBackendRegistry.registerKeyFunction"
-                )
+                    "unknown key function \"\(name)\"; \(suggestion)register it in code with "
+                        + "CacheBackendRegistry.registerKeyFunction(\"\(name)\", ...) and pass that registry to Caches",
+                    path: path + ".keyFunction")
             }
             keyFunction = registered
         }
+        if let declared = entry.options {
+            try SettingsMembers.check(configuration.options.keys, known: declared, at: path + ".options", kind: "option")
+        }
         var backendLogger = logger
         backendLogger[metadataKey: "cache.alias"] = .string(alias)
-        let options = CacheOptions(alias: alias, backend: configuration.backend, values: configuration.options)
-        let backend = try factory(CacheBackendContext(alias: alias, configuration: configuration, options: options, logger: backendLogger))
+        let options = CacheOptions(
+            alias: alias, backend: configuration.backend, values: configuration.options, declared: entry.options ?? [])
+        let backend: any CacheBackend
+        do {
+            backend = try entry.factory(CacheBackendContext(alias: alias, configuration: configuration, options: options, logger: backendLogger))
+        } catch let error as CacheConfigurationError {
+            throw error.atPath(path)
+        }
         return Cache(
             alias: alias,
             backend: backend,
@@ -118,5 +169,27 @@ public struct CacheBackendRegistry: Sendable {
             keyFunction: keyFunction,
             logger: logger
         )
+    }
+
+    /// The error for a backend name this registry lacks: a near miss is named,
+    /// and one of the package's other backends points to the module and to
+    /// `CacheBackendRegistry.allBackends`, which has every backend.
+    private func unknownBackend(_ name: String, at path: String) -> CacheConfigurationError {
+        let registered = Set(factories.values.map(\.name)).sorted()
+        if let module = Self.packageBackends.first(where: { $0.names.contains(name) })?.module {
+            return CacheConfigurationError(
+                "the backend \"\(name)\" is not in this registry (it has \(registered.joined(separator: ", "))); "
+                    + "use CacheBackendRegistry.allBackends from the CachingBackends module, which has every backend of the package "
+                    + "(Caches(settings: settings, registry: .allBackends)), or add it with the register function of \(module)",
+                path: path)
+        }
+        let known = registered + Self.packageBackends.compactMap { $0.names.first }.filter { !registered.contains($0) }
+        if let suggestion = SettingsMembers.suggestion(for: name, among: known) {
+            return CacheConfigurationError("unknown backend \"\(name)\"; did you mean \"\(suggestion)\"?", path: path)
+        }
+        return CacheConfigurationError(
+            "unknown backend \"\(name)\"; the registered backends are \(registered.joined(separator: ", ")) "
+                + "(CacheBackendRegistry.allBackends in CachingBackends has every backend of the package; register your own with register(_:))",
+            path: path)
     }
 }

@@ -56,15 +56,49 @@ public enum CacheError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// An error in the cache settings: an unknown alias or backend, a missing
-/// `default` alias, a bad option. Raised at start-up, never silently ignored.
+/// An error in the settings: an unknown section, member, alias or backend, a
+/// missing `default` alias, a mistyped value, malformed JSON. Raised at start-up,
+/// never silently ignored.
+///
+/// It names where the problem is — the settings file and the JSON path
+/// (`caches.default.options.maxEntries`) or, for malformed JSON, the line and
+/// column — so its one-line ``description`` is
+/// `<file>: <path>: <what to fix>`, the line the executables print.
 public struct CacheConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// What is wrong and how to fix it.
-    public var message: String
+    /// What is wrong and how to fix it, without the location.
+    public var problem: String
+    /// Where in the settings: a JSON path such as `caches.default.options`, or
+    /// `line 3, column 7` for malformed JSON; `nil` for settings built in code.
+    public var path: String?
+    /// The settings file, once known.
+    public var file: String?
 
-    /// Creates an error with a message that tells the user what to fix.
-    public init(_ message: String) {
-        self.message = message
+    /// Creates an error with a message that tells the user what to fix, and
+    /// where (a JSON path), when the problem is in a settings document.
+    public init(_ problem: String, path: String? = nil, file: String? = nil) {
+        self.problem = problem
+        self.path = path
+        self.file = file
+    }
+
+    /// The location (file and path, those known) and the problem, on one line.
+    public var message: String {
+        ([file, path].compactMap { $0 } + [problem]).joined(separator: ": ")
+    }
+
+    /// The same error, located in `file` unless it already names one: for code
+    /// that reads a section of a document loaded from that file.
+    public func inFile(_ file: String?) -> CacheConfigurationError {
+        var located = self
+        if located.file == nil { located.file = file }
+        return located
+    }
+
+    /// The same error at `path` unless it already has one.
+    public func atPath(_ path: String) -> CacheConfigurationError {
+        var located = self
+        if located.path == nil { located.path = path }
+        return located
     }
 
     public var description: String { message }

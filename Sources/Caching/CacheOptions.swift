@@ -1,8 +1,10 @@
 /// A backend's view of its `options`, which it reads by name and type.
 ///
 /// Every read is checked: a value of the wrong type is an error that names the
-/// alias and the option, and ``finish()`` reports options the backend never read
-/// (a typo such as `maxEntires` is an error, never silently ignored).
+/// option's JSON path (`caches.default.options.maxEntries`). Unknown options are
+/// refused before the backend's factory runs when its registry entry declares
+/// its option names; otherwise ``finish()`` reports options the backend never
+/// read (a typo such as `maxEntires` is an error, never silently ignored).
 public final class CacheOptions {
     /// The alias being configured.
     public let alias: String
@@ -10,17 +12,26 @@ public final class CacheOptions {
     public let backend: String
     private let values: [String: JSONValue]
     private var read: Set<String> = []
+    /// The option names the backend declared, when it did.
+    private let declared: [String]
 
-    /// Wraps one alias's options.
-    public init(alias: String, backend: String, values: [String: JSONValue]) {
+    /// Wraps one alias's options; `declared` are the option names the backend's
+    /// registry entry accepts (checked by ``CacheBackendRegistry`` before the
+    /// factory runs).
+    public init(alias: String, backend: String, values: [String: JSONValue], declared: [String] = []) {
         self.alias = alias
         self.backend = backend
         self.values = values
+        self.declared = declared
     }
 
-    /// An error about one option.
+    /// The JSON path of the options: `caches.<alias>.options`.
+    public var path: String { "caches.\(alias).options" }
+
+    /// An error about one option, at its JSON path; `problem` says what the
+    /// value must be ("must be a positive number of seconds").
     public func error(_ name: String, _ problem: String) -> CacheConfigurationError {
-        CacheConfigurationError("Cache '\(alias)' (backend '\(backend)'): option '\(name)' \(problem)")
+        CacheConfigurationError(problem, path: SettingsMembers.path(path, name))
     }
 
     /// The raw value of an option, marked as read.
@@ -33,13 +44,13 @@ public final class CacheOptions {
     public func int(_ name: String) throws -> Int? {
         switch value(name) {
         case nil, .null?: return nil
-        case .number(let number)? where number == number.rounded() && abs(number) < 9e15:
-            return Int(number)
+        case let number? where number.integer != nil:
+            return number.integer
         case .string(let text)?:
-            guard let number = Int(text) else { throw error(name, "must be an integer, not \"\(text)\"") }
+            guard let number = Int(text) else { throw error(name, "must be a whole number, not \"\(text)\"") }
             return number
         case let other?:
-            throw error(name, "must be an integer, not \(other)")
+            throw error(name, "must be a whole number, not \(other.quoted)")
         }
     }
 
@@ -55,7 +66,7 @@ public final class CacheOptions {
         switch value(name) {
         case nil, .null?: return nil
         case .number(let number)?: return number
-        case let other?: throw error(name, "must be a number, not \(other.kind)")
+        case let other?: throw error(name, "must be a number, not \(other.quoted)")
         }
     }
 
@@ -64,7 +75,7 @@ public final class CacheOptions {
         switch value(name) {
         case nil, .null?: return nil
         case .string(let text)?: return text
-        case let other?: throw error(name, "must be a string, not \(other.kind)")
+        case let other?: throw error(name, "must be a string, not \(other.quoted)")
         }
     }
 
@@ -73,7 +84,7 @@ public final class CacheOptions {
         switch value(name) {
         case nil, .null?: return nil
         case .bool(let flag)?: return flag
-        case let other?: throw error(name, "must be true or false, not \(other.kind)")
+        case let other?: throw error(name, "must be true or false, not \(other.quoted)")
         }
     }
 
@@ -84,21 +95,17 @@ public final class CacheOptions {
         case .string(let text)?: return [text]
         case .array(let items)?:
             return try items.map { item in
-                guard case .string(let text) = item else { throw error(name, "must be a list of strings") }
+                guard case .string(let text) = item else { throw error(name, "must be a list of strings, not a list holding \(item.quoted)") }
                 return text
             }
-        case let other?: throw error(name, "must be a list of strings, not \(other.kind)")
+        case let other?: throw error(name, "must be a list of strings, not \(other.quoted)")
         }
     }
 
-    /// Throws when an option was given that the backend did not read.
+    /// Throws when an option was given that the backend did not read (for
+    /// backends whose registry entry does not declare its option names).
     public func finish() throws {
-        let unknown = Set(values.keys).subtracting(read).sorted()
-        guard let first = unknown.first else { return }
-        let known = read.sorted()
-        throw CacheConfigurationError(
-            "Cache '\(alias)' (backend '\(backend)') has an unknown option '\(first)'; "
-                + (known.isEmpty ? "this backend takes no options" : "its options are \(known.joined(separator: ", "))")
-        )
+        let known = read.union(declared).sorted()
+        try SettingsMembers.check(values.keys, known: known, at: path, kind: "option")
     }
 }

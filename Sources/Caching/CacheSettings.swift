@@ -23,6 +23,19 @@ public struct CacheConfiguration: Sendable {
     /// unknown one is an error.
     public var options: [String: JSONValue]
 
+    /// The members an alias accepts in a settings file (Django's `CACHES`
+    /// keys, in this package's spelling); anything else is an error. Add one line
+    /// for a new member.
+    public static let members: [String] = [
+        "backend",
+        "location",
+        "timeout",
+        "keyPrefix",
+        "version",
+        "keyFunction",
+        "options",
+    ]
+
     /// Creates the settings of one alias; the defaults are Django's.
     public init(
         backend: String,
@@ -69,15 +82,31 @@ public struct CacheConfiguration: Sendable {
 /// }
 /// ```
 ///
-/// Members of an alias: `backend` (required), `location` (a string, or a list of server
-/// locations joined with `;`), `timeout` (a number of
-/// seconds, or `null` for never), `keyPrefix`, `version`, `keyFunction` and
-/// `options`. Anything else is an error that names it.
+/// Members of an alias (``CacheConfiguration/members``): `backend` (required),
+/// `location` (a string, or a list of server locations joined with `;`),
+/// `timeout` (a number of seconds, or `null` for never), `keyPrefix`, `version`,
+/// `keyFunction` and `options`. Top-level sections are those of
+/// ``packageSections`` and the application's own (`additionalSections`). Anything
+/// else is an error that names it and its JSON path.
 public struct CacheSettings: Sendable {
     /// The aliases and their settings.
     public var caches: [String: CacheConfiguration]
     /// The whole settings document, for sections other than `caches`.
     public var document: JSONValue
+    /// The file the settings were read from (`nil` when built in code), so that
+    /// errors found later, in any section, can name it.
+    public var file: String?
+
+    /// The top-level sections the package's modules read, each declared here by
+    /// name so that a misspelt section (`"cache"`, `"httpcache"`) is an error
+    /// rather than silently ignored: `caches` (this type), `httpCache`
+    /// (HTTPCaching's `HTTPCacheSettings`), `cacheHeaders` (HTTPCaching's
+    /// `CacheHeadersConfiguration`). Add one line for a new section.
+    public static let packageSections: [String] = [
+        "caches",
+        "httpCache",
+        "cacheHeaders",
+    ]
 
     /// Settings built in code.
     public init(caches: [String: CacheConfiguration], document: JSONValue = .object([:])) {
@@ -90,42 +119,47 @@ public struct CacheSettings: Sendable {
         CacheSettings(caches: ["default": CacheConfiguration(backend: "memory")])
     }
 
-    /// Reads settings from a JSON file.
-    public static func load(contentsOf path: String) throws -> CacheSettings {
+    /// Reads settings from a JSON file. `additionalSections` names the
+    /// application's own top-level sections, which this type leaves alone; any
+    /// other unknown section is an error. Every error names the file.
+    public static func load(contentsOf path: String, additionalSections: [String] = []) throws -> CacheSettings {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CacheConfigurationError("Cannot read the settings file '\(path)': it does not exist or is not readable")
+            let problem = FileManager.default.fileExists(atPath: path)
+                ? "the settings file cannot be read; check its permissions"
+                : "the settings file does not exist; check the path (relative paths start in \(FileManager.default.currentDirectoryPath))"
+            throw CacheConfigurationError(problem, file: path)
         }
         do {
-            return try CacheSettings(json: data)
+            var settings = try CacheSettings(json: data, additionalSections: additionalSections)
+            settings.file = path
+            return settings
         } catch let error as CacheConfigurationError {
-            throw CacheConfigurationError("\(path): \(error.message)")
+            throw error.inFile(path)
         }
     }
 
-    /// Parses settings from JSON bytes.
-    public init(json: Data) throws {
-        let document: JSONValue
-        do {
-            document = try JSONDecoder().decode(JSONValue.self, from: json)
-        } catch {
-            throw CacheConfigurationError("The settings are not valid JSON: \(Self.describe(error))")
-        }
-        try self.init(document: document)
+    /// Parses settings from JSON bytes; malformed JSON is an error with its line
+    /// and column.
+    public init(json: Data, additionalSections: [String] = []) throws {
+        try self.init(document: JSONParser.parse(json), additionalSections: additionalSections)
     }
 
-    /// Reads the `caches` section of a parsed settings document. A document with
-    /// no `caches` section gets Django's default.
-    public init(document: JSONValue) throws {
+    /// Reads the `caches` section of a parsed settings document, after checking
+    /// that every top-level section is known. A document with no `caches`
+    /// section gets Django's default.
+    public init(document: JSONValue, additionalSections: [String] = []) throws {
         guard case .object(let root) = document else {
-            throw CacheConfigurationError("The settings must be a JSON object, not \(document.kind)")
+            throw CacheConfigurationError(
+                "the settings must be a JSON object such as {\"caches\": {...}}, not \(document.kind)", path: "(top level)")
         }
+        try SettingsMembers.check(root.keys, known: Self.packageSections + additionalSections, at: "", kind: "section")
         guard let section = root["caches"] else {
             self = .default
             self.document = document
             return
         }
         guard case .object(let aliases) = section else {
-            throw CacheConfigurationError("\"caches\" must be an object of aliases, not \(section.kind)")
+            throw CacheConfigurationError("must be an object of aliases such as {\"default\": {...}}, not \(section.quoted)", path: "caches")
         }
         var caches: [String: CacheConfiguration] = [:]
         for (alias, value) in aliases {
@@ -134,27 +168,23 @@ public struct CacheSettings: Sendable {
         self.init(caches: caches, document: document)
     }
 
-    private static let members: Set<String> = ["backend", "location", "timeout", "keyPrefix", "version", "keyFunction", "options"]
-
     private static func configuration(alias: String, _ value: JSONValue) throws -> CacheConfiguration {
+        let path = "caches." + alias
         guard case .object(let object) = value else {
-            throw CacheConfigurationError("Cache '\(alias)' must be an object, not \(value.kind)")
+            throw CacheConfigurationError("must be an object with a \"backend\", not \(value.quoted)", path: path)
         }
-        for key in object.keys where !members.contains(key) {
-            throw CacheConfigurationError(
-                "Cache '\(alias)' has an unknown setting '\(key)'; the settings are \(members.sorted().joined(separator: ", "))"
-            )
-        }
+        try SettingsMembers.check(object.keys, known: CacheConfiguration.members, at: path)
         func string(_ name: String) throws -> String? {
             switch object[name] {
             case nil: return nil
             case .string(let string): return string
             case .some(let other):
-                throw CacheConfigurationError("Cache '\(alias)': '\(name)' must be a string, not \(other.kind)")
+                throw CacheConfigurationError("must be a string, not \(other.quoted)", path: path + "." + name)
             }
         }
         guard let backend = try string("backend") else {
-            throw CacheConfigurationError("Cache '\(alias)' has no 'backend'; name one of the registered backends, such as \"memory\"")
+            throw CacheConfigurationError(
+                "has no \"backend\"; name one, such as \"memory\", \"file\", \"redis\" or \"memcached\"", path: path)
         }
         var configuration = CacheConfiguration(backend: backend)
         switch object["location"] {
@@ -162,7 +192,7 @@ public struct CacheSettings: Sendable {
             // Django's list of server locations; backends split on ";" and ",".
             configuration.location = try items.map { item -> String in
                 guard case .string(let text) = item else {
-                    throw CacheConfigurationError("Cache '\(alias)': 'location' must be a string or a list of strings")
+                    throw CacheConfigurationError("must be a string or a list of strings, not a list holding \(item.quoted)", path: path + ".location")
                 }
                 return text
             }.joined(separator: ";")
@@ -177,32 +207,25 @@ public struct CacheSettings: Sendable {
         case .number(let seconds): configuration.timeout = .seconds(seconds)
         case .string(let text):
             guard let seconds = Double(text) else {
-                throw CacheConfigurationError("Cache '\(alias)': 'timeout' must be a number of seconds or null, not \"\(text)\"")
+                throw CacheConfigurationError("must be a number of seconds or null (never expires), not \"\(text)\"", path: path + ".timeout")
             }
             configuration.timeout = .seconds(seconds)
         case .some(let other):
-            throw CacheConfigurationError("Cache '\(alias)': 'timeout' must be a number of seconds or null, not \(other.kind)")
+            throw CacheConfigurationError("must be a number of seconds or null (never expires), not \(other.quoted)", path: path + ".timeout")
         }
         switch object["version"] {
         case nil: break
-        case .number(let number) where number == number.rounded() && abs(number) < 1e15:
-            configuration.version = Int(number)
+        case let number? where number.integer != nil:
+            configuration.version = number.integer ?? 1
         case .some(let other):
-            throw CacheConfigurationError("Cache '\(alias)': 'version' must be an integer, not \(other)")
+            throw CacheConfigurationError("must be a whole number such as 2, not \(other.quoted)", path: path + ".version")
         }
         switch object["options"] {
         case nil: break
         case .object(let options): configuration.options = options
         case .some(let other):
-            throw CacheConfigurationError("Cache '\(alias)': 'options' must be an object, not \(other.kind)")
+            throw CacheConfigurationError("must be an object of the backend's options, not \(other.quoted)", path: path + ".options")
         }
         return configuration
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            return context.underlyingError.map { "\($0.localizedDescription)" } ?? context.debugDescription
-        }
-        return "\(error)"
     }
 }

@@ -25,11 +25,18 @@ public final class Caches: Sendable {
         logger: Logger = Logger(label: "swift-caching")
     ) throws {
         guard let defaultConfiguration = settings.caches["default"] else {
-            throw CacheConfigurationError("You must define a 'default' cache in your cache settings")
+            throw CacheConfigurationError(
+                "You must define a 'default' cache in your cache settings (the aliases are \(settings.caches.keys.sorted().joined(separator: ", ")))",
+                path: "caches", file: settings.file)
         }
         var caches: [String: Cache] = [:]
-        for (alias, configuration) in settings.caches {
-            caches[alias] = try registry.makeCache(alias: alias, configuration: configuration, logger: logger)
+        do {
+            // Sorted, so that of several bad aliases the same one is reported each run.
+            for (alias, configuration) in settings.caches.sorted(by: { $0.key < $1.key }) {
+                caches[alias] = try registry.makeCache(alias: alias, configuration: configuration, logger: logger)
+            }
+        } catch let error as CacheConfigurationError {
+            throw error.inFile(settings.file)
         }
         self.settings = settings
         self.caches = caches

@@ -2,7 +2,7 @@
 ///
 /// Settings sections other than `caches` (page-cache middleware, URL policies)
 /// are read from the same file by their own modules through this type.
-public enum JSONValue: Sendable, Hashable, Codable {
+public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     case null
     case bool(Bool)
     case number(Double)
@@ -45,6 +45,13 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
+    /// The value as an `Int` when it is a whole number small enough to be exact
+    /// (|n| < 2^53); `nil` for anything else. The one rule for integer settings.
+    public var integer: Int? {
+        guard case .number(let number) = self, number == number.rounded(), abs(number) < 9_007_199_254_740_992 else { return nil }
+        return Int(number)
+    }
+
     /// A short name of the value's kind, for error messages.
     public var kind: String {
         switch self {
@@ -55,5 +62,42 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .array: return "an array"
         case .object: return "an object"
         }
+    }
+
+    /// The value written as compact JSON (`"2"`, `5`, `[1,2]`), so an error can
+    /// quote what the settings file holds.
+    public var description: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return value ? "true" : "false"
+        case .number(let value):
+            if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+            return "\(value)"
+        case .string(let value):
+            var escaped = ""
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": escaped += "\\\""
+                case "\\": escaped += "\\\\"
+                case "\n": escaped += "\\n"
+                case "\t": escaped += "\\t"
+                case "\r": escaped += "\\r"
+                default:
+                    escaped += scalar.value < 0x20 ? "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                        + String(scalar.value, radix: 16) : String(scalar)
+                }
+            }
+            return "\"" + escaped + "\""
+        case .array(let items): return "[" + items.map(\.description).joined(separator: ",") + "]"
+        case .object(let members):
+            return "{" + members.sorted { $0.key < $1.key }
+                .map { JSONValue.string($0.key).description + ":" + $0.value.description }.joined(separator: ",") + "}"
+        }
+    }
+
+    /// The value and its kind for an error message: `"2" (a string)`.
+    public var quoted: String {
+        let text = description
+        return (text.count > 40 ? String(text.prefix(40)) + "…" : text) + " (\(kind))"
     }
 }

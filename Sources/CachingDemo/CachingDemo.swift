@@ -31,25 +31,32 @@ struct CachingDemo: AsyncParsableCommand {
     var printVcl = false
 
     func run() async throws {
+        // Every start-up error is one line naming the file, the JSON path and
+        // what to fix, and exit status 1 (not ArgumentParser's usage text).
+        do {
+            try await serve()
+        } catch {
+            StartupErrorLine.report(error, settingsFile: settings)
+            throw ExitCode.failure
+        }
+    }
+
+    private func serve() async throws {
         var logger = Logger(label: "caching-demo")
         logger.logLevel = .info
-        let caches: Caches
-        do {
-            let loaded = try settings.map { try CacheSettings.load(contentsOf: $0) } ?? .default
-            caches = try Caches(settings: loaded, registry: .allBackends, logger: logger)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        let loaded = try settings.map { try CacheSettings.load(contentsOf: $0) } ?? .default
+        let caches = try Caches(settings: loaded, registry: .allBackends, logger: logger)
         if printVcl {
             print(CacheHeaders(configuration: try DemoSite.policyConfiguration(caches.settings)).varnishHashVCL())
             return
         }
-        let router = try DemoSite(caches: caches).router()
         // The page cache's mode comes from the settings' "httpCache" section
         // (Django's rules by default; "shared" for RFC 9111). The demo shows its
         // debug headers unless the settings say otherwise.
         var httpCache = try HTTPCacheSettings(document: caches.settings.document)
         if caches.settings.document["httpCache"]?["debugHeaders"] == nil { httpCache.debugHeaders = true }
+        _ = try httpCache.pageCache(in: caches)
+        let router = try DemoSite(caches: caches).router()
         // With "useI18N": true the page keys end in the request's language, here
         // the first Accept-Language tag (a real app might read a cookie or a URL prefix).
         let responder = try CachingResponder(router.buildResponder(), settings: httpCache, caches: caches) { request in

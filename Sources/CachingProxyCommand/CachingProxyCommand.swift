@@ -54,15 +54,23 @@ struct CachingProxyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let (host, port) = Self.hostAndPort(listen) else { throw ValidationError("--listen must be host:port") }
-        let logger = Logger(label: "caching-proxy")
-        let caches: Caches
+        // Every start-up error is one line naming the file, the JSON path and
+        // what to fix, and exit status 1 (not ArgumentParser's usage text).
         do {
-            let loaded = try settings.map { try CacheSettings.load(contentsOf: $0) } ?? .default
-            caches = try Caches(settings: loaded, registry: .allBackends, logger: logger)
+            try await serve()
         } catch {
-            throw ValidationError("\(error)")
+            StartupErrorLine.report(error, settingsFile: settings)
+            throw ExitCode.failure
         }
+    }
+
+    private func serve() async throws {
+        guard let (host, port) = Self.hostAndPort(listen) else {
+            throw ValidationError("--listen must be host:port, such as 127.0.0.1:8080 (got \"\(listen)\")")
+        }
+        let logger = Logger(label: "caching-proxy")
+        let loaded = try settings.map { try CacheSettings.load(contentsOf: $0) } ?? .default
+        let caches = try Caches(settings: loaded, registry: .allBackends, logger: logger)
         let server = CachingProxyServer(
             host: host, port: port,
             upstream: UpstreamOrigin(baseURL: upstream, timeout: .seconds(upstreamTimeout)),

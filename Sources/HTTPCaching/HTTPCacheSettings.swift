@@ -79,35 +79,65 @@ public struct HTTPCacheSettings: Sendable, Equatable {
             timeZone: useTZ ? timeZone : nil)
     }
 
+    /// The name of this section in a settings file (declared in
+    /// `CacheSettings.packageSections`).
+    public static let section = "httpCache"
+
+    /// The members of the `httpCache` section and what each must be, for the
+    /// errors that name an unknown or mistyped one. Add one line per member.
+    public static let members: [String: String] = [
+        "mode": "\"django\" or \"shared\"",
+        "cache": "the name of a cache alias",
+        "debugHeaders": "true or false",
+        "keyPrefix": "a string",
+        "defaultTimeout": "a whole number of seconds",
+        "maxBodyBytes": "a whole number of bytes",
+        "useI18N": "true or false",
+        "languageCode": "a language code such as \"en-us\"",
+        "useTZ": "true or false",
+        "timeZone": "a time zone name such as \"America/Chicago\"",
+        "conditionalGet": "true or false",
+    ]
+
     /// Reads the `httpCache` section (absent: the defaults). Unknown members and
-    /// wrong types are errors that name them.
+    /// wrong types are errors that name their JSON path (`httpCache.maxBodyBytes`).
     public init(document: JSONValue) throws {
         self.init()
-        guard let section = document["httpCache"] else { return }
+        guard let section = document[Self.section] else { return }
         guard case .object(let members) = section else {
-            throw CacheConfigurationError("\"httpCache\" must be an object, not \(section.kind)")
+            throw CacheConfigurationError("must be an object such as {\"mode\": \"django\"}, not \(section.quoted)", path: Self.section)
         }
-        for (name, value) in members {
+        for (name, value) in members.sorted(by: { $0.key < $1.key }) {
+            let path = SettingsMembers.path(Self.section, name)
             switch (name, value) {
             case ("mode", .string(let text)):
                 guard let mode = Mode(rawValue: text) else {
-                    throw CacheConfigurationError("httpCache.mode must be \"django\" or \"shared\", not \"\(text)\"")
+                    throw CacheConfigurationError("must be \"django\" or \"shared\", not \"\(text)\"", path: path)
                 }
                 self.mode = mode
             case ("cache", .string(let alias)): cache = alias
             case ("debugHeaders", .bool(let on)): debugHeaders = on
             case ("keyPrefix", .string(let prefix)): keyPrefix = prefix
-            case ("defaultTimeout", .number(let seconds)): defaultTimeout = Int(seconds)
-            case ("maxBodyBytes", .number(let bytes)): maxBodyBytes = Int(bytes)
+            case ("defaultTimeout", .number): defaultTimeout = try SettingsMembers.integer(value, at: path)
+            case ("maxBodyBytes", .number): maxBodyBytes = try SettingsMembers.integer(value, at: path, minimum: 0)
             case ("useI18N", .bool(let on)): useI18N = on
             case ("languageCode", .string(let code)): languageCode = code
             case ("useTZ", .bool(let on)): useTZ = on
             case ("timeZone", .string(let name)): timeZone = name
             case ("conditionalGet", .bool(let on)): conditionalGet = on
             default:
-                throw CacheConfigurationError(
-                    "Unknown or mistyped httpCache setting \"\(name)\" (\(value.kind)); known: mode, cache, debugHeaders, keyPrefix, defaultTimeout, maxBodyBytes, useI18N, languageCode, useTZ, timeZone, conditionalGet")
+                throw SettingsMembers.rejected(name, value, members: Self.members, at: Self.section)
             }
+        }
+    }
+
+    /// The cache pages are kept in: the alias ``cache`` names in `caches`. An
+    /// unknown alias is an error at `httpCache.cache` that names the aliases.
+    public func pageCache(in caches: Caches) throws -> Cache {
+        do {
+            return try caches[cache]
+        } catch let error as CacheConfigurationError {
+            throw error.atPath(SettingsMembers.path(Self.section, "cache"))
         }
     }
 }

@@ -23,6 +23,12 @@ extension CacheBackendRegistry {
         register("memcached", aliases: [
             "django.core.cache.backends.memcached.PyMemcacheCache",
             "django.core.cache.backends.memcached.PyLibMCCache",
+        ], options: [
+            "connectTimeout",
+            "timeout",
+            "retryInterval",
+            "failureMode",
+            "connectionsPerServer",
         ]) { context in
             let options = context.options
             let servers: [MemcachedServer]

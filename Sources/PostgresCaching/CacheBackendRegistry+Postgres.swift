@@ -18,7 +18,17 @@ extension CacheBackendRegistry {
     ///     "options": { "url": "postgres://app:secret@127.0.0.1:5432/app" } } } }
     /// ```
     public mutating func registerPostgresBackend() {
-        register("postgres", aliases: ["postgresql"]) { context in
+        register("postgres", aliases: ["postgresql"], options: [
+            "url",
+            "urlEnvironment",
+            "replicaUrl",
+            "timeout",
+            "maxEntries",
+            "cullFrequency",
+            "createTable",
+            "maxConnections",
+            "maxValueBytes",
+        ]) { context in
             let options = context.options
             let table = context.configuration.location
             guard !table.isEmpty else {

@@ -23,7 +23,14 @@ extension CacheBackendRegistry {
     ///     "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"] } } }
     /// ```
     public mutating func registerRedisBackend() {
-        register("redis", aliases: ["django.core.cache.backends.redis.RedisCache"]) { context in
+        register("redis", aliases: ["django.core.cache.backends.redis.RedisCache"], options: [
+            "connectTimeout",
+            "timeout",
+            "connectionsPerServer",
+            "namespace",
+            "clear",
+            "maxValueBytes",
+        ]) { context in
             let options = context.options
             let urls = CacheConfiguration.serverLocations(in: context.configuration.location)
             guard !urls.isEmpty else {

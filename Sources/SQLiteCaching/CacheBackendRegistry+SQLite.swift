@@ -19,7 +19,15 @@ extension CacheBackendRegistry {
     ///                            "options": { "path": "/var/lib/myapp/cache.sqlite3" } } } }
     /// ```
     public mutating func registerSQLiteBackend() {
-        register("sqlite", aliases: ["sqlite3", "django.core.cache.backends.db.DatabaseCache"]) { context in
+        register("sqlite", aliases: ["sqlite3", "django.core.cache.backends.db.DatabaseCache"], options: [
+            "path",
+            "replicaPath",
+            "maxEntries",
+            "cullFrequency",
+            "createTable",
+            "poolSize",
+            "maxValueBytes",
+        ]) { context in
             let options = context.options
             let table = context.configuration.location
             guard !table.isEmpty else {

@@ -10,7 +10,7 @@ struct Clear: AsyncParsableCommand {
     var alias: String
 
     func run() async throws {
-        try await reportingFailure {
+        try await reportingFailure(settings: options.settings) {
             let cache = try options.cache(alias)
             try await cache.clear()
             try await cache.close()

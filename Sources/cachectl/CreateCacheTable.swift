@@ -17,7 +17,7 @@ struct CreateCacheTable: AsyncParsableCommand {
     var dryRun = false
 
     func run() async throws {
-        try await reportingFailure {
+        try await reportingFailure(settings: options.settings) {
             let caches = try options.caches()
             let selected: [(String, any CacheTableAdministration)]
             if aliases.isEmpty {

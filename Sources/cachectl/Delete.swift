@@ -16,7 +16,7 @@ struct Delete: AsyncParsableCommand {
     var version: Int?
 
     func run() async throws {
-        try await reportingFailure {
+        try await reportingFailure(settings: options.settings) {
             let cache = try options.cache(alias)
             let removed = try await cache.delete(key, version: version)
             try await cache.close()

@@ -12,7 +12,7 @@ struct GenerateVCL: AsyncParsableCommand {
     @OptionGroup var options: SettingsOptions
 
     func run() async throws {
-        try await reportingFailure {
+        try await reportingFailure(settings: options.settings) {
             let settings = try CacheSettings.load(contentsOf: options.settings)
             let configuration = try CacheHeadersConfiguration(document: settings.document)
             print(CacheHeaders(configuration: configuration).varnishHashVCL(), terminator: "")

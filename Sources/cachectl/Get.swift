@@ -19,7 +19,7 @@ struct Get: AsyncParsableCommand {
     var version: Int?
 
     func run() async throws {
-        try await reportingFailure {
+        try await reportingFailure(settings: options.settings) {
             let cache = try options.cache(alias)
             let found = try await cache.backend.get(cache.makeValidatedKey(key, version: version))
             try await cache.close()

@@ -32,7 +32,7 @@ struct SetValue: AsyncParsableCommand {
     var version: Int?
 
     func run() async throws {
-        try await reportingFailure {
+        try await reportingFailure(settings: options.settings) {
             let cache = try options.cache(alias)
             let lifetime: CacheTimeout
             switch timeout {

@@ -25,16 +25,16 @@ struct SettingsOptions: ParsableArguments {
     }
 }
 
-/// Runs a subcommand's work; any error becomes one line on standard error and
+/// Runs a subcommand's work; any error becomes one line on standard error
+/// (`error: <file>: <json path>: <what to fix>` for a settings mistake) and
 /// exit code 1.
-func reportingFailure(_ body: () async throws -> Void) async throws {
+func reportingFailure(settings: String? = nil, _ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as ExitCode {
         throw error
     } catch {
-        let line = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
-        printError("cachectl: \(line)")
+        printError(StartupErrorLine.format(error, settingsFile: settings))
         throw ExitCode.failure
     }
 }

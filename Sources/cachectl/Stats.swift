@@ -11,7 +11,7 @@ struct Stats: AsyncParsableCommand {
     var alias: String
 
     func run() async throws {
-        try await reportingFailure {
+        try await reportingFailure(settings: options.settings) {
             let cache = try options.cache(alias)
             print("backend: \(cache.backend.name)")
             if let table = cache.backend as? any CacheTableAdministration {

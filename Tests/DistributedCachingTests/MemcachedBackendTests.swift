@@ -282,7 +282,7 @@ struct MemcachedBackendTests {
             #expect(configurationError(first.location, ["failureMode": .string("ignore")])?.contains("failureMode") == true)
             #expect(configurationError(first.location, ["timeout": .number(0)])?.contains("timeout") == true)
             #expect(configurationError(first.location, ["connectionsPerServer": .number(0)])?.contains("connectionsPerServer") == true)
-            #expect(configurationError(first.location, ["maxEntries": .number(10)])?.contains("unknown option 'maxEntries'") == true)
+            #expect(configurationError(first.location, ["maxEntries": .number(10)])?.contains("unknown option \"maxEntries\"") == true)
             #expect(configurationError(first.location, ["timeout": .string("fast")])?.contains("timeout") == true)
         }
     }

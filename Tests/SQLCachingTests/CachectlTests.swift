@@ -68,7 +68,7 @@ struct CachectlTests {
             #expect(try await Self.cachectl("delete", alias, "greeting", in: directory).output.hasPrefix("Deleted"))
             let missing = try await Self.cachectl("get", alias, "greeting", in: directory)
             #expect(missing.status != 0)
-            #expect(missing.errors == "cachectl: no value for key 'greeting' in cache '\(alias)'\n")
+            #expect(missing.errors == "error: no value for key 'greeting' in cache '\(alias)'\n")
             #expect(try await Self.cachectl("clear", alias, in: directory).status == 0)
             #expect(try await Self.cachectl("stats", alias, in: directory).output.contains("entries: 0\n"))
         }
@@ -81,12 +81,15 @@ struct CachectlTests {
         let directory = try Self.workspace(postgresTable: table)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try "{ not json".write(toFile: directory + "/broken.json", atomically: true, encoding: .utf8)
+        try #"{ "cache": { "default": { "backend": "file", "location": "/tmp" } } }"#.write(
+            toFile: directory + "/typo.json", atomically: true, encoding: .utf8)
         try #"{ "caches": { "default": { "backend": "nosuch" } } }"#.write(
             toFile: directory + "/unknown.json", atomically: true, encoding: .utf8)
 
         let cases: [([String], String)] = [
             (["stats", "db", "--settings", "missing.json"], "does not exist"),
-            (["stats", "db", "--settings", "broken.json"], "not valid JSON"),
+            (["stats", "db", "--settings", "broken.json"], "error: broken.json: line 1, column 3: expected a member name in double quotes"),
+            (["stats", "default", "--settings", "typo.json"], "error: typo.json: cache: unknown section \"cache\"; did you mean \"caches\"?"),
             (["get", "default", "k", "--settings", "unknown.json"], "nosuch"),
             (["get", "nope", "k"], "doesn't exist"),
             (["get", "db", "k"], "cachectl createcachetable"),
@@ -98,7 +101,7 @@ struct CachectlTests {
         ]
         for (arguments, expected) in cases {
             let result = try await ChildProcess.run(Self.binary(), arguments, directory: directory)
-            #expect(result.status != 0, "\(arguments)")
+            #expect(result.status == 1, "\(arguments)")
             let lines = result.errors.split(separator: "\n")
             #expect(lines.count == 1, "\(arguments): \(result.errors)")
             #expect(result.errors.contains(expected), "\(arguments): \(result.errors)")

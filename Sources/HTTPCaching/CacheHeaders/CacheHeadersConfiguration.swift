@@ -52,44 +52,61 @@ public struct CacheHeadersConfiguration: Sendable {
     /// Custom policies are closures, so they are passed in code. A missing section
     /// means no rules.
     public init(document: JSONValue, policies: [String: CacheHeadersPolicy] = [:]) throws {
-        guard let section = document["cacheHeaders"] else {
+        guard let section = document[Self.section] else {
             try self.init(rules: [], policies: policies)
             return
         }
         guard case .object(let members) = section else {
-            throw CacheConfigurationError("\"cacheHeaders\" must be an object, not \(section.kind)")
+            throw CacheConfigurationError("must be an object such as {\"timeouts\": {...}}, not \(section.quoted)", path: Self.section)
         }
+        let known = BuiltInCacheHeadersPolicies.all.merging(policies) { _, custom in custom }
         var rules: [CacheHeadersRule] = []
         var browserSeconds = 5, tampering = false, sessionCookie = "sessionid"
-        for (name, value) in members {
+        for (name, value) in members.sorted(by: { $0.key < $1.key }) {
+            let path = SettingsMembers.path(Self.section, name)
             switch (name, value) {
             case ("timeouts", .object(let byPolicy)):
-                for (policy, bySeconds) in byPolicy {
-                    guard case .object(let groups) = bySeconds else {
-                        throw CacheConfigurationError("cacheHeaders.timeouts.\(policy) must map seconds to lists of patterns")
+                for (policy, bySeconds) in byPolicy.sorted(by: { $0.key < $1.key }) {
+                    let policyPath = SettingsMembers.path(path, policy)
+                    guard known[policy] != nil else {
+                        var error = SettingsMembers.unknown(policy, known: Array(known.keys), at: path, kind: "policy")
+                        error.problem += " (an application's own policies are passed in code: CacheHeadersConfiguration(document:policies:))"
+                        throw error
                     }
-                    for (secondsText, patterns) in groups {
-                        guard let seconds = Int(secondsText), case .array(let list) = patterns else {
+                    guard case .object(let groups) = bySeconds else {
+                        throw CacheConfigurationError(
+                            "must map seconds to lists of patterns, such as {\"600\": [\"^/news/\"]}, not \(bySeconds.quoted)", path: policyPath)
+                    }
+                    for (secondsText, patterns) in groups.sorted(by: { $0.key < $1.key }) {
+                        let groupPath = SettingsMembers.path(policyPath, secondsText)
+                        guard let seconds = Int(secondsText), seconds >= 0 else {
                             throw CacheConfigurationError(
-                                "cacheHeaders.timeouts.\(policy).\(secondsText): the key must be whole seconds and the value a list of patterns")
+                                "the key \"\(secondsText)\" must be a whole number of seconds, such as \"600\"", path: groupPath)
                         }
-                        for pattern in list {
+                        guard case .array(let list) = patterns else {
+                            throw CacheConfigurationError("must be a list of URL patterns, such as [\"^/news/\"], not \(patterns.quoted)", path: groupPath)
+                        }
+                        for (position, pattern) in list.enumerated() {
+                            let patternPath = groupPath + "[\(position)]"
                             guard case .string(let source) = pattern else {
-                                throw CacheConfigurationError("cacheHeaders.timeouts.\(policy).\(secondsText): patterns must be strings, not \(pattern.kind)")
+                                throw CacheConfigurationError("must be a URL pattern (a string), not \(pattern.quoted)", path: patternPath)
                             }
-                            rules.append(try CacheHeadersRule(pattern: source, seconds: seconds, policy: policy))
+                            do {
+                                rules.append(try CacheHeadersRule(pattern: source, seconds: seconds, policy: policy))
+                            } catch let error as CacheConfigurationError {
+                                throw error.atPath(patternPath)
+                            }
                         }
                     }
                 }
-            case ("browserCacheSeconds", .number(let seconds)), ("browser-cache-seconds", .number(let seconds)):
-                browserSeconds = Int(seconds)
+            case ("browserCacheSeconds", .number), ("browser-cache-seconds", .number):
+                browserSeconds = try SettingsMembers.integer(value, at: path, minimum: 0)
             case ("enableTamperingChecks", .bool(let on)), ("enable-tampering-checks", .bool(let on)):
                 tampering = on
             case ("sessionCookieName", .string(let cookie)):
                 sessionCookie = cookie
             default:
-                throw CacheConfigurationError(
-                    "Unknown or mistyped cacheHeaders setting \"\(name)\" (\(value.kind)); known: timeouts, browserCacheSeconds, enableTamperingChecks, sessionCookieName")
+                throw SettingsMembers.rejected(name, value, members: Self.members, at: Self.section)
             }
         }
         // Dictionary order is not the file's; sort patterns for a stable tie order.
@@ -98,6 +115,22 @@ public struct CacheHeadersConfiguration: Sendable {
             rules: rules, policies: policies, browserCacheSeconds: browserSeconds,
             enableTamperingChecks: tampering, sessionCookieName: sessionCookie)
     }
+
+    /// The name of this section in a settings file (declared in
+    /// `CacheSettings.packageSections`).
+    public static let section = "cacheHeaders"
+
+    /// The members of the `cacheHeaders` section and what each must be, for the
+    /// errors that name an unknown or mistyped one (django-cache-headers'
+    /// dashed spellings are accepted too). Add one line per member.
+    public static let members: [String: String] = [
+        "timeouts": "an object mapping policies to {\"seconds\": [patterns]}",
+        "browserCacheSeconds": "a whole number of seconds",
+        "browser-cache-seconds": "a whole number of seconds",
+        "enableTamperingChecks": "true or false",
+        "enable-tampering-checks": "true or false",
+        "sessionCookieName": "a string",
+    ]
 
     /// The first rule matching `fullPath` (path and query).
     public func rule(for fullPath: String) -> CacheHeadersRule? {

@@ -19,11 +19,35 @@ public struct CacheHeadersRule: Sendable {
             regex = try NSRegularExpression(pattern: pattern)
         } catch {
             throw CacheConfigurationError(
-                "The cache-headers rule \"\(pattern)\" (policy \"\(policy)\", \(seconds) s) is not a valid regular expression: \(error)")
+                "the URL pattern \"\(pattern)\" (policy \"\(policy)\", \(seconds) s) is not a valid regular expression: "
+                    + Self.diagnose(pattern))
         }
         self.pattern = pattern
         self.seconds = seconds
         self.policy = policy
+    }
+
+    /// Where and why a pattern that ICU refused is wrong. ICU (behind
+    /// `NSRegularExpression`) gives only "invalid value"; Swift's own regex
+    /// parser explains the mistake, and the shortest prefix it refuses gives the
+    /// character where the mistake shows.
+    static func diagnose(_ pattern: String) -> String {
+        let reason: String
+        do {
+            _ = try Regex(pattern)
+            return "ICU rejects it; check it against ICU's regular-expression syntax"
+        } catch {
+            reason = "\(error)"
+        }
+        let characters = Array(pattern)
+        var length = 1
+        while length < characters.count, (try? Regex(String(characters[..<length]))) != nil { length += 1 }
+        if length >= characters.count && reason.hasPrefix("expected") {
+            return "\(reason) at the end of the pattern"
+        }
+        let position = min(length, characters.count)
+        guard position > 0 else { return reason }
+        return "\(reason), at character \(position) (\"\(characters[position - 1])\")"
     }
 
     /// Whether the pattern matches at the start of `fullPath` (Python's `re.match`).

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+
+/// The executables as a new user meets them: a mistake in the settings file is
+/// one line on standard error — `error: <file>: <json path>: <what to fix>` —
+/// and exit status 1, never ArgumentParser's usage text.
+@Suite("Start-up errors of caching-demo, caching-proxy and cachectl")
+struct StartupErrorTests {
+    /// Runs a built executable of the package and returns its status and standard error.
+    static func run(_ product: String, _ arguments: [String]) throws -> (status: Int32, errors: String) {
+        let binary = DemoSmokeTests.buildDirectory.appendingPathComponent(product)
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw StartupTestError(message: "\(product) is not built next to the tests; run `swift build`")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let data = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    struct StartupTestError: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
+    static let cases: [(name: String, json: String, expected: String)] = [
+        ("section", #"{"cache": {"default": {"backend": "memory"}}}"#, #"cache: unknown section "cache"; did you mean "caches"?"#),
+        ("member", #"{"caches": {"default": {"backend": "memory", "optons": {}}}}"#,
+         #"caches.default.optons: unknown member "optons"; did you mean "options"?"#),
+        ("option", #"{"caches": {"default": {"backend": "memory", "options": {"maxEntrys": 5}}}}"#,
+         #"caches.default.options.maxEntrys: unknown option "maxEntrys"; did you mean "maxEntries"?"#),
+        ("version", #"{"caches": {"default": {"backend": "memory", "version": "2"}}}"#,
+         #"caches.default.version: must be a whole number such as 2, not "2" (a string)"#),
+        ("json", "{\n  \"caches\": {\n    \"default\": {\"backend\": \"memory\",}\n  }\n}",
+         #"line 3, column 37: a trailing comma before "}" is not allowed in JSON"#),
+        ("regex", #"{"cacheHeaders": {"timeouts": {"all-users": {"600": ["^/(news"]}}}}"#,
+         #"cacheHeaders.timeouts.all-users.600[0]: the URL pattern "^/(news" (policy "all-users", 600 s) is not a valid regular expression: expected ')', at character 3 ("(")"#),
+        ("httpcache", #"{"httpCache": {"mode": "shared", "cache": "pages"}}"#,
+         "httpCache.cache: The cache alias 'pages' doesn't exist; the configured aliases are default"),
+    ]
+
+    /// A directory with one settings file per case.
+    static func workspace() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.path + "/swift-caching-startup-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for entry in cases {
+            try entry.json.write(toFile: "\(directory)/\(entry.name).json", atomically: true, encoding: .utf8)
+        }
+        return directory
+    }
+
+    @Test("caching-demo: one line naming the file, the path and the fix; exit status 1")
+    func demo() throws {
+        let directory = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for entry in Self.cases {
+            let file = "\(directory)/\(entry.name).json"
+            let result = try Self.run("caching-demo", ["--settings", file, "--port", "1"])
+            #expect(result.status == 1, "\(entry.name): \(result.errors)")
+            #expect(result.errors == "error: \(file): \(entry.expected)\n", "\(entry.name)")
+        }
+        let missing = try Self.run("caching-demo", ["--settings", "\(directory)/nope.json"])
+        #expect(missing.status == 1)
+        #expect(missing.errors.hasPrefix("error: \(directory)/nope.json: the settings file does not exist"), "\(missing.errors)")
+    }
+
+    @Test("caching-proxy: the same lines for the settings it reads")
+    func proxy() throws {
+        let directory = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // The proxy reads no HTTP sections; the cases about caches apply.
+        for entry in Self.cases where ["section", "member", "option", "version", "json"].contains(entry.name) {
+            let file = "\(directory)/\(entry.name).json"
+            let result = try Self.run("caching-proxy", ["--upstream", "http://127.0.0.1:1", "--listen", "127.0.0.1:1", "--settings", file])
+            #expect(result.status == 1, "\(entry.name): \(result.errors)")
+            #expect(result.errors == "error: \(file): \(entry.expected)\n", "\(entry.name)")
+        }
+    }
+
+    @Test("cachectl: a misspelt section no longer falls back to the memory backend")
+    func cachectl() throws {
+        let directory = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for entry in Self.cases where ["section", "member", "option", "version", "json"].contains(entry.name) {
+            let file = "\(directory)/\(entry.name).json"
+            let result = try Self.run("cachectl", ["stats", "default", "--settings", file])
+            #expect(result.status == 1, "\(entry.name): \(result.errors)")
+            #expect(result.errors == "error: \(file): \(entry.expected)\n", "\(entry.name)")
+        }
+        let regex = "\(directory)/regex.json"
+        let vcl = try Self.run("cachectl", ["generate-vcl", "--settings", regex])
+        #expect(vcl.status == 1)
+        #expect(vcl.errors == "error: \(regex): \(Self.cases[5].expected)\n")
+    }
+}
