@@ -10,9 +10,9 @@ import MemcachedCaching
 import Mustache
 import MustacheCaching
 
-/// The ```swift block at README.md:75.
+/// The ```swift block at README.md:78.
 func readmeSnippet1() async throws {
-#sourceLocation(file: "README.md", line: 76)
+#sourceLocation(file: "README.md", line: 79)
 
 
 
@@ -47,9 +47,9 @@ try await app.runService()
     _ = app
 }
 
-/// The ```swift block at README.md:127.
+/// The ```swift block at README.md:130.
 func readmeSnippet2() async throws {
-#sourceLocation(file: "README.md", line: 128)
+#sourceLocation(file: "README.md", line: 131)
 
 
 let caches = try Caches(settings: .load(contentsOf: "caches.json"))   // or Caches() for one memory cache
@@ -80,9 +80,9 @@ try await cache.clear()
     _ = found
 }
 
-/// The ```swift block at README.md:215.
+/// The ```swift block at README.md:218.
 func readmeSnippet3() async throws {
-#sourceLocation(file: "README.md", line: 216)
+#sourceLocation(file: "README.md", line: 219)
 var registry = CacheBackendRegistry.allBackends
 registry.register("mine", options: ["path"]) { context in
     MyBackend(location: context.configuration.location, path: try context.options.string("path"))
@@ -93,9 +93,9 @@ let caches = try Caches(settings: settings, registry: registry)
     _ = caches
 }
 
-/// The ```swift block at README.md:317.
+/// The ```swift block at README.md:320.
 func readmeSnippet4() async throws {
-#sourceLocation(file: "README.md", line: 318)
+#sourceLocation(file: "README.md", line: 321)
 
 
 var registry = CacheBackendRegistry.standard
@@ -108,9 +108,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:388.
+/// The ```swift block at README.md:394.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 389)
+#sourceLocation(file: "README.md", line: 395)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -124,16 +124,25 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:401.
+/// The ```swift block at README.md:426.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 402)
-
-
+#sourceLocation(file: "README.md", line: 427)
+let pageCache = PageCache(cache: caches.default)
 let router = Router()
-router.add(middleware: ResponseCacheMiddleware(cache: caches.default))   // the per-site cache
-router.add(middleware: ConditionalGetMiddleware())                        // ETag + 304/412
-router.add(middleware: sessionMiddleware)                                 // per-user layers after it
+router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
+router.add(middleware: ConditionalGetMiddleware())             // runs on hits too: 304/412
+router.add(middleware: FetchFromCacheMiddleware(pageCache))    // last
+router.get("/page") { _, _ in "hello" }
+let app = Application(responder: HEADThroughGETResponder(router.buildResponder()))
+#sourceLocation()
+    _ = pageCache
+    _ = router
+    _ = app
+}
 
+/// The ```swift block at README.md:445.
+func readmeSnippet7() async throws {
+#sourceLocation(file: "README.md", line: 446)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -145,13 +154,12 @@ router.get("/article/:id", use: RouteCaching.condition(
     etag: { request, context in try await articleVersion(request, context) },
     lastModified: { request, context in try await articleDate(request, context) }) { _, _ in "the article" })
 #sourceLocation()
-    _ = router
     _ = pages
 }
 
-/// The ```swift block at README.md:453.
-func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 454)
+/// The ```swift block at README.md:506.
+func readmeSnippet8() async throws {
+#sourceLocation(file: "README.md", line: 507)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -161,9 +169,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:472.
-func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 473)
+/// The ```swift block at README.md:525.
+func readmeSnippet9() async throws {
+#sourceLocation(file: "README.md", line: 526)
 
 
 
@@ -174,9 +182,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:507.
-func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 508)
+/// The ```swift block at README.md:560.
+func readmeSnippet10() async throws {
+#sourceLocation(file: "README.md", line: 561)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -189,7 +197,7 @@ router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context
 
 /// The ```json blocks: settings files, or one section of one.
 let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
-    ReadmeSettingsBlock(file: "README.md", line: 63, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 66, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "options": { "maxEntries": 10000 } },
@@ -198,7 +206,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages" }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 171, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 174, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "timeout": 300, "options": { "maxEntries": 10000, "maxBytes": 67108864 } },
@@ -207,19 +215,19 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 264, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 267, json: #"""
 { "caches": {
     "default": { "backend": "sqlite", "location": "cache_table", "options": { "path": "/var/lib/myapp/cache.sqlite3" } },
     "shared":  { "backend": "postgres", "location": "cache table", "options": {
                  "url": "postgres://app:secret@10.0.0.5:5432/app", "replicaUrl": "postgres://app:secret@10.0.0.6:5432/app" } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 296, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 299, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"],
                  "options": { "connectTimeout": 1, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 309, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 312, json: #"""
 { "caches": { "default": {
     "backend": "memcached",
     "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
@@ -227,16 +235,16 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 370, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 373, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
     "pages":   { "backend": "file", "location": "/var/cache/myapp/pages" }
   },
-  "httpCache": { "mode": "shared", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
+  "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 495, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 548, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,
