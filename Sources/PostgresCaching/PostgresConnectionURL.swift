@@ -13,6 +13,11 @@ public struct PostgresConnectionURL: Sendable, CustomStringConvertible {
     public let text: String
     /// The client configuration it describes.
     public let configuration: PostgresClient.Configuration
+    /// The same server as a single connection's configuration: the backend
+    /// connects once by itself to find out why a server cannot be used
+    /// (refused, wrong password, missing database), which the pooled client
+    /// does not say.
+    let connectionConfiguration: PostgresConnection.Configuration
 
     /// Parses `text`; a URL that cannot be read is an error that says why.
     public init(_ text: String) throws {
@@ -37,9 +42,13 @@ public struct PostgresConnectionURL: Sendable, CustomStringConvertible {
                 "'\(Self.redacted(text))': sslmode '\(other)' is not one of disable, prefer, require")
         }
         var configuration: PostgresClient.Configuration
+        let connectionConfiguration: PostgresConnection.Configuration
         if let socketDirectory = query["host"], socketDirectory.hasPrefix("/") {
             let port = components.port ?? 5432
             configuration = PostgresClient.Configuration(
+                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username, password: password,
+                database: database.isEmpty ? nil : database)
+            connectionConfiguration = PostgresConnection.Configuration(
                 unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username, password: password,
                 database: database.isEmpty ? nil : database)
         } else {
@@ -49,9 +58,19 @@ public struct PostgresConnectionURL: Sendable, CustomStringConvertible {
             configuration = PostgresClient.Configuration(
                 host: host, port: components.port ?? 5432, username: username, password: password,
                 database: database.isEmpty ? nil : database, tls: tls)
+            let connectionTLS: PostgresConnection.Configuration.TLS
+            switch query["sslmode"] ?? "prefer" {
+            case "disable": connectionTLS = .disable
+            case "require", "verify-ca", "verify-full": connectionTLS = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            default: connectionTLS = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+            connectionConfiguration = PostgresConnection.Configuration(
+                host: host, port: components.port ?? 5432, username: username, password: password,
+                database: database.isEmpty ? nil : database, tls: connectionTLS)
         }
         self.text = text
         self.configuration = configuration
+        self.connectionConfiguration = connectionConfiguration
     }
 
     /// The URL without its password, for logs and errors.

@@ -1,3 +1,4 @@
+import Caching
 import NIOCore
 import NIOPosix
 
@@ -5,8 +6,8 @@ import NIOPosix
 ///
 /// Any number of tasks can use a connection at once: their commands are
 /// pipelined, and each gets its own reply. A connection that failed stays
-/// failed (``isUsable`` turns false); ``RedisConnectionPool`` replaces it.
-final class RedisConnection: Sendable {
+/// failed (``isActive`` turns false); the pool replaces it.
+final class RedisConnection: PooledConnection {
     private let channel: any Channel
     private let handler: NIOLoopBound<RedisChannelHandler>
 
@@ -16,17 +17,26 @@ final class RedisConnection: Sendable {
     }
 
     /// Whether the connection is open; a closed one is replaced by the pool.
-    var isUsable: Bool { channel.isActive }
+    var isActive: Bool { channel.isActive }
 
-    /// Connects to `endpoint`, then authenticates and selects the database.
+    /// Connects to `endpoint`, then authenticates and selects the database,
+    /// on an event loop of `group`.
     static func connect(
+        to endpoint: RedisEndpoint, configuration: RedisClient.Configuration, group: any EventLoopGroup
+    ) -> EventLoopFuture<RedisConnection> {
+        let promise = group.any().makePromise(of: RedisConnection.self)
+        promise.completeWithTask { try await connect(to: endpoint, configuration: configuration, group: group) }
+        return promise.futureResult
+    }
+
+    private static func connect(
         to endpoint: RedisEndpoint, configuration: RedisClient.Configuration, group: any EventLoopGroup
     ) async throws(RedisError) -> RedisConnection {
         let timeout = configuration.commandTimeout
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
-                .connectTimeout(configuration.connectTimeout)
+                .connectTimeout(min(configuration.connectTimeout, timeout))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -36,6 +46,11 @@ final class RedisConnection: Sendable {
                 .connect(host: endpoint.host, port: endpoint.port)
                 .get()
         } catch {
+            if ConnectError.isRefused(error) { throw .connectionRefused(host: endpoint.host, port: endpoint.port) }
+            if ConnectError.isTimeout(error) {
+                let seconds = Double(min(configuration.connectTimeout, timeout).nanoseconds) / 1e9
+                throw .timeout("could not connect to \(endpoint.host):\(endpoint.port) within \(seconds) s")
+            }
             throw .connectFailed(host: endpoint.host, port: endpoint.port, reason: "\(error)")
         }
         let handler: NIOLoopBound<RedisChannelHandler>
@@ -49,16 +64,16 @@ final class RedisConnection: Sendable {
         }
         let connection = RedisConnection(channel: channel, handler: handler)
         do {
-            try await connection.handshake(endpoint)
+            try await connection.handshake(endpoint, deadline: .now() + timeout)
         } catch {
-            connection.close()
+            connection.closeSoon()
             throw error
         }
         return connection
     }
 
     /// AUTH and SELECT, in one round trip.
-    private func handshake(_ endpoint: RedisEndpoint) async throws(RedisError) {
+    private func handshake(_ endpoint: RedisEndpoint, deadline: NIODeadline) async throws(RedisError) {
         var commands: [RESPCommand] = []
         if let password = endpoint.password {
             if let user = endpoint.user {
@@ -71,20 +86,21 @@ final class RedisConnection: Sendable {
             commands.append(RESPCommand("SELECT", [.integer(endpoint.database)]))
         }
         guard !commands.isEmpty else { return }
-        let replies = try await pipeline(commands)
+        let replies = try await pipeline(commands, deadline: deadline)
         for (index, reply) in replies.enumerated() {
             guard case .error(let message) = reply else { continue }
             if endpoint.password != nil && index == 0 { throw .authenticationFailed(message) }
             if message.hasPrefix("NOAUTH") { throw .authenticationFailed(message) }
+            if message.contains("DB index is out of range") { throw .databaseMissing("SELECT \(endpoint.database): \(message)") }
             throw .server("SELECT \(endpoint.database): \(message)")
         }
     }
 
     /// Sends one command and returns its reply (error replies included, as values).
-    func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
+    func send(_ command: RESPCommand, deadline: NIODeadline) async throws(RedisError) -> RESPValue {
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                submit(command.buffer, .one(continuation))
+                submit(command.buffer, .one(continuation), deadline: deadline)
             }
         } catch let error as RedisError {
             throw error
@@ -94,7 +110,7 @@ final class RedisConnection: Sendable {
     }
 
     /// Sends several commands in one write and returns their replies in order.
-    func pipeline(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
+    func pipeline(_ commands: [RESPCommand], deadline: NIODeadline) async throws(RedisError) -> [RESPValue] {
         guard !commands.isEmpty else { return [] }
         var bytes: ByteBuffer
         if commands.count == 1 {
@@ -106,7 +122,7 @@ final class RedisConnection: Sendable {
         let payload = bytes
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                submit(payload, .many(continuation, expected: commands.count, replies: []))
+                submit(payload, .many(continuation, expected: commands.count, replies: []), deadline: deadline)
             }
         } catch let error as RedisError {
             throw error
@@ -115,18 +131,24 @@ final class RedisConnection: Sendable {
         }
     }
 
-    private func submit(_ bytes: ByteBuffer, _ waiter: RedisChannelHandler.Waiter) {
+    private func submit(_ bytes: ByteBuffer, _ waiter: RedisChannelHandler.Waiter, deadline: NIODeadline) {
         let loop = channel.eventLoop
         if loop.inEventLoop {
-            handler.value.enqueue(bytes, waiter: waiter)
+            handler.value.enqueue(bytes, waiter: waiter, deadline: deadline)
         } else {
             let handler = self.handler
-            loop.execute { handler.value.enqueue(bytes, waiter: waiter) }
+            loop.execute { handler.value.enqueue(bytes, waiter: waiter, deadline: deadline) }
         }
     }
 
-    /// Closes the connection; pending requests fail with ``RedisError/connectionClosed(_:)``.
-    func close() {
+    /// Closes the connection without waiting; pending requests fail with
+    /// ``RedisError/connectionClosed(_:)``.
+    func closeSoon() {
         channel.close(promise: nil)
+    }
+
+    /// Closes the connection and waits until it is closed.
+    func close() async {
+        try? await channel.close()
     }
 }
