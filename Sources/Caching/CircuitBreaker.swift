@@ -51,6 +51,8 @@ package final class CircuitBreaker: Sendable {
         var rejectedSinceSummary = 0
         var droppedSinceSummary = 0
         var lastSummary: ContinuousClock.Instant?
+        /// Whether the first dropped write of this outage was logged.
+        var droppingLogged = false
     }
 
     /// The server, as it appears in logs and metrics.
@@ -133,6 +135,7 @@ package final class CircuitBreaker: Sendable {
             inner.failedSinceSummary = 0
             inner.rejectedSinceSummary = 0
             inner.droppedSinceSummary = 0
+            inner.droppingLogged = false
             healthy.store(true, ordering: .relaxed)
             return wasOpen ? now - inner.openedAt : nil
         }
@@ -181,14 +184,24 @@ package final class CircuitBreaker: Sendable {
         }
     }
 
-    /// Counts a write dropped in the `miss` failure mode, for the summary line.
+    /// Counts a write dropped in the `miss` failure mode: the first of an
+    /// outage is logged at once (the cache has started losing writes), the
+    /// others go into the summary line.
     package func droppedWrite() {
         let now = ContinuousClock.now
-        let summary = inner.withLock { inner -> String? in
+        let (first, summary) = inner.withLock { inner -> (Bool, String?) in
+            if !inner.droppingLogged {
+                inner.droppingLogged = true
+                return (true, nil)
+            }
             inner.droppedSinceSummary += 1
-            return summaryIfDue(&inner, now: now)
+            return (false, summaryIfDue(&inner, now: now))
         }
-        if let summary { logger.warning("\(summary)") }
+        if first {
+            logger.warning("\(backend) server \(server) is unavailable; writes to it are dropped (failure mode miss) until it is back")
+        } else if let summary {
+            logger.warning("\(summary)")
+        }
     }
 
     /// The next cool-down: doubled per opening since the last success, capped,
@@ -210,9 +223,10 @@ package final class CircuitBreaker: Sendable {
         inner.failedSinceSummary = 0
         inner.rejectedSinceSummary = 0
         inner.droppedSinceSummary = 0
-        var parts = ["\(failed) calls failed"]
-        if rejected > 0 { parts.append("\(rejected) failed at once (circuit \(inner.state == .closed ? "closed" : "open"))") }
-        if dropped > 0 { parts.append("\(dropped) writes dropped") }
+        func count(_ number: Int, _ noun: String) -> String { number == 1 ? "1 \(noun)" : "\(number) \(noun)s" }
+        var parts = ["\(count(failed, "call")) failed"]
+        if rejected > 0 { parts.append("\(count(rejected, "call")) failed at once (circuit open)") }
+        if dropped > 0 { parts.append("\(count(dropped, "write")) dropped") }
         return "\(backend) server \(server) still unavailable: \(parts.joined(separator: ", ")) in \(window); last error: \(inner.lastError)"
     }
 

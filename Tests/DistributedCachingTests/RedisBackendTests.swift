@@ -134,7 +134,7 @@ struct RedisBackendTests {
                 _ = try await cache.get("k", as: Int.self)
                 Issue.record("a read from a dead server succeeded")
             } catch let error as CacheError {
-                guard case .backendFailure(let name, let message) = error else { Issue.record("got \(error)"); return }
+                guard case .unavailable(let name, .connectionRefused, let message) = error else { Issue.record("got \(error)"); return }
                 #expect(name == "redis")
                 #expect(message.contains("127.0.0.1:\(server.port)"))
             }

@@ -91,7 +91,7 @@ struct RedisClientTests {
         }
     }
 
-    @Test("nothing listening: a connect error naming the address")
+    @Test("nothing listening: connection refused, naming the address")
     func unreachable() async throws {
         let port = try FreePort.next()
         let client = RedisClient(
@@ -102,7 +102,7 @@ struct RedisClientTests {
             _ = try await client.send("PING")
             Issue.record("PING succeeded with nothing listening")
         } catch {
-            guard case .connectFailed(let host, let failedPort, _) = error else { Issue.record("got \(error)"); return }
+            guard case .connectionRefused(let host, let failedPort) = error else { Issue.record("got \(error)"); return }
             #expect(host == "127.0.0.1" && failedPort == port)
             #expect(error.description.contains("127.0.0.1:\(port)"))
         }

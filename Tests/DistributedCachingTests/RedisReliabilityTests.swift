@@ -2,6 +2,7 @@ import Caching
 import CachingTestSupport
 import Foundation
 import Logging
+import NIOCore
 import RedisCaching
 import Testing
 
@@ -56,7 +57,8 @@ struct RedisReliabilityTests {
         #expect(try await cache.delete("k") == false)
         #expect(try await cache.touch("k") == false)
         #expect(try await cache.getMany(["a", "b"], as: String.self).isEmpty)
-        #expect(Set(try await cache.setMany(["a": 1, "b": 2])) == ["a", "b"])
+        let failed = try await cache.setMany(["a": 1, "b": 2])
+        #expect(Set(failed) == ["a", "b"])
         await #expect(throws: CacheError.keyNotFound(key: ":1:n")) { try await cache.increment("n") }
         var computed = 0
         let value = try await cache.getOrSet("page") { computed += 1; return "rendered" }
@@ -70,7 +72,8 @@ struct RedisReliabilityTests {
             let backend = try Self.backend(server.url)
             defer { backend.shutdown() }
             let cache = Cache(backend: backend, logger: Self.quiet)
-            try await cache.set("k", "v")
+            // A loaded machine may need more than 100 ms for the first connect.
+            #expect(await MemcachedTesting.eventually(attempts: 50) { try await cache.set("k", "v") })
             try await server.signal("STOP")
             defer { Task { try? await server.signal("CONT") } }
             for _ in 0..<3 {
@@ -108,7 +111,8 @@ struct RedisReliabilityTests {
             let backend = try Self.backend(server.url)
             defer { backend.shutdown() }
             let cache = Cache(backend: backend, logger: Self.quiet)
-            try await cache.set("k", "v")
+            // A loaded machine may need more than 100 ms for the first connect.
+            #expect(await MemcachedTesting.eventually(attempts: 50) { try await cache.set("k", "v") })
             try await server.signal("STOP")
             defer { Task { try? await server.signal("CONT") } }
             for _ in 0..<3 { _ = try? await cache.get("k", as: String.self) }
@@ -144,7 +148,7 @@ struct RedisReliabilityTests {
             let backend = try Self.backend(server.url, failureMode: .miss, logger: log.logger)
             defer { backend.shutdown() }
             let cache = Cache(backend: backend, logger: Self.quiet)
-            try await cache.set("k", "before")
+            #expect(await MemcachedTesting.eventually(attempts: 50) { try await cache.set("k", "before") })
             await server.kill()
             for _ in 0..<200 {
                 #expect(try await cache.get("k", as: String.self) == nil)
@@ -155,7 +159,8 @@ struct RedisReliabilityTests {
             let opened = log.warnings.filter { $0.contains("is unavailable after 3 failures") }
             #expect(opened.count == 1, "\(log.warnings)")
             #expect(log.warnings.count <= 6, "\(log.warnings)")
-            #expect(log.warnings.contains { $0.contains("calls failed") }, "\(log.warnings)")
+            #expect(log.warnings.contains { $0.contains("still unavailable") && $0.contains("failed in") }, "\(log.warnings)")
+            #expect(log.warnings.contains { $0.contains("writes to it are dropped") }, "\(log.warnings)")
             try await server.start()
             let recovered = await MemcachedTesting.eventually(attempts: 100, pause: .milliseconds(50)) {
                 try await cache.set("k", "after")
