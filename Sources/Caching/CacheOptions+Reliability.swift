@@ -11,11 +11,11 @@ extension CacheOptions {
 
     /// The circuit breaker options: `breakerThreshold` (failures in a row,
     /// default 3, 0 for no breaker), `breakerCoolDown` (seconds, default
-    /// `defaultCoolDown`) and `breakerMaxCoolDown` (seconds, default 30).
-    package func circuitBreaker(defaultCoolDown: Double = 1) throws -> CircuitBreakerSettings {
+    /// `defaultCoolDown`) and `breakerMaxCoolDown` (seconds, default 1).
+    package func circuitBreaker(defaultCoolDown: Double = 0.25) throws -> CircuitBreakerSettings {
         let threshold = try int("breakerThreshold", default: 3, minimum: 0)
         let coolDown = try positiveSeconds("breakerCoolDown", default: defaultCoolDown)
-        let maxCoolDown = try positiveSeconds("breakerMaxCoolDown", default: max(30, defaultCoolDown))
+        let maxCoolDown = try positiveSeconds("breakerMaxCoolDown", default: max(1, defaultCoolDown))
         return CircuitBreakerSettings(
             failureThreshold: threshold, coolDown: coolDown, maxCoolDown: max(coolDown, maxCoolDown), alias: alias)
     }

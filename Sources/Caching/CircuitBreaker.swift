@@ -205,12 +205,13 @@ package final class CircuitBreaker: Sendable {
     }
 
     /// The next cool-down: doubled per opening since the last success, capped,
-    /// with ±20 % jitter.
+    /// made up to 20 % shorter at random (never longer, so the cap is also
+    /// the longest a recovered server waits for its probe).
     private func nextCoolDown(_ inner: inout Inner) -> Duration {
         let base = settings.coolDown * (1 << min(inner.openings, 20))
         inner.openings += 1
         let capped = min(base, max(settings.maxCoolDown, settings.coolDown))
-        return capped * Double.random(in: 0.8...1.2)
+        return capped * Double.random(in: 0.8...1.0)
     }
 
     /// The summary line, at most one per ``summaryInterval``.

@@ -11,8 +11,8 @@ extension CacheBackendRegistry {
     /// (seconds, 1), `timeout` (seconds a whole request may take, connecting
     /// included, 1), `failureMode` (`"error"`, the default, or `"miss"`: see
     /// ``Caching/CacheFailureMode``), `connectionsPerServer` (2), and the
-    /// circuit breaker's `breakerThreshold` (3), `breakerCoolDown` (1) and
-    /// `breakerMaxCoolDown` (30 seconds); `retryInterval`, the older name of
+    /// circuit breaker's `breakerThreshold` (3), `breakerCoolDown` (0.25) and
+    /// `breakerMaxCoolDown` (1 second); `retryInterval`, the older name of
     /// `breakerCoolDown`, is still read.
     ///
     /// ```json
@@ -43,9 +43,9 @@ extension CacheBackendRegistry {
             }
             let connectTimeout = try seconds("connectTimeout", default: 1)
             let timeout = try seconds("timeout", default: 1)
-            let retryInterval = try seconds("retryInterval", default: 1, allowZero: true)
+            let retryInterval = try options.double("retryInterval").map { _ in try seconds("retryInterval", default: 0, allowZero: true) }
             let failureMode = try options.failureMode()
-            let breaker = try options.circuitBreaker(defaultCoolDown: max(0.001, retryInterval / .seconds(1)))
+            let breaker = try options.circuitBreaker(defaultCoolDown: retryInterval.map { max(0.001, $0 / .seconds(1)) } ?? 0.25)
             let connectionsPerServer = try options.int("connectionsPerServer", default: 2, minimum: 1)
             try options.finish()
             return MemcachedCacheBackend(

@@ -65,7 +65,7 @@ public struct MemcachedCacheBackend: CacheBackend {
         /// Connections kept to each server (default 2), each pipelining any number of requests.
         public var connectionsPerServer: Int
         /// When a server's requests start failing at once, and for how long
-        /// (default: after 3 failures in a row, for 1 s, doubling up to 30 s).
+        /// (default: after 3 failures in a row, for 0.25 s, doubling up to 1 s).
         public var breaker: CircuitBreakerSettings
         /// The wall clock that absolute expiry times (lifetimes over 30 days) are taken from.
         public var clock: CacheClock

@@ -13,8 +13,8 @@ extension CacheBackendRegistry {
     /// `createTable` (false), `maxConnections` (10), `timeout` (seconds a whole
     /// call may take, connecting included, 5), `maxValueBytes`, `failureMode`
     /// (`"error"`, the default, or `"miss"`: see ``Caching/CacheFailureMode``),
-    /// and the circuit breaker's `breakerThreshold` (3), `breakerCoolDown` (1)
-    /// and `breakerMaxCoolDown` (30 seconds).
+    /// and the circuit breaker's `breakerThreshold` (3), `breakerCoolDown` (0.25)
+    /// and `breakerMaxCoolDown` (1 second).
     ///
     /// ```json
     /// { "caches": { "default": { "backend": "postgres", "location": "cache_table",

@@ -14,8 +14,8 @@ extension CacheBackendRegistry {
     /// server), `clear` (`"prefix"` or `"database"`), `maxValueBytes`,
     /// `failureMode` (`"error"`, the default, or `"miss"`: see
     /// ``Caching/CacheFailureMode``), and the circuit breaker's
-    /// `breakerThreshold` (3), `breakerCoolDown` (1) and `breakerMaxCoolDown`
-    /// (30 seconds). `timeout` bounds each whole call, connecting included.
+    /// `breakerThreshold` (3), `breakerCoolDown` (0.25) and `breakerMaxCoolDown`
+    /// (1 second). `timeout` bounds each whole call, connecting included.
     ///
     /// `clear` deletes only this cache's keys when it can tell them apart: the
     /// namespace's keys, or — with a `keyPrefix` and the default key function —

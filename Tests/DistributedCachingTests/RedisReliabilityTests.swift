@@ -30,7 +30,7 @@ struct RedisReliabilityTests {
     @Test("nothing listening: connection refused, typed and worded so")
     func refused() async throws {
         let port = try FreePort.next()
-        let backend = try Self.backend("redis://127.0.0.1:\(port)/0")
+        let backend = try Self.backend("redis://127.0.0.1:\(port)/0", timeout: .seconds(2))
         defer { backend.shutdown() }
         let cache = Cache(backend: backend, logger: Self.quiet)
         do {
@@ -47,7 +47,7 @@ struct RedisReliabilityTests {
     @Test("miss mode: a dead server's reads are misses, writes are dropped, getOrSet computes")
     func missMode() async throws {
         let port = try FreePort.next()
-        let backend = try Self.backend("redis://127.0.0.1:\(port)/0", failureMode: .miss)
+        let backend = try Self.backend("redis://127.0.0.1:\(port)/0", failureMode: .miss, timeout: .seconds(2))
         defer { backend.shutdown() }
         let cache = Cache(backend: backend, logger: Self.quiet)
         #expect(try await cache.get("k", as: String.self) == nil)
