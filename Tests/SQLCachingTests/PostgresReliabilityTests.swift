@@ -95,4 +95,33 @@ struct PostgresReliabilityTests {
         #expect(try await cache.getOrSet("page") { "computed" } == "computed")
         try await backend.close()
     }
+
+    @Test("a wrong password is authenticationFailed; the right one works")
+    func wrongPassword() async throws {
+        try await TestPostgresServer.with(port: try FreePort.next()) { server in
+            try await server.requirePassword("s3cret")
+            // pg_ctl reload returns before the server has read the new rules.
+            let wrongURL = "postgres://postgres:wrong@127.0.0.1:\(server.port)/postgres?sslmode=disable"
+            var reason: CacheUnavailableReason?
+            var message = ""
+            for _ in 0..<40 where reason == nil {
+                let wrong = try Self.backend(wrongURL)
+                if case .unavailable(_, let found, let text)? = await Self.failure(of: wrong).0 {
+                    reason = found
+                    message = text
+                } else {
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+                try await wrong.close()
+            }
+            #expect(reason == .authenticationFailed)
+            #expect(message.contains("check the user name and password"), "\(message)")
+            #expect(!message.contains("wrong"), "the password is not shown: \(message)")
+            let right = try Self.backend("postgres://postgres:s3cret@127.0.0.1:\(server.port)/postgres?sslmode=disable")
+            let cache = Cache(backend: right)
+            try await cache.set("k", "v")
+            #expect(try await cache.get("k", as: String.self) == "v")
+            try await right.close()
+        }
+    }
 }
