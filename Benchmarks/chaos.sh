@@ -16,7 +16,8 @@
 #
 # Backends: redis and memcached, on servers of the script's own (free ports).
 # CHAOS_CONFIGURATION=debug skips the release build (for trying the script out;
-# the figures then mean nothing).
+# the figures then mean nothing); CHAOS_BACKENDS="redis" limits the backends;
+# CHAOS_VERBOSE=1 prints each slice (phase, requests, failed, p99, max).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -112,6 +113,7 @@ JSON
         $1 == "outage" { n++; if ($5 > max) max = $5; if (n > 1 && $4 > p99) p99 = $4 }
         END { printf "%s: requests=%d failed=%d p99_ms=%.1f max_ms=%.1f recover_ms=%s\n", name, requests, failed, p99, max, recover }
     ' "$work/slices"
+    if [ -n "${CHAOS_VERBOSE:-}" ]; then sed 's/^/    slice: /' "$work/slices" >&2; fi
     kill "$demo_pid" 2>/dev/null || true
     kill -CONT "$server_pid" 2>/dev/null || true
     kill -9 "$server_pid" 2>/dev/null || true
@@ -119,7 +121,7 @@ JSON
 }
 
 for backend in ${CHAOS_BACKENDS:-redis memcached}; do
-    for fault in kill hang; do
+    for fault in ${CHAOS_FAULTS:-kill hang}; do
         run_case "$backend" "$fault" page-cache /site
         run_case "$backend" "$fault" getorset "/fibonacci?n=80"
     done
