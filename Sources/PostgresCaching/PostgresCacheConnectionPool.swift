@@ -32,6 +32,8 @@ public final class PostgresCacheConnectionPool: Sendable {
     /// The server's circuit breaker.
     package let breaker: CircuitBreaker
     private let check = Mutex<Check>(.needed)
+    /// The check connection's configuration, made on the first check.
+    private let checkConfiguration = Mutex<PostgresConnection.Configuration?>(nil)
     private let attempts = Atomic<Int>(0)
 
     private enum Check {
@@ -100,6 +102,20 @@ public final class PostgresCacheConnectionPool: Sendable {
     /// Opens one connection by itself (or waits for the check under way) and
     /// closes it; throws what the server said, translated, by `deadline`.
     func checkServer(until deadline: NIODeadline, backend: String, timeout: Duration) async throws {
+        guard needsCheck else { return }
+        var configuration: PostgresConnection.Configuration
+        do {
+            configuration = try checkConfiguration.withLock { cached in
+                if let cached { return cached }
+                let made = try url.connectionConfiguration()
+                cached = made
+                return made
+            }
+        } catch {
+            throw CacheError.backendFailure(backend: backend, message: "cannot set up TLS for PostgreSQL at \(url): \(error)")
+        }
+        configuration.options.connectTimeout = TimeAmount(connectTimeout)
+        let checkConfiguration = configuration
         let future = check.withLock { check -> EventLoopFuture<Void>? in
             switch check {
             case .passed: return nil
@@ -107,8 +123,7 @@ public final class PostgresCacheConnectionPool: Sendable {
             case .needed:
                 attempts.add(1, ordering: .relaxed)
                 let loop = MultiThreadedEventLoopGroup.singleton.any()
-                var configuration = url.connectionConfiguration
-                configuration.options.connectTimeout = TimeAmount(connectTimeout)
+                let configuration = checkConfiguration
                 let future = PostgresConnection.connect(on: loop, configuration: configuration, id: 0, logger: logger)
                     .flatMap { connection in connection.close() }
                 check = .running(future)

@@ -34,7 +34,7 @@ struct MemcachedReliabilityTests {
         try await MemcachedTestServer.with { server in
             let backend = try MemcachedTesting.backend(
                 [server.location], timeout: .milliseconds(100), connectionsPerServer: 1,
-                breaker: CircuitBreakerSettings(failureThreshold: 3, coolDown: .milliseconds(300)))
+                breaker: CircuitBreakerSettings(failureThreshold: 3, coolDown: .seconds(2)))
             let cache = MemcachedTesting.cache(backend)
             // A loaded machine may need more than 100 ms for the first connect.
             #expect(await MemcachedTesting.eventually(attempts: 50) { try await cache.set("k", "v") })

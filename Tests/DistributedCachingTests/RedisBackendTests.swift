@@ -125,7 +125,7 @@ struct RedisBackendTests {
         try await TestRedisServer.with { server in
             let backend = try RedisCacheBackend(configuration: .init(
                 servers: [RedisEndpoint(url: server.url)],
-                client: .init(connectTimeout: .seconds(1), commandTimeout: .seconds(2))))
+                client: .init(connectTimeout: .seconds(1), commandTimeout: .seconds(5))))
             let cache = Cache(backend: backend)
             defer { backend.shutdown() }
             try await cache.set("k", 1)

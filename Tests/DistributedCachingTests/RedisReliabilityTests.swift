@@ -30,7 +30,7 @@ struct RedisReliabilityTests {
     @Test("nothing listening: connection refused, typed and worded so")
     func refused() async throws {
         let port = try FreePort.next()
-        let backend = try Self.backend("redis://127.0.0.1:\(port)/0", timeout: .seconds(2))
+        let backend = try Self.backend("redis://127.0.0.1:\(port)/0", timeout: .seconds(5))
         defer { backend.shutdown() }
         let cache = Cache(backend: backend, logger: Self.quiet)
         do {
@@ -47,7 +47,7 @@ struct RedisReliabilityTests {
     @Test("miss mode: a dead server's reads are misses, writes are dropped, getOrSet computes")
     func missMode() async throws {
         let port = try FreePort.next()
-        let backend = try Self.backend("redis://127.0.0.1:\(port)/0", failureMode: .miss, timeout: .seconds(2))
+        let backend = try Self.backend("redis://127.0.0.1:\(port)/0", failureMode: .miss, timeout: .seconds(5))
         defer { backend.shutdown() }
         let cache = Cache(backend: backend, logger: Self.quiet)
         #expect(try await cache.get("k", as: String.self) == nil)
@@ -69,7 +69,9 @@ struct RedisReliabilityTests {
     @Test("a hung server (SIGSTOP): a 100 ms call ends as a timeout well within 2 s, then the circuit opens")
     func hungServer() async throws {
         try await TestRedisServer.with { server in
-            let backend = try Self.backend(server.url)
+            // A 2 s cool-down: long enough that no probe starts during the
+            // checks of the open circuit, short enough for the warm-up to recover.
+            let backend = try Self.backend(server.url, breaker: CircuitBreakerSettings(failureThreshold: 3, coolDown: .seconds(2)))
             defer { backend.shutdown() }
             let cache = Cache(backend: backend, logger: Self.quiet)
             // A loaded machine may need more than 100 ms for the first connect.
@@ -136,7 +138,9 @@ struct RedisReliabilityTests {
             }
             let rejected = outcomes.filter { if case .unavailable(_, .circuitOpen, _)? = $0 { return true } else { return false } }
             let timedOut = outcomes.filter { if case .timeout? = $0 { return true } else { return false } }
-            #expect(backend.connectAttempts == attempts + 1, "one probe, one connection")
+            // The probe opens at most one connection (none if a connect from
+            // before the outage finished late and left one in its slot).
+            #expect(backend.connectAttempts <= attempts + 1, "one probe, at most one connection")
             #expect(timedOut.count == 1 && rejected.count == 9, "\(outcomes)")
         }
     }
@@ -175,7 +179,7 @@ struct RedisReliabilityTests {
     @Test("a wrong password and a missing database are typed errors")
     func credentials() async throws {
         try await TestRedisServer.with(["--requirepass", "s3cret", "--databases", "4"]) { server in
-            let wrong = try Self.backend("redis://:nope@127.0.0.1:\(server.port)/0", timeout: .seconds(2))
+            let wrong = try Self.backend("redis://:nope@127.0.0.1:\(server.port)/0", timeout: .seconds(5))
             defer { wrong.shutdown() }
             do {
                 _ = try await Cache(backend: wrong).get("k", as: String.self)
@@ -184,7 +188,7 @@ struct RedisReliabilityTests {
                 #expect(reason == .authenticationFailed)
                 #expect(message.contains("check the user name and password"), "\(message)")
             }
-            let missing = try Self.backend("redis://:s3cret@127.0.0.1:\(server.port)/9", timeout: .seconds(2))
+            let missing = try Self.backend("redis://:s3cret@127.0.0.1:\(server.port)/9", timeout: .seconds(5))
             defer { missing.shutdown() }
             do {
                 _ = try await Cache(backend: missing).get("k", as: String.self)
