@@ -26,11 +26,15 @@ final class RedisChannelHandler: ChannelInboundHandler {
     enum Waiter: Sendable {
         case one(CheckedContinuation<RESPValue, any Error>)
         case many(CheckedContinuation<[RESPValue], any Error>, expected: Int, replies: [RESPValue])
+        /// The connection's own handshake, on the event loop (no task hop, so
+        /// a busy task pool cannot stretch a connect).
+        case promise(EventLoopPromise<[RESPValue]>, expected: Int, replies: [RESPValue])
 
         func fail(_ error: RedisError) {
             switch self {
             case .one(let continuation): continuation.resume(throwing: error)
             case .many(let continuation, _, _): continuation.resume(throwing: error)
+            case .promise(let promise, _, _): promise.fail(error)
             }
         }
     }
@@ -114,6 +118,15 @@ final class RedisChannelHandler: ChannelInboundHandler {
                 continuation.resume(returning: replies)
             } else {
                 head.waiter = .many(continuation, expected: expected, replies: replies)
+                pending[pending.startIndex] = head
+            }
+        case .promise(let promise, let expected, var replies):
+            replies.append(value)
+            if replies.count == expected {
+                pending.removeFirst()
+                promise.succeed(replies)
+            } else {
+                head.waiter = .promise(promise, expected: expected, replies: replies)
                 pending[pending.startIndex] = head
             }
         }

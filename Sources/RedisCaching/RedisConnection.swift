@@ -20,60 +20,51 @@ final class RedisConnection: PooledConnection {
     var isActive: Bool { channel.isActive }
 
     /// Connects to `endpoint`, then authenticates and selects the database,
-    /// on an event loop of `group`.
+    /// on an event loop of `group`. Every step runs on the event loop, so the
+    /// connect is as quick as the server, however busy the task pool is.
     static func connect(
         to endpoint: RedisEndpoint, configuration: RedisClient.Configuration, group: any EventLoopGroup
     ) -> EventLoopFuture<RedisConnection> {
-        let promise = group.any().makePromise(of: RedisConnection.self)
-        promise.completeWithTask { try await connect(to: endpoint, configuration: configuration, group: group) }
-        return promise.futureResult
-    }
-
-    private static func connect(
-        to endpoint: RedisEndpoint, configuration: RedisClient.Configuration, group: any EventLoopGroup
-    ) async throws(RedisError) -> RedisConnection {
         let timeout = configuration.commandTimeout
-        let channel: any Channel
-        do {
-            channel = try await ClientBootstrap(group: group)
-                .connectTimeout(min(configuration.connectTimeout, timeout))
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(RedisChannelHandler(commandTimeout: timeout))
-                    }
+        let connectTimeout = min(configuration.connectTimeout, timeout)
+        return ClientBootstrap(group: group)
+            .connectTimeout(connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RedisChannelHandler(commandTimeout: timeout))
                 }
-                .connect(host: endpoint.host, port: endpoint.port)
-                .get()
-        } catch {
-            if ConnectError.isRefused(error) { throw .connectionRefused(host: endpoint.host, port: endpoint.port) }
-            if ConnectError.isTimeout(error) {
-                let seconds = Double(min(configuration.connectTimeout, timeout).nanoseconds) / 1e9
-                throw .timeout("could not connect to \(endpoint.host):\(endpoint.port) within \(seconds) s")
             }
-            throw .connectFailed(host: endpoint.host, port: endpoint.port, reason: "\(error)")
-        }
-        let handler: NIOLoopBound<RedisChannelHandler>
-        do {
-            handler = try await channel.eventLoop.submit {
-                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: RedisChannelHandler.self), eventLoop: channel.eventLoop)
-            }.get()
-        } catch {
-            channel.close(promise: nil)
-            throw .connectionClosed("the connection closed while it was being set up")
-        }
-        let connection = RedisConnection(channel: channel, handler: handler)
-        do {
-            try await connection.handshake(endpoint, deadline: .now() + timeout)
-        } catch {
-            connection.closeSoon()
-            throw error
-        }
-        return connection
+            .connect(host: endpoint.host, port: endpoint.port)
+            .flatMapErrorThrowing { error -> any Channel in
+                if ConnectError.isRefused(error) { throw RedisError.connectionRefused(host: endpoint.host, port: endpoint.port) }
+                if ConnectError.isTimeout(error) {
+                    let seconds = Double(connectTimeout.nanoseconds) / 1e9
+                    throw RedisError.timeout("could not connect to \(endpoint.host):\(endpoint.port) within \(seconds) s")
+                }
+                throw RedisError.connectFailed(host: endpoint.host, port: endpoint.port, reason: "\(error)")
+            }
+            .flatMap { channel in
+                let connection = channel.eventLoop.makeCompletedFuture {
+                    let handler = try channel.pipeline.syncOperations.handler(type: RedisChannelHandler.self)
+                    return RedisConnection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                }.flatMapErrorThrowing { _ -> RedisConnection in
+                    channel.close(promise: nil)
+                    throw RedisError.connectionClosed("the connection closed while it was being set up")
+                }
+                return connection.flatMap { connection in
+                    connection.handshake(endpoint, deadline: .now() + timeout)
+                        .map { connection }
+                        .flatMapErrorThrowing { error in
+                            connection.closeSoon()
+                            throw error
+                        }
+                }
+            }
     }
 
-    /// AUTH and SELECT, in one round trip.
-    private func handshake(_ endpoint: RedisEndpoint, deadline: NIODeadline) async throws(RedisError) {
+    /// AUTH and SELECT, in one round trip, on the event loop.
+    private func handshake(_ endpoint: RedisEndpoint, deadline: NIODeadline) -> EventLoopFuture<Void> {
         var commands: [RESPCommand] = []
         if let password = endpoint.password {
             if let user = endpoint.user {
@@ -85,14 +76,22 @@ final class RedisConnection: PooledConnection {
         if endpoint.database != 0 {
             commands.append(RESPCommand("SELECT", [.integer(endpoint.database)]))
         }
-        guard !commands.isEmpty else { return }
-        let replies = try await pipeline(commands, deadline: deadline)
-        for (index, reply) in replies.enumerated() {
-            guard case .error(let message) = reply else { continue }
-            if endpoint.password != nil && index == 0 { throw .authenticationFailed(message) }
-            if message.hasPrefix("NOAUTH") { throw .authenticationFailed(message) }
-            if message.contains("DB index is out of range") { throw .databaseMissing("SELECT \(endpoint.database): \(message)") }
-            throw .server("SELECT \(endpoint.database): \(message)")
+        let loop = channel.eventLoop
+        guard !commands.isEmpty else { return loop.makeSucceededVoidFuture() }
+        var bytes = ByteBufferAllocator().buffer(capacity: commands.reduce(0) { $0 + $1.buffer.readableBytes })
+        for command in commands { bytes.writeImmutableBuffer(command.buffer) }
+        let promise = loop.makePromise(of: [RESPValue].self)
+        submit(bytes, .promise(promise, expected: commands.count, replies: []), deadline: deadline)
+        return promise.futureResult.flatMapThrowing { replies in
+            for (index, reply) in replies.enumerated() {
+                guard case .error(let message) = reply else { continue }
+                if endpoint.password != nil && index == 0 { throw RedisError.authenticationFailed(message) }
+                if message.hasPrefix("NOAUTH") { throw RedisError.authenticationFailed(message) }
+                if message.contains("DB index is out of range") {
+                    throw RedisError.databaseMissing("SELECT \(endpoint.database): \(message)")
+                }
+                throw RedisError.server("SELECT \(endpoint.database): \(message)")
+            }
         }
     }
 
