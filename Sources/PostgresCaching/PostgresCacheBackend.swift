@@ -408,7 +408,7 @@ public struct PostgresCacheBackend: CacheBackend {
     ///
     /// The work runs in a task of its own, so that when the time is up the
     /// caller gets its error at once even if the driver does not react to
-    /// cancellation (a connection attempt to a server that went away). Before
+    /// cancellation (a connection attempt to a server that went away). With
     /// the first query, and after the server could not be used, the pool
     /// checks the server with a connection of its own, so the error says why.
     private func run<T: Sendable>(on holder: PostgresCacheConnectionPool,
@@ -423,10 +423,10 @@ public struct PostgresCacheBackend: CacheBackend {
         let timeout = configuration.timeout
         let deadline = NIODeadline.now() + TimeAmount(timeout)
         do {
-            if holder.needsCheck {
-                try await holder.checkServer(until: deadline, backend: name, timeout: timeout)
-            }
-            let result = try await race(on: holder, until: deadline, body)
+            // Checked alongside the query, not before it: a good server costs
+            // no extra wait, a bad one is reported as soon as the check says why.
+            let check = try holder.startCheck(backend: name)
+            let result = try await race(on: holder, until: deadline, check: check, body)
             holder.markPassed()
             breaker.succeeded()
             return result
@@ -441,8 +441,9 @@ public struct PostgresCacheBackend: CacheBackend {
         }
     }
 
-    /// `body` raced against `deadline`.
+    /// `body` raced against `deadline` and against a failing `check`.
     private func race<T: Sendable>(on holder: PostgresCacheConnectionPool, until deadline: NIODeadline,
+                                   check: EventLoopFuture<Void>?,
                                    _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let client = holder.client
         let timeout = configuration.timeout
@@ -454,9 +455,12 @@ public struct PostgresCacheBackend: CacheBackend {
                 outcome.finish(.failure(error))
             }
         }
+        let name = self.name
+        check?.whenFailure { error in
+            if outcome.finish(.failure(holder.checkError(error, backend: name))) { work.cancel() }
+        }
         // An event-loop timer, not a sleeping task: a task's sleep goes through
         // the global executor's timer queue, which cost more than the query.
-        let name = self.name
         let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(deadline: deadline) {
             if outcome.finish(.failure(CacheError.timeout(
                 backend: name,

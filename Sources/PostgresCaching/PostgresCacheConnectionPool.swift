@@ -15,11 +15,12 @@ import Synchronization
 /// the next use opens a new one.
 ///
 /// The pooled client waits for a connection when the server cannot be
-/// reached, without saying why. So before its first query, and again after a
-/// call failed because the server could not be used, the pool opens one
+/// reached, without saying why. So alongside its first query, and again after
+/// a call failed because the server could not be used, the pool opens one
 /// connection by itself (one at a time, shared by the callers that arrive
-/// meanwhile) and reports what that says: connection refused, authentication
-/// failed, database or role missing — at once, instead of a timeout.
+/// meanwhile); if that fails, the calls fail at once with what it says:
+/// connection refused, authentication failed, database or role missing —
+/// instead of a timeout.
 public final class PostgresCacheConnectionPool: Sendable {
     /// The server.
     public let url: PostgresConnectionURL
@@ -99,10 +100,12 @@ public final class PostgresCacheConnectionPool: Sendable {
         check.withLock { if case .needed = $0 { $0 = .passed } }
     }
 
-    /// Opens one connection by itself (or waits for the check under way) and
-    /// closes it; throws what the server said, translated, by `deadline`.
-    func checkServer(until deadline: NIODeadline, backend: String, timeout: Duration) async throws {
-        guard needsCheck else { return }
+    /// Starts a check — one connection of the pool's own, opened and closed —
+    /// or joins the one under way; `nil` when the server is known to be
+    /// reachable. The future fails with what the server said, as a
+    /// ``CacheError`` (see ``checkError(_:backend:)``).
+    func startCheck(backend: String) throws -> EventLoopFuture<Void>? {
+        guard needsCheck else { return nil }
         var configuration: PostgresConnection.Configuration
         do {
             configuration = try checkConfiguration.withLock { cached in
@@ -116,15 +119,14 @@ public final class PostgresCacheConnectionPool: Sendable {
         }
         configuration.options.connectTimeout = TimeAmount(connectTimeout)
         let checkConfiguration = configuration
-        let future = check.withLock { check -> EventLoopFuture<Void>? in
+        return check.withLock { check -> EventLoopFuture<Void>? in
             switch check {
             case .passed: return nil
             case .running(let future): return future
             case .needed:
                 attempts.add(1, ordering: .relaxed)
                 let loop = MultiThreadedEventLoopGroup.singleton.any()
-                let configuration = checkConfiguration
-                let future = PostgresConnection.connect(on: loop, configuration: configuration, id: 0, logger: logger)
+                let future = PostgresConnection.connect(on: loop, configuration: checkConfiguration, id: 0, logger: logger)
                     .flatMap { connection in connection.close() }
                 check = .running(future)
                 future.whenComplete { result in
@@ -136,21 +138,14 @@ public final class PostgresCacheConnectionPool: Sendable {
                 return future
             }
         }
-        guard let future else { return }
-        let serverURL = url
-        do {
-            try await DeadlineRace.value(of: future, until: deadline) {
-                CacheError.timeout(
-                    backend: backend,
-                    message: "PostgreSQL at \(serverURL) did not accept a connection within the \(CircuitBreaker.seconds(timeout)) s timeout")
-            }
-        } catch let error as CacheError {
-            throw error
-        } catch {
-            throw Self.unavailability(error, url: serverURL, backend: backend)
-                ?? CacheError.unavailable(
-                    backend: backend, reason: .connectFailed, message: "cannot connect to PostgreSQL at \(serverURL): \(error)")
-        }
+    }
+
+    /// The error a failed check reports: refused, authentication failed,
+    /// database missing, or what the driver said.
+    func checkError(_ error: any Error, backend: String) -> CacheError {
+        if let error = error as? CacheError { return error }
+        return Self.unavailability(error, url: url, backend: backend)
+            ?? CacheError.unavailable(backend: backend, reason: .connectFailed, message: "cannot connect to PostgreSQL at \(url): \(error)")
     }
 
     /// What a failed connect or query says about the server, when it says the
