@@ -56,7 +56,9 @@ start_redis() {
     echo $!
 }
 start_memcached() {
-    memcached -l 127.0.0.1 -p "$1" -U 0 -m 64 >"$work/memcached-$1.log" 2>&1 &
+    local user=()
+    [ "$(id -u)" = 0 ] && user=(-u root)
+    memcached -l 127.0.0.1 -p "$1" -U 0 -m 64 "${user[@]}" >"$work/memcached-$1.log" 2>&1 &
     echo $!
 }
 location() {
