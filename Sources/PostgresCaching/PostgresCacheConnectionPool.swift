@@ -168,6 +168,10 @@ public final class PostgresCacheConnectionPool: Sendable {
                 return .unavailable(
                     backend: backend, reason: .databaseMissing,
                     message: "PostgreSQL at \(url): \(message); check the database name in the URL, or create the database")
+            case "53300":
+                return .unavailable(
+                    backend: backend, reason: .connectFailed,
+                    message: "PostgreSQL at \(url) has no connection to spare (\(message)); lower maxConnections or raise the server's max_connections")
             case "57P01", "57P02", "57P03":
                 return .unavailable(
                     backend: backend, reason: .connectionLost, message: "PostgreSQL at \(url) is shutting down or starting: \(message)")
