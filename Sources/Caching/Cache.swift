@@ -210,6 +210,13 @@ public struct Cache: Sendable {
     /// result with `add` (so a concurrent writer wins) and returns what the cache
     /// then holds — the winner of a race — or the computed value if the cache
     /// holds nothing (zero timeout, a dummy backend, a lost race with a delete).
+    ///
+    /// Once the value is computed it is never thrown away: if the server
+    /// becomes unusable while it is being stored
+    /// (``CacheError/isServerUnavailable``), the computed value is returned
+    /// and the failure logged. With a backend in the `miss` failure mode the
+    /// first read is a miss too, so a cache outage means computing, never an
+    /// error page.
     public func getOrSet<Value: Codable & Sendable>(
         _ key: String, timeout: CacheTimeout = .default, version: Int? = nil,
         compute: () async throws -> Value
@@ -218,8 +225,14 @@ public struct Cache: Sendable {
             return existing
         }
         let computed = try await compute()
-        try await add(key, computed, timeout: timeout, version: version)
-        return try await get(key, as: Value.self, version: version) ?? computed
+        do {
+            try await add(key, computed, timeout: timeout, version: version)
+            return try await get(key, as: Value.self, version: version) ?? computed
+        } catch let error as CacheError where error.isServerUnavailable {
+            logger.warning("getOrSet could not store the computed value; returning it uncached",
+                           metadata: ["key": "\(key)", "error": "\(error)"])
+            return computed
+        }
     }
 
     /// Gives a live key a new lifetime (``CacheTimeout/default`` if omitted).

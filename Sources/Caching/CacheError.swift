@@ -29,6 +29,10 @@ public enum CacheError: Error, Sendable, Equatable, CustomStringConvertible {
     case backendFailure(backend: String, message: String)
     /// The operation did not finish within the backend's timeout.
     case timeout(backend: String, message: String)
+    /// The backend's server could not be used: `reason` says what happened
+    /// (refused, wrong credentials, missing database, circuit open), the
+    /// message which server and what to check.
+    case unavailable(backend: String, reason: CacheUnavailableReason, message: String)
 
     public var description: String {
         switch self {
@@ -52,6 +56,19 @@ public enum CacheError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(backend): \(message)"
         case .timeout(let backend, let message):
             return "\(backend): timed out: \(message)"
+        case .unavailable(let backend, let reason, let message):
+            return "\(backend): \(reason): \(message)"
+        }
+    }
+
+    /// Whether the error says the server could not be used (a timeout, or
+    /// ``unavailable(backend:reason:message:)``), as opposed to a problem with
+    /// a key, a value or a reply: these are the errors the `miss` failure mode
+    /// turns into misses, and that count towards opening a circuit breaker.
+    public var isServerUnavailable: Bool {
+        switch self {
+        case .timeout, .unavailable: return true
+        default: return false
         }
     }
 }

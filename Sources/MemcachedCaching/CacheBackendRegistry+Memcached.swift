@@ -8,10 +8,12 @@ extension CacheBackendRegistry {
     /// The settings' `location` names the servers: `host:port`, or several
     /// separated by `;` or `,` (Django's list form), used as one cache with
     /// consistent hashing; `unix:/path` for a socket. Options: `connectTimeout`
-    /// (seconds, 1), `timeout` (seconds to wait for a reply, 1),
-    /// `failureMode` (`"error"`, the default, or `"miss"`: see
-    /// ``MemcachedFailureMode``), `connectionsPerServer` (2), `retryInterval`
-    /// (seconds before a server that refused a connect is tried again, 1).
+    /// (seconds, 1), `timeout` (seconds a whole request may take, connecting
+    /// included, 1), `failureMode` (`"error"`, the default, or `"miss"`: see
+    /// ``Caching/CacheFailureMode``), `connectionsPerServer` (2), and the
+    /// circuit breaker's `breakerThreshold` (3), `breakerCoolDown` (0.25) and
+    /// `breakerMaxCoolDown` (1 second); `retryInterval`, the older name of
+    /// `breakerCoolDown`, is still read.
     ///
     /// ```json
     /// { "caches": { "default": {
@@ -47,20 +49,15 @@ extension CacheBackendRegistry {
             }
             let connectTimeout = try seconds("connectTimeout", default: 1)
             let timeout = try seconds("timeout", default: 1)
-            let retryInterval = try seconds("retryInterval", default: 1, allowZero: true)
-            var failureMode = MemcachedFailureMode.error
-            if let name = try options.string("failureMode") {
-                guard let mode = MemcachedFailureMode(named: name) else {
-                    throw options.error("failureMode", "must be \"error\" or \"miss\", not \"\(name)\"")
-                }
-                failureMode = mode
-            }
+            let retryInterval = try options.double("retryInterval").map { _ in try seconds("retryInterval", default: 0, allowZero: true) }
+            let failureMode = try options.failureMode()
+            let breaker = try options.circuitBreaker(defaultCoolDown: retryInterval.map { max(0.001, $0 / .seconds(1)) } ?? 0.25)
             let connectionsPerServer = try options.int("connectionsPerServer", default: 2, minimum: 1)
             try options.finish()
             return MemcachedCacheBackend(
                 configuration: MemcachedCacheBackend.Configuration(
                     servers: servers, connectTimeout: connectTimeout, timeout: timeout, failureMode: failureMode,
-                    connectionsPerServer: connectionsPerServer, retryInterval: retryInterval),
+                    connectionsPerServer: connectionsPerServer, breaker: breaker),
                 logger: context.logger)
         }
     }

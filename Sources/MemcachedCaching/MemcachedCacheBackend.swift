@@ -42,11 +42,12 @@ import NIOPosix
 /// character, over 250 bytes, or empty is ``CacheError/invalidKey(_:)``
 /// (Django's `InvalidCacheKey`).
 ///
-/// **Faults.** Connects are bounded by ``Configuration/connectTimeout`` and
-/// every request by ``Configuration/timeout``
-/// (``CacheError/timeout(backend:message:)``); a reply the client does not
-/// expect closes the connection and fails the request. A server that refused
-/// a connect is not tried again for ``Configuration/retryInterval``, then is;
+/// **Faults.** Every request is bounded as a whole — connect, wait and reply —
+/// by ``Configuration/timeout`` (``CacheError/timeout(backend:message:)``);
+/// a refused connect is ``CacheError/unavailable(backend:reason:message:)``;
+/// a reply the client does not expect closes the connection and fails the
+/// request. Each server has a circuit breaker (``Configuration/breaker``):
+/// after repeated failures its requests fail at once until a probe succeeds;
 /// no new backend is needed when it returns. What the server's keys do in the
 /// meantime is ``Configuration/failureMode``.
 public struct MemcachedCacheBackend: CacheBackend {
@@ -54,17 +55,18 @@ public struct MemcachedCacheBackend: CacheBackend {
     public struct Configuration: Sendable {
         /// The servers, as one cache.
         public var servers: [MemcachedServer]
-        /// The longest wait for a connection (default 1 s).
+        /// The longest wait for a connection (default 1 s; never more than ``timeout``).
         public var connectTimeout: Duration
-        /// The longest wait for a reply (default 1 s); the connection is closed after it.
+        /// The longest a request may take, connecting included (default 1 s); a
+        /// connection that owed a reply is closed after it.
         public var timeout: Duration
         /// Errors or misses for the keys of a server that cannot be reached (default `.error`).
         public var failureMode: MemcachedFailureMode
         /// Connections kept to each server (default 2), each pipelining any number of requests.
         public var connectionsPerServer: Int
-        /// How long a server that refused a connect is left alone before the
-        /// next connect (default 1 s); requests for its keys fail at once meanwhile.
-        public var retryInterval: Duration
+        /// When a server's requests start failing at once, and for how long
+        /// (default: after 3 failures in a row, for 0.25 s, doubling up to 1 s).
+        public var breaker: CircuitBreakerSettings
         /// The wall clock that absolute expiry times (lifetimes over 30 days) are taken from.
         public var clock: CacheClock
         /// The event loops the connections run on.
@@ -73,14 +75,14 @@ public struct MemcachedCacheBackend: CacheBackend {
         /// A configuration with the defaults.
         public init(servers: [MemcachedServer], connectTimeout: Duration = .seconds(1), timeout: Duration = .seconds(1),
                     failureMode: MemcachedFailureMode = .error, connectionsPerServer: Int = 2,
-                    retryInterval: Duration = .seconds(1), clock: CacheClock = .wall,
+                    breaker: CircuitBreakerSettings = CircuitBreakerSettings(), clock: CacheClock = .wall,
                     eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
             self.servers = servers
             self.connectTimeout = connectTimeout
             self.timeout = timeout
             self.failureMode = failureMode
             self.connectionsPerServer = connectionsPerServer
-            self.retryInterval = retryInterval
+            self.breaker = breaker
             self.clock = clock
             self.eventLoopGroup = eventLoopGroup
         }
@@ -90,16 +92,18 @@ public struct MemcachedCacheBackend: CacheBackend {
     public let configuration: Configuration
     let client: MemcachedClient
     let logger: Logger
+    let failures: CacheFailureHandler
 
     /// A backend on `configuration.servers`. Connects on first use.
     public init(configuration: Configuration, logger: Logger = Logger(label: "swift-caching.memcached")) {
         self.configuration = configuration
         self.logger = logger
+        failures = CacheFailureHandler(mode: configuration.failureMode, logger: logger)
         client = MemcachedClient(
             servers: configuration.servers,
             settings: MemcachedConnectionPool.Settings(
                 connectTimeout: configuration.connectTimeout, commandTimeout: configuration.timeout,
-                connectionCount: configuration.connectionsPerServer, retryInterval: configuration.retryInterval,
+                connectionCount: configuration.connectionsPerServer, breaker: configuration.breaker,
                 eventLoopGroup: configuration.eventLoopGroup),
             logger: logger)
     }
@@ -222,6 +226,7 @@ public struct MemcachedCacheBackend: CacheBackend {
             guard configuration.failureMode == .miss, clientError.meansServerUnavailable else {
                 throw clientError.cacheError(backend: name)
             }
+            client.pools[index].breaker.droppedWrite()
             logger.warning("memcached server unavailable; its entries were not cleared",
                            metadata: ["memcached.server": "\(client.pools[index].server)", "error": "\(clientError)"])
         }
@@ -232,14 +237,20 @@ public struct MemcachedCacheBackend: CacheBackend {
         await client.close()
     }
 
+    /// Connections opened or tried so far, over all servers (for tests: an
+    /// open circuit opens none).
+    package var connectAttempts: Int { client.pools.reduce(0) { $0 + $1.connectAttempts } }
+    /// The servers' circuit breakers, in ``Configuration/servers`` order.
+    package var breakers: [CircuitBreaker] { client.pools.map(\.breaker) }
+
     // MARK: Helpers
 
     /// Runs `body` on the connection pool of the server that holds `key`.
     ///
     /// A connection-level failure becomes a ``CacheError``; in the `miss`
     /// failure mode a server that cannot be reached or does not answer gives
-    /// `whenDown()` instead, after a warning for writes (at most one a second
-    /// per server) or a debug message for reads.
+    /// `whenDown()` instead (``Caching/CacheFailureHandler``: dropped writes
+    /// are summed up in one warning a second per server).
     func onServer<T>(for key: String, write: Bool, whenDown: () throws -> T,
                      _ body: (MemcachedConnectionPool) async throws -> T) async throws -> T {
         try await onServer(client.serverIndex(for: key), write: write, whenDown: whenDown, body)
@@ -251,20 +262,12 @@ public struct MemcachedCacheBackend: CacheBackend {
             throw CacheError.backendFailure(backend: name, message: "no memcached server is configured")
         }
         let pool = client.pools[index]
-        do {
-            return try await body(pool)
-        } catch let error as MemcachedClientError {
-            guard configuration.failureMode == .miss, error.meansServerUnavailable else { throw error.cacheError(backend: name) }
-            if write {
-                if let dropped = pool.droppedWrite() {
-                    logger.warning("memcached server unavailable; writes to its keys are dropped",
-                                   metadata: ["memcached.server": "\(pool.server)", "dropped": "\(dropped)", "error": "\(error)"])
-                }
-            } else {
-                logger.debug("memcached server unavailable; its keys are misses",
-                             metadata: ["memcached.server": "\(pool.server)", "error": "\(error)"])
+        return try await failures.run(write: write, breaker: pool.breaker, whenDown: whenDown) {
+            do {
+                return try await body(pool)
+            } catch let error as MemcachedClientError {
+                throw error.cacheError(backend: name)
             }
-            return try whenDown()
         }
     }
 

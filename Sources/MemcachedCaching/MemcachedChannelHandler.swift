@@ -1,3 +1,4 @@
+import Caching
 import Logging
 import NIOCore
 
@@ -5,13 +6,10 @@ import NIOCore
 /// of pending requests pairs each reply with the request it answers (memcached
 /// answers in order).
 ///
-/// Flushes are coalesced: a request written while others are in flight waits
-/// for the end of the event-loop tick, so every request of the tick leaves in
-/// one `write` system call (and memcached reads them in one go); a request on
-/// an idle connection is flushed at once.
-///
-/// Every pending request has a deadline (the command timeout), checked by one
-/// timer per connection armed for the oldest request. Any failure —
+/// Flush coalescing and the deadline timer are ``Caching/PipelineScheduler``'s:
+/// a request on an idle connection is flushed at once, the others of a tick
+/// leave together. Every pending request carries the deadline of its whole
+/// call (see ``Caching/ServerConnectionPool``). Any failure —
 /// a timeout, a reply no pending request can take, a decoding error, the
 /// connection closing — fails every pending request and closes the
 /// connection: after it, replies could be paired with the wrong requests. The
@@ -33,8 +31,7 @@ final class MemcachedChannelHandler: ChannelInboundHandler {
     private let commandTimeout: TimeAmount
     private let logger: Logger
     private var queue = CircularBuffer<Pending>(initialCapacity: 16)
-    private var flushScheduled = false
-    private var timerArmed = false
+    private let scheduler = PipelineScheduler()
     /// Set once the connection is unusable; later requests fail at once.
     private var failure: MemcachedClientError?
     private var context: ChannelHandlerContext?
@@ -55,10 +52,11 @@ final class MemcachedChannelHandler: ChannelInboundHandler {
 
     // MARK: Requests
 
-    /// Writes `request` and registers `waiter` for its replies. Must run on the
-    /// channel's event loop. Written straight from here (not through the
-    /// pipeline's outbound path) so a request costs one closure hop, no boxing.
-    func enqueue(_ request: MemcachedRequest, waiter: Waiter) {
+    /// Writes `request` and registers `waiter` for its replies, due by
+    /// `deadline`. Must run on the channel's event loop. Written straight from
+    /// here (not through the pipeline's outbound path) so a request costs one
+    /// closure hop, no boxing.
+    func enqueue(_ request: MemcachedRequest, waiter: Waiter, deadline: NIODeadline) {
         if let failure {
             waiter.resume(throwing: failure.notSent())
             return
@@ -68,26 +66,10 @@ final class MemcachedChannelHandler: ChannelInboundHandler {
                 kind: .connectionClosed, server: server, message: "the connection is not open").notSent())
             return
         }
-        queue.append(Pending(request: request, waiter: waiter, deadline: .now() + commandTimeout))
+        queue.append(Pending(request: request, waiter: waiter, deadline: deadline))
         context.write(wrapOutboundOut(request.bytes), promise: nil)
-        if queue.count == 1 && !flushScheduled {
-            // Nothing else in flight: a lone caller should not wait a tick.
-            context.flush()
-        } else {
-            scheduleFlush(context: context)
-        }
-        armTimer(context: context)
-    }
-
-    /// Defers the flush to the end of the current event-loop tick, so every
-    /// request written in the tick goes out together.
-    private func scheduleFlush(context: ChannelHandlerContext) {
-        guard !flushScheduled else { return }
-        flushScheduled = true
-        context.eventLoop.assumeIsolated().execute {
-            self.flushScheduled = false
-            context.flush()
-        }
+        scheduler.flushAfterWrite(context: context, inFlight: queue.count)
+        scheduler.armTimer(context: context, at: deadline) { self.checkDeadlines(context: context) }
     }
 
     // MARK: Inbound
@@ -142,28 +124,25 @@ final class MemcachedChannelHandler: ChannelInboundHandler {
 
     // MARK: Failure
 
-    /// Checks the oldest request's deadline: one timer per connection, armed
-    /// only while requests are pending.
-    private func armTimer(context: ChannelHandlerContext) {
-        guard !timerArmed, failure == nil, let oldest = queue.first else { return }
-        timerArmed = true
-        context.eventLoop.assumeIsolated().scheduleTask(deadline: oldest.deadline) {
-            self.timerArmed = false
-            guard self.failure == nil, let oldest = self.queue.first else { return }
-            if oldest.deadline <= .now() {
-                let seconds = Double(self.commandTimeout.nanoseconds) / 1e9
-                self.fail(context: context, kind: .commandTimeout,
-                          "no reply within \(seconds) s; closing the connection")
-            } else {
-                self.armTimer(context: context)
-            }
+    /// Fails everything once a pending request is past its deadline (its
+    /// replies may still come, and would be paired with the wrong request);
+    /// otherwise re-arms for the earliest deadline.
+    private func checkDeadlines(context: ChannelHandlerContext) {
+        guard failure == nil, !queue.isEmpty else { return }
+        var earliest = NIODeadline.distantFuture
+        for pending in queue { earliest = min(earliest, pending.deadline) }
+        if earliest <= .now() {
+            let seconds = Double(commandTimeout.nanoseconds) / 1e9
+            fail(context: context, kind: .commandTimeout, "no reply within the \(seconds) s timeout; closing the connection")
+        } else {
+            scheduler.armTimer(context: context, at: earliest) { self.checkDeadlines(context: context) }
         }
     }
 
     /// Fails every pending request and closes the connection.
     private func fail(context: ChannelHandlerContext, kind: MemcachedClientError.Kind, _ message: String) {
         guard failure == nil else { return }
-        logger.warning("memcached connection failed", metadata: ["memcached.server": "\(server)", "error": "\(message)"])
+        logger.debug("memcached connection failed", metadata: ["memcached.server": "\(server)", "error": "\(message)"])
         failAll(MemcachedClientError(kind: kind, server: server, message: message))
         context.close(promise: nil)
     }

@@ -3,15 +3,20 @@ import Caching
 /// Why a request to one memcached server failed at the connection level.
 ///
 /// The backend turns it into a ``CacheError`` that names the backend: a
-/// timeout into ``CacheError/timeout(backend:message:)``, anything else into
-/// ``CacheError/backendFailure(backend:message:)``. In the `miss` failure mode
-/// these are the failures that make a server's keys misses.
+/// timeout into ``CacheError/timeout(backend:message:)``, a server that cannot
+/// be used into ``CacheError/unavailable(backend:reason:message:)``, a
+/// protocol error into ``CacheError/backendFailure(backend:message:)``. In the
+/// `miss` failure mode the first two make a server's keys misses.
 struct MemcachedClientError: Error, Sendable, CustomStringConvertible {
     enum Kind: Sendable, Equatable {
         /// No connection within the connect timeout.
         case connectTimeout
-        /// The connection could not be made (refused, unreachable, no such host).
+        /// Nothing listens at the address.
+        case connectionRefused
+        /// The connection could not be made (unreachable, no such host).
         case connectFailed
+        /// The server failed repeatedly; its circuit breaker fails calls at once.
+        case circuitOpen
         /// No reply within the command timeout; the connection was closed.
         case commandTimeout
         /// The connection closed or broke while the request was outstanding.
@@ -43,8 +48,15 @@ struct MemcachedClientError: Error, Sendable, CustomStringConvertible {
         return copy
     }
 
-    /// The error a cache caller sees.
+    /// The error a cache caller sees, typed by what happened.
     func cacheError(backend: String) -> CacheError {
-        isTimeout ? .timeout(backend: backend, message: description) : .backendFailure(backend: backend, message: description)
+        switch kind {
+        case .connectTimeout, .commandTimeout: return .timeout(backend: backend, message: description)
+        case .connectionRefused: return .unavailable(backend: backend, reason: .connectionRefused, message: description)
+        case .connectFailed: return .unavailable(backend: backend, reason: .connectFailed, message: description)
+        case .connectionClosed: return .unavailable(backend: backend, reason: .connectionLost, message: description)
+        case .circuitOpen: return .unavailable(backend: backend, reason: .circuitOpen, message: description)
+        case .protocolError: return .backendFailure(backend: backend, message: description)
+        }
     }
 }

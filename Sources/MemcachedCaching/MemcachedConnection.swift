@@ -1,3 +1,4 @@
+import Caching
 import Logging
 import NIOCore
 import NIOPosix
@@ -5,7 +6,7 @@ import NIOPosix
 /// One TCP (or Unix socket) connection to a memcached server, shared by any
 /// number of concurrent callers: their requests are pipelined, and
 /// ``MemcachedChannelHandler`` pairs the replies with them in order.
-final class MemcachedConnection: Sendable {
+final class MemcachedConnection: PooledConnection {
     let server: MemcachedServer
     private let channel: any Channel
     private let handler: NIOLoopBound<MemcachedChannelHandler>
@@ -20,7 +21,8 @@ final class MemcachedConnection: Sendable {
     var isActive: Bool { channel.isActive }
 
     /// Opens a connection. Fails with a ``MemcachedClientError`` of kind
-    /// `connectTimeout` when the connect timeout passes, `connectFailed` otherwise.
+    /// `connectTimeout` when the connect timeout passes, `connectionRefused`
+    /// when nothing listens, `connectFailed` otherwise.
     static func connect(to server: MemcachedServer, group: any EventLoopGroup, connectTimeout: Duration,
                         commandTimeout: Duration, logger: Logger) -> EventLoopFuture<MemcachedConnection> {
         let commandTimeoutAmount = TimeAmount(commandTimeout)
@@ -55,18 +57,23 @@ final class MemcachedConnection: Sendable {
                         kind: .connectTimeout, server: server,
                         message: "could not connect within \(Self.seconds(connectTimeout)) s")
                 }
+                if ConnectError.isRefused(error) {
+                    throw MemcachedClientError(
+                        kind: .connectionRefused, server: server,
+                        message: "connection refused; check that memcached runs and the location's port is right")
+                }
                 throw MemcachedClientError(kind: .connectFailed, server: server, message: "cannot connect: \(error)")
             }
     }
 
-    /// Sends a request and waits for all of its replies.
-    func send(_ request: MemcachedRequest) async throws -> [MemcachedReply] {
+    /// Sends a request and waits for all of its replies, until `deadline`.
+    func send(_ request: MemcachedRequest, deadline: NIODeadline) async throws -> [MemcachedReply] {
         let handler = self.handler
         return try await withCheckedThrowingContinuation { waiter in
             if handler.eventLoop.inEventLoop {
-                handler.value.enqueue(request, waiter: waiter)
+                handler.value.enqueue(request, waiter: waiter, deadline: deadline)
             } else {
-                handler.eventLoop.execute { handler.value.enqueue(request, waiter: waiter) }
+                handler.eventLoop.execute { handler.value.enqueue(request, waiter: waiter, deadline: deadline) }
             }
         }
     }

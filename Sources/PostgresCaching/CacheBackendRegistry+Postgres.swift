@@ -10,8 +10,11 @@ extension CacheBackendRegistry {
     /// the environment variable named by `urlEnvironment` holds it; a
     /// `postgres://user:password@host:port/database` URL), `replicaUrl` (reads go
     /// there, writes to `url`), `maxEntries` (300), `cullFrequency` (3),
-    /// `createTable` (false), `maxConnections` (10), `timeout` (seconds, 5),
-    /// `maxValueBytes`.
+    /// `createTable` (false), `maxConnections` (10), `timeout` (seconds a whole
+    /// call may take, connecting included, 5), `maxValueBytes`, `failureMode`
+    /// (`"error"`, the default, or `"miss"`: see ``Caching/CacheFailureMode``),
+    /// and the circuit breaker's `breakerThreshold` (3), `breakerCoolDown` (0.25)
+    /// and `breakerMaxCoolDown` (1 second).
     ///
     /// ```json
     /// { "caches": { "default": { "backend": "postgres", "location": "cache_table",
@@ -65,7 +68,9 @@ extension CacheBackendRegistry {
                 createTable: try options.bool("createTable") ?? false,
                 maxConnections: try options.int("maxConnections", default: 10, minimum: 1),
                 timeout: .milliseconds(Int64(timeout * 1000)),
-                maxValueBytes: try options.int("maxValueBytes", default: (1 << 30) - 1, minimum: 1)
+                maxValueBytes: try options.int("maxValueBytes", default: (1 << 30) - 1, minimum: 1),
+                failureMode: try options.failureMode(),
+                breaker: try options.circuitBreaker()
             )
             try options.finish()
             return PostgresCacheBackend(configuration: configuration, logger: context.logger)

@@ -36,9 +36,14 @@ import PostgresNIO
 /// `hasKey` read from the replica; every write (including the deletion of expired
 /// rows) goes to the primary.
 ///
-/// Every operation is bounded by ``Configuration/timeout``: with the server down,
-/// calls fail with ``CacheError/timeout(backend:message:)`` or
-/// ``CacheError/backendFailure(backend:message:)``, and work again once it is back.
+/// Every operation is bounded as a whole by ``Configuration/timeout``, and each
+/// server has a circuit breaker (``Configuration/breaker``). A server that
+/// cannot be used is ``CacheError/unavailable(backend:reason:message:)`` —
+/// connection refused, authentication failed, database missing (or role
+/// missing), connection lost, circuit open — or
+/// ``CacheError/timeout(backend:message:)``; with ``Configuration/failureMode``
+/// `miss` it is a miss instead (see ``Caching/CacheFailureMode``). Calls work
+/// again once the server is back.
 public struct PostgresCacheBackend: CacheBackend {
     /// Settings of a PostgreSQL backend.
     public struct Configuration: Sendable {
@@ -63,12 +68,17 @@ public struct PostgresCacheBackend: CacheBackend {
         public var maxValueBytes: Int
         /// The clock expiry is measured on (wall clock, shared by every client).
         public var clock: CacheClock
+        /// Errors or misses while the server cannot be used (default `.error`).
+        public var failureMode: CacheFailureMode
+        /// When the server's calls start failing at once, and for how long.
+        public var breaker: CircuitBreakerSettings
 
         /// A configuration with Django's defaults.
         public init(url: PostgresConnectionURL, table: String, replicaURL: PostgresConnectionURL? = nil,
                     maxEntries: Int = 300, cullFrequency: Int = 3, createTable: Bool = false,
                     maxConnections: Int = 10, timeout: Duration = .seconds(5),
-                    maxValueBytes: Int = (1 << 30) - 1, clock: CacheClock = .wall) {
+                    maxValueBytes: Int = (1 << 30) - 1, clock: CacheClock = .wall,
+                    failureMode: CacheFailureMode = .error, breaker: CircuitBreakerSettings = CircuitBreakerSettings()) {
             self.url = url
             self.replicaURL = replicaURL
             self.table = PostgresCacheTable(name: table)
@@ -79,6 +89,8 @@ public struct PostgresCacheBackend: CacheBackend {
             self.timeout = timeout
             self.maxValueBytes = maxValueBytes
             self.clock = clock
+            self.failureMode = failureMode
+            self.breaker = breaker
         }
     }
 
@@ -92,6 +104,7 @@ public struct PostgresCacheBackend: CacheBackend {
     private let logger: Logger
     /// Concurrent `get`s, coalesced into `= ANY($1)` queries.
     private let reads: PostgresReadBatcher
+    private let failures: CacheFailureHandler
 
     /// A backend on `configuration.url`. Connects on first use.
     ///
@@ -105,11 +118,12 @@ public struct PostgresCacheBackend: CacheBackend {
         ownsPrimary = pool == nil
         primary = pool ?? PostgresCacheConnectionPool(
             url: configuration.url, maxConnections: configuration.maxConnections,
-            connectTimeout: configuration.timeout, logger: logger)
+            connectTimeout: configuration.timeout, breaker: configuration.breaker, logger: logger)
         replica = configuration.replicaURL.map {
             PostgresCacheConnectionPool(url: $0, maxConnections: configuration.maxConnections,
-                                        connectTimeout: configuration.timeout, logger: logger)
+                                        connectTimeout: configuration.timeout, breaker: configuration.breaker, logger: logger)
         }
+        failures = CacheFailureHandler(mode: configuration.failureMode, logger: logger)
         let tableReady = TableCreationGate()
         self.tableReady = tableReady
         reads = PostgresReadBatcher(maxRunning: min(4, configuration.maxConnections))
@@ -120,15 +134,27 @@ public struct PostgresCacheBackend: CacheBackend {
     private var table: PostgresCacheTable { configuration.table }
     private var now: Double { configuration.clock.now() }
 
+    /// Connection checks made so far, over both servers (for tests: an open
+    /// circuit makes none).
+    package var connectAttempts: Int { primary.connectAttempts + (replica?.connectAttempts ?? 0) }
+
+    /// Runs an operation with the failure mode applied.
+    private func guarded<T>(write: Bool, whenDown: () throws -> T, _ body: () async throws -> T) async throws -> T {
+        try await failures.run(write: write, breaker: (write ? nil : replica)?.breaker ?? primary.breaker,
+                               whenDown: whenDown, body)
+    }
+
     // MARK: Reads
 
     public func get(_ key: String) async throws -> CacheValue? {
-        let now = self.now
-        guard let row = try await reads.read(key, using: { keys in try await self.rows(keys) }) else { return nil }
-        let (value, expires) = try row.get()
-        if expires > now { return .bytes(Array(value.readableBytesView)) }
-        _ = try await write(table.deleteExpiredKeys) { $0.append([key]); $0.append(now) }
-        return nil
+        try await guarded(write: false, whenDown: { nil }) {
+            let now = self.now
+            guard let row = try await reads.read(key, using: { keys in try await self.rows(keys) }) else { return nil }
+            let (value, expires) = try row.get()
+            if expires > now { return .bytes(Array(value.readableBytesView)) }
+            _ = try await write(table.deleteExpiredKeys) { $0.append([key]); $0.append(now) }
+            return nil
+        }
     }
 
     /// The rows of `keys` in one query. A damaged row fails only its own key.
@@ -149,137 +175,157 @@ public struct PostgresCacheBackend: CacheBackend {
     }
 
     public func getMany(_ keys: [String]) async throws -> [String: CacheValue] {
-        guard !keys.isEmpty else { return [:] }
-        let now = self.now
-        let rows = try await read(table.selectMany) { $0.append(keys) }
-        var found: [String: CacheValue] = [:]
-        var expired: [String] = []
-        for row in rows {
-            let (key, value, expires) = try decoded(key: "") { try row.decode((String, ByteBuffer, Double).self) }
-            if expires > now { found[key] = .bytes(Array(value.readableBytesView)) } else { expired.append(key) }
+        try await guarded(write: false, whenDown: { [:] }) {
+            guard !keys.isEmpty else { return [:] }
+            let now = self.now
+            let rows = try await read(table.selectMany) { $0.append(keys) }
+            var found: [String: CacheValue] = [:]
+            var expired: [String] = []
+            for row in rows {
+                let (key, value, expires) = try decoded(key: "") { try row.decode((String, ByteBuffer, Double).self) }
+                if expires > now { found[key] = .bytes(Array(value.readableBytesView)) } else { expired.append(key) }
+            }
+            if !expired.isEmpty {
+                _ = try await write(table.deleteExpiredKeys) { $0.append(expired); $0.append(now) }
+            }
+            return found
         }
-        if !expired.isEmpty {
-            _ = try await write(table.deleteExpiredKeys) { $0.append(expired); $0.append(now) }
-        }
-        return found
     }
 
     public func hasKey(_ key: String) async throws -> Bool {
-        let now = self.now
-        return try await !read(table.hasKey) { $0.append(key); $0.append(now) }.isEmpty
+        try await guarded(write: false, whenDown: { false }) {
+            let now = self.now
+            return try await !read(table.hasKey) { $0.append(key); $0.append(now) }.isEmpty
+        }
     }
 
     // MARK: Writes
 
     public func set(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws {
-        let bytes: ByteBuffer
-        do {
-            bytes = try storable(value, key: key)
-        } catch CacheError.valueTooLarge(let key, let size, let limit) {
-            // As Django's memcached backend does: a value too large to store
-            // must not leave the old one behind to be served as current.
-            _ = try? await delete(key)
-            throw CacheError.valueTooLarge(key: key, size: size, limit: limit)
+        try await guarded(write: true, whenDown: {  }) {
+            let bytes: ByteBuffer
+            do {
+                bytes = try storable(value, key: key)
+            } catch CacheError.valueTooLarge(let key, let size, let limit) {
+                // As Django's memcached backend does: a value too large to store
+                // must not leave the old one behind to be served as current.
+                _ = try? await delete(key)
+                throw CacheError.valueTooLarge(key: key, size: size, limit: limit)
+            }
+            let now = self.now
+            let expires = expiry(lifetime, now: now)
+            let rows = try await write(table.set) { binds in
+                binds.append(self.countLimit)
+                binds.append(key)
+                binds.append(bytes)
+                binds.append(expires)
+            }
+            try await cullIfNeeded(rows, sparing: [key], now: now)
         }
-        let now = self.now
-        let expires = expiry(lifetime, now: now)
-        let rows = try await write(table.set) { binds in
-            binds.append(self.countLimit)
-            binds.append(key)
-            binds.append(bytes)
-            binds.append(expires)
-        }
-        try await cullIfNeeded(rows, sparing: [key], now: now)
     }
 
     public func add(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws -> Bool {
-        let bytes = try storable(value, key: key)
-        let now = self.now
-        let expires = expiry(lifetime, now: now)
-        let rows = try await write(table.add) { binds in
-            binds.append(self.countLimit)
-            binds.append(key)
-            binds.append(bytes)
-            binds.append(expires)
-            binds.append(now)
+        try await guarded(write: true, whenDown: { false }) {
+            let bytes = try storable(value, key: key)
+            let now = self.now
+            let expires = expiry(lifetime, now: now)
+            let rows = try await write(table.add) { binds in
+                binds.append(self.countLimit)
+                binds.append(key)
+                binds.append(bytes)
+                binds.append(expires)
+                binds.append(now)
+            }
+            let stored = try rows.first.map { row in try decoded(key: key) { try row.decode((Int, Int).self) }.1 } ?? 0
+            try await cullIfNeeded(rows, sparing: stored > 0 ? [key] : [], now: now)
+            return stored > 0
         }
-        let stored = try rows.first.map { row in try decoded(key: key) { try row.decode((Int, Int).self) }.1 } ?? 0
-        try await cullIfNeeded(rows, sparing: stored > 0 ? [key] : [], now: now)
-        return stored > 0
     }
 
     public func setMany(_ entries: [(key: String, value: CacheValue)], lifetime: CacheLifetime) async throws -> [String] {
-        guard !entries.isEmpty else { return [] }
-        let now = self.now
-        // One row per key (an upsert cannot touch a row twice); a later duplicate wins.
-        var position: [String: Int] = [:]
-        var keys: [String] = []
-        var values: [ByteBuffer] = []
-        for entry in entries {
-            let bytes = try storable(entry.value, key: entry.key)
-            if let index = position[entry.key] {
-                values[index] = bytes
-            } else {
-                position[entry.key] = keys.count
-                keys.append(entry.key)
-                values.append(bytes)
+        try await guarded(write: true, whenDown: { entries.map(\.key) }) {
+            guard !entries.isEmpty else { return [] }
+            let now = self.now
+            // One row per key (an upsert cannot touch a row twice); a later duplicate wins.
+            var position: [String: Int] = [:]
+            var keys: [String] = []
+            var values: [ByteBuffer] = []
+            for entry in entries {
+                let bytes = try storable(entry.value, key: entry.key)
+                if let index = position[entry.key] {
+                    values[index] = bytes
+                } else {
+                    position[entry.key] = keys.count
+                    keys.append(entry.key)
+                    values.append(bytes)
+                }
             }
+            let expires = expiry(lifetime, now: now)
+            let rows = try await write(table.setMany) { binds in
+                binds.append(self.countLimit)
+                binds.append(keys)
+                binds.append(values)
+                binds.append(expires)
+            }
+            try await cullIfNeeded(rows, sparing: keys, now: now)
+            return []
         }
-        let expires = expiry(lifetime, now: now)
-        let rows = try await write(table.setMany) { binds in
-            binds.append(self.countLimit)
-            binds.append(keys)
-            binds.append(values)
-            binds.append(expires)
-        }
-        try await cullIfNeeded(rows, sparing: keys, now: now)
-        return []
     }
 
     public func touch(_ key: String, lifetime: CacheLifetime) async throws -> Bool {
-        let now = self.now
-        let expires = expiry(lifetime, now: now)
-        return try await !write(table.touch) { binds in
-            binds.append(expires)
-            binds.append(key)
-            binds.append(now)
-        }.isEmpty
+        try await guarded(write: true, whenDown: { false }) {
+            let now = self.now
+            let expires = expiry(lifetime, now: now)
+            return try await !write(table.touch) { binds in
+                binds.append(expires)
+                binds.append(key)
+                binds.append(now)
+            }.isEmpty
+        }
     }
 
     public func delete(_ key: String) async throws -> Bool {
-        try await !write(table.delete) { $0.append(key) }.isEmpty
+        try await guarded(write: true, whenDown: { false }) {
+            try await !write(table.delete) { $0.append(key) }.isEmpty
+        }
     }
 
     public func deleteMany(_ keys: [String]) async throws {
-        guard !keys.isEmpty else { return }
-        _ = try await write(table.deleteMany) { $0.append(keys) }
+        try await guarded(write: true, whenDown: {  }) {
+            guard !keys.isEmpty else { return }
+            _ = try await write(table.deleteMany) { $0.append(keys) }
+        }
     }
 
     public func increment(_ key: String, by delta: Int) async throws -> Int {
-        let now = self.now
-        let rows: [PostgresRow]
-        do {
-            rows = try await write(table.increment) { binds in
-                binds.append(key)
-                binds.append(delta)
-                binds.append(now)
+        try await guarded(write: true, whenDown: { () throws -> Int in throw CacheError.keyNotFound(key: key) }) {
+            let now = self.now
+            let rows: [PostgresRow]
+            do {
+                rows = try await write(table.increment) { binds in
+                    binds.append(key)
+                    binds.append(delta)
+                    binds.append(now)
+                }
+            } catch CacheError.backendFailure(_, let message) where message.contains("[22003]") {
+                throw CacheError.integerOverflow(key: key)
             }
-        } catch CacheError.backendFailure(_, let message) where message.contains("[22003]") {
-            throw CacheError.integerOverflow(key: key)
+            if let row = rows.first {
+                let bytes = try decoded(key: key) { try row.decode(ByteBuffer.self) }
+                guard let result = DecimalInteger.parse(bytes.readableBytesView) else { throw CacheError.notAnInteger(key: key) }
+                return result
+            }
+            let liveness = try await write(table.liveness) { $0.append(key); $0.append(now) }
+            let live = try liveness.first.map { row in try decoded(key: key) { try row.decode(Bool.self) } } ?? false
+            guard live else { throw CacheError.keyNotFound(key: key) }
+            throw CacheError.notAnInteger(key: key)
         }
-        if let row = rows.first {
-            let bytes = try decoded(key: key) { try row.decode(ByteBuffer.self) }
-            guard let result = DecimalInteger.parse(bytes.readableBytesView) else { throw CacheError.notAnInteger(key: key) }
-            return result
-        }
-        let liveness = try await write(table.liveness) { $0.append(key); $0.append(now) }
-        let live = try liveness.first.map { row in try decoded(key: key) { try row.decode(Bool.self) } } ?? false
-        guard live else { throw CacheError.keyNotFound(key: key) }
-        throw CacheError.notAnInteger(key: key)
     }
 
     public func clear() async throws {
-        _ = try await write(table.clear) { _ in }
+        try await guarded(write: true, whenDown: {  }) {
+            _ = try await write(table.clear) { _ in }
+        }
     }
 
     public func close() async throws {
@@ -356,17 +402,52 @@ public struct PostgresCacheBackend: CacheBackend {
         tableReady.markDone()
     }
 
-    /// Runs `body` against a client, bounded by the timeout, with errors turned
-    /// into ``CacheError``s.
+    /// Runs `body` against a client, bounded by the timeout as a whole, with
+    /// errors turned into ``CacheError``s and the server's circuit breaker
+    /// consulted and told.
     ///
     /// The work runs in a task of its own, so that when the time is up the
     /// caller gets its error at once even if the driver does not react to
-    /// cancellation (a connection attempt to a server that went away).
+    /// cancellation (a connection attempt to a server that went away). With
+    /// the first query, and after the server could not be used, the pool
+    /// checks the server with a connection of its own, so the error says why.
     private func run<T: Sendable>(on holder: PostgresCacheConnectionPool,
                                   _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
+        let breaker = holder.breaker
+        if case .rejected(let retryIn, let lastError) = breaker.admit() {
+            throw CacheError.unavailable(
+                backend: name, reason: .circuitOpen,
+                message: "PostgreSQL at \(holder.url) failed repeatedly; calls fail at once for \(CircuitBreaker.seconds(retryIn)) s more"
+                    + " (last error: \(lastError))")
+        }
+        let timeout = configuration.timeout
+        let deadline = NIODeadline.now() + TimeAmount(timeout)
+        do {
+            // Checked alongside the query, not before it: a good server costs
+            // no extra wait, a bad one is reported as soon as the check says why.
+            let check = try holder.startCheck(backend: name)
+            let result = try await race(on: holder, until: deadline, check: check, body)
+            holder.markPassed()
+            breaker.succeeded()
+            return result
+        } catch let error as CacheError {
+            if error.isServerUnavailable {
+                holder.markUnchecked()
+                breaker.failed("\(error)")
+            } else {
+                breaker.succeeded()
+            }
+            throw error
+        }
+    }
+
+    /// `body` raced against `deadline` and against a failing `check`.
+    private func race<T: Sendable>(on holder: PostgresCacheConnectionPool, until deadline: NIODeadline,
+                                   check: EventLoopFuture<Void>?,
+                                   _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let client = holder.client
         let timeout = configuration.timeout
-        let outcome = Deadline<T>()
+        let outcome = DeadlineRace<T>()
         let work = Task {
             do {
                 outcome.finish(.success(try await body(client)))
@@ -374,12 +455,16 @@ public struct PostgresCacheBackend: CacheBackend {
                 outcome.finish(.failure(error))
             }
         }
+        let name = self.name
+        check?.whenFailure { error in
+            if outcome.finish(.failure(holder.checkError(error, backend: name))) { work.cancel() }
+        }
         // An event-loop timer, not a sleeping task: a task's sleep goes through
         // the global executor's timer queue, which cost more than the query.
-        let name = self.name
-        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(Int64(timeout / .nanoseconds(1)))) {
+        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(deadline: deadline) {
             if outcome.finish(.failure(CacheError.timeout(
-                backend: name, message: "PostgreSQL at \(holder.url) did not answer within \(timeout)"))) {
+                backend: name,
+                message: "PostgreSQL at \(holder.url) did not answer within the \(CircuitBreaker.seconds(timeout)) s timeout"))) {
                 work.cancel()
             }
         }
@@ -397,6 +482,9 @@ public struct PostgresCacheBackend: CacheBackend {
     }
 
     private func translate(_ error: any Error, url: PostgresConnectionURL) -> CacheError {
+        if let unavailable = PostgresCacheConnectionPool.unavailability(error, url: url, backend: name) {
+            return unavailable
+        }
         guard let error = error as? PSQLError else {
             return .backendFailure(backend: name, message: "\(error)")
         }

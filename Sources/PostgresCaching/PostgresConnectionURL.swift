@@ -13,6 +13,20 @@ public struct PostgresConnectionURL: Sendable, CustomStringConvertible {
     public let text: String
     /// The client configuration it describes.
     public let configuration: PostgresClient.Configuration
+    /// How to open a single connection to the same server, for the pool's
+    /// own check of why a server cannot be used (refused, wrong password,
+    /// missing database), which the pooled client does not say.
+    private let connection: ConnectionParts
+
+    private struct ConnectionParts: Sendable {
+        var host: String?
+        var port: Int
+        var socketPath: String?
+        var username: String
+        var password: String?
+        var database: String?
+        var sslMode: String
+    }
 
     /// Parses `text`; a URL that cannot be read is an error that says why.
     public init(_ text: String) throws {
@@ -42,6 +56,9 @@ public struct PostgresConnectionURL: Sendable, CustomStringConvertible {
             configuration = PostgresClient.Configuration(
                 unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username, password: password,
                 database: database.isEmpty ? nil : database)
+            connection = ConnectionParts(
+                host: nil, port: port, socketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username,
+                password: password, database: database.isEmpty ? nil : database, sslMode: "disable")
         } else {
             guard let host = components.host, !host.isEmpty else {
                 throw CacheConfigurationError("'\(Self.redacted(text))' names no host")
@@ -49,9 +66,31 @@ public struct PostgresConnectionURL: Sendable, CustomStringConvertible {
             configuration = PostgresClient.Configuration(
                 host: host, port: components.port ?? 5432, username: username, password: password,
                 database: database.isEmpty ? nil : database, tls: tls)
+            connection = ConnectionParts(
+                host: host, port: components.port ?? 5432, socketPath: nil, username: username,
+                password: password, database: database.isEmpty ? nil : database, sslMode: query["sslmode"] ?? "prefer")
         }
         self.text = text
         self.configuration = configuration
+    }
+
+    /// A single connection's configuration for the same server (TLS contexts
+    /// load the trust roots, so this is made once per pool, when first needed).
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let parts = connection
+        if let socketPath = parts.socketPath {
+            return PostgresConnection.Configuration(
+                unixSocketPath: socketPath, username: parts.username, password: parts.password, database: parts.database)
+        }
+        let tls: PostgresConnection.Configuration.TLS
+        switch parts.sslMode {
+        case "disable": tls = .disable
+        case "require", "verify-ca", "verify-full": tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        default: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        return PostgresConnection.Configuration(
+            host: parts.host ?? "localhost", port: parts.port, username: parts.username, password: parts.password,
+            database: parts.database, tls: tls)
     }
 
     /// The URL without its password, for logs and errors.

@@ -11,7 +11,11 @@ extension CacheBackendRegistry {
     /// primary (every write), the others replicas that reads are spread over.
     /// Options: `connectTimeout` and `timeout` (seconds, 5 each),
     /// `connectionsPerServer` (2), `namespace` (prepended to every key on the
-    /// server), `clear` (`"prefix"` or `"database"`), `maxValueBytes`.
+    /// server), `clear` (`"prefix"` or `"database"`), `maxValueBytes`,
+    /// `failureMode` (`"error"`, the default, or `"miss"`: see
+    /// ``Caching/CacheFailureMode``), and the circuit breaker's
+    /// `breakerThreshold` (3), `breakerCoolDown` (0.25) and `breakerMaxCoolDown`
+    /// (1 second). `timeout` bounds each whole call, connecting included.
     ///
     /// `clear` deletes only this cache's keys when it can tell them apart: the
     /// namespace's keys, or — with a `keyPrefix` and the default key function —
@@ -53,7 +57,8 @@ extension CacheBackendRegistry {
             let client = RedisClient.Configuration(
                 connectTimeout: try seconds("connectTimeout"),
                 commandTimeout: try seconds("timeout"),
-                connectionsPerServer: try options.int("connectionsPerServer", default: 2, minimum: 1))
+                connectionsPerServer: try options.int("connectionsPerServer", default: 2, minimum: 1),
+                breaker: try options.circuitBreaker())
             let namespace = try options.string("namespace") ?? ""
             let prefix = context.configuration.keyPrefix
             let usesDefaultKeys = context.configuration.keyFunction == nil && context.configuration.keyFunctionName == nil
@@ -78,7 +83,8 @@ extension CacheBackendRegistry {
             }
             let configuration = RedisCacheBackend.Configuration(
                 servers: servers, client: client, namespace: namespace, clearScope: scope,
-                maxValueBytes: try options.int("maxValueBytes", default: 512 * 1024 * 1024, minimum: 1))
+                maxValueBytes: try options.int("maxValueBytes", default: 512 * 1024 * 1024, minimum: 1),
+                failureMode: try options.failureMode())
             try options.finish()
             return try RedisCacheBackend(configuration: configuration, logger: context.logger)
         }

@@ -29,10 +29,15 @@ import NIOPosix
 ///   key of the database once, so it is meant for deploys and admin tasks, not
 ///   request paths. With no prefix, it is Django's `FLUSHDB`.
 ///
-/// Failures (server down, timeouts, protocol errors) surface as
-/// ``CacheError/backendFailure(backend:message:)`` or
-/// ``CacheError/timeout(backend:message:)`` and never hang; the client
-/// reconnects by itself when the server is back.
+/// Failures never hang: each call is bounded as a whole by the `timeout`
+/// (``RedisClient/Configuration/commandTimeout``), each server has a circuit
+/// breaker, and the client reconnects by itself when the server is back. A
+/// server that cannot be used is ``CacheError/unavailable(backend:reason:message:)``
+/// (refused, authentication failed, database missing, connection lost,
+/// circuit open) or ``CacheError/timeout(backend:message:)`` — or, with
+/// ``Configuration/failureMode`` `miss`, a miss (see ``Caching/CacheFailureMode``).
+/// Error replies and protocol errors are ``CacheError/backendFailure(backend:message:)``
+/// in both modes.
 public final class RedisCacheBackend: CacheBackend {
     /// What `clear` removes.
     public enum ClearScope: Sendable, Equatable {
@@ -63,17 +68,21 @@ public final class RedisCacheBackend: CacheBackend {
         /// larger value is refused with ``CacheError/valueTooLarge(key:size:limit:)``
         /// and the key's old value is deleted.
         public var maxValueBytes: Int
+        /// Errors or misses while a server cannot be used (default `.error`).
+        public var failureMode: CacheFailureMode
 
         /// A configuration for `servers`.
         public init(
             servers: [RedisEndpoint], client: RedisClient.Configuration = RedisClient.Configuration(),
-            namespace: String = "", clearScope: ClearScope? = nil, maxValueBytes: Int = 512 * 1024 * 1024
+            namespace: String = "", clearScope: ClearScope? = nil, maxValueBytes: Int = 512 * 1024 * 1024,
+            failureMode: CacheFailureMode = .error
         ) {
             self.servers = servers
             self.client = client
             self.namespace = namespace
             self.clearScope = clearScope ?? (namespace.isEmpty ? .database : .prefix(namespace))
             self.maxValueBytes = maxValueBytes
+            self.failureMode = failureMode
         }
     }
 
@@ -83,6 +92,7 @@ public final class RedisCacheBackend: CacheBackend {
     public let configuration: Configuration
     private let clients: [RedisClient]
     private let logger: Logger
+    private let failures: CacheFailureHandler
 
     /// A backend on `configuration.servers`. Nothing connects until the first call.
     public init(
@@ -95,12 +105,19 @@ public final class RedisCacheBackend: CacheBackend {
         }
         self.configuration = configuration
         self.logger = logger
+        self.failures = CacheFailureHandler(mode: configuration.failureMode, logger: logger)
         self.clients = configuration.servers.map {
             RedisClient(endpoint: $0, configuration: configuration.client, eventLoopGroup: eventLoopGroup, logger: logger)
         }
     }
 
     // MARK: Servers
+
+    /// Connections opened or tried so far, over all servers (for tests: an
+    /// open circuit opens none).
+    package var connectAttempts: Int { clients.reduce(0) { $0 + $1.connectAttempts } }
+    /// The servers' circuit breakers, in ``Configuration/servers`` order.
+    package var breakers: [CircuitBreaker] { clients.map(\.breaker) }
 
     private var primary: RedisClient { clients[0] }
 
@@ -113,19 +130,27 @@ public final class RedisCacheBackend: CacheBackend {
         .string(configuration.namespace.isEmpty ? key : configuration.namespace + key)
     }
 
-    /// Runs `body`, turning client errors into ``CacheError``.
-    private func run<Result>(_ body: () async throws(RedisError) -> Result) async throws(CacheError) -> Result {
+    /// Runs `body` against `client` with the failure mode applied.
+    private func guarded<T>(_ client: RedisClient, write: Bool, whenDown: () throws -> T,
+                            _ body: () async throws -> T) async throws -> T {
+        try await failures.run(write: write, breaker: client.breaker, whenDown: whenDown, body)
+    }
+
+    /// Sends one command, turning client errors into ``CacheError``.
+    private func send(_ client: RedisClient, _ command: RESPCommand) async throws(CacheError) -> RESPValue {
         do {
-            return try await body()
+            return try await client.send(command)
         } catch {
-            throw cacheError(error)
+            throw error.cacheError(backend: name)
         }
     }
 
-    private func cacheError(_ error: RedisError) -> CacheError {
-        switch error {
-        case .timeout(let message): return .timeout(backend: name, message: message)
-        default: return .backendFailure(backend: name, message: error.description)
+    /// Sends a pipeline, turning client errors into ``CacheError``.
+    private func pipeline(_ client: RedisClient, _ commands: [RESPCommand]) async throws(CacheError) -> [RESPValue] {
+        do {
+            return try await client.pipeline(commands)
+        } catch {
+            throw error.cacheError(backend: name)
         }
     }
 
@@ -138,19 +163,22 @@ public final class RedisCacheBackend: CacheBackend {
 
     /// `GET`.
     public func get(_ key: String) async throws -> CacheValue? {
-        let reply = try await run { () throws(RedisError) in try await reader.send(RESPCommand("GET", [wire(key)])) }
-        switch try accepted(reply, "GET") {
-        case .bulkString(let buffer): return .bytes(Array(buffer.readableBytesView))
-        case .null: return nil
-        case let other: throw CacheError.backendFailure(backend: name, message: "GET answered \(other)")
+        let client = reader
+        return try await guarded(client, write: false, whenDown: { nil }) {
+            switch try accepted(try await send(client, RESPCommand("GET", [wire(key)])), "GET") {
+            case .bulkString(let buffer): return .bytes(Array(buffer.readableBytesView))
+            case .null: return nil
+            case let other: throw CacheError.backendFailure(backend: name, message: "GET answered \(other)")
+            }
         }
     }
 
     /// `SET ... PX`, or `DEL` for a zero or negative lifetime.
     public func set(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws {
         let bytes = try await storable(key, value)
-        let reply = try await run { () throws(RedisError) in try await primary.send(setCommand(key, bytes, lifetime)) }
-        _ = try accepted(reply, "SET")
+        try await guarded(primary, write: true, whenDown: {}) {
+            _ = try accepted(try await send(primary, setCommand(key, bytes, lifetime)), "SET")
+        }
     }
 
     /// `SET NX`; for a zero lifetime, Django's `SET NX` then `DEL`.
@@ -160,77 +188,83 @@ public final class RedisCacheBackend: CacheBackend {
         if case .seconds(let seconds) = lifetime, seconds > 0 {
             arguments += ["PX", .integer(Self.milliseconds(seconds))]
         }
-        let stored = try await run { () throws(RedisError) in
-            try await primary.send(RESPCommand("SET", arguments))
+        let command = RESPCommand("SET", arguments)
+        return try await guarded(primary, write: true, whenDown: { false }) {
+            guard case .simpleString = try accepted(try await send(primary, command), "SET NX") else { return false }
+            if lifetime.isImmediatelyExpired {
+                _ = try await send(primary, RESPCommand("DEL", [wire(key)]))
+            }
+            return true
         }
-        guard case .simpleString = try accepted(stored, "SET NX") else { return false }
-        if lifetime.isImmediatelyExpired {
-            _ = try await run { () throws(RedisError) in try await primary.send(RESPCommand("DEL", [wire(key)])) }
-        }
-        return true
     }
 
     /// `PEXPIRE`, or `PERSIST` plus `EXISTS` for "never expires".
     public func touch(_ key: String, lifetime: CacheLifetime) async throws -> Bool {
-        switch lifetime {
-        case .forever:
-            let replies = try await run { () throws(RedisError) in
-                try await primary.pipeline([RESPCommand("PERSIST", [wire(key)]), RESPCommand("EXISTS", [wire(key)])])
+        try await guarded(primary, write: true, whenDown: { false }) {
+            switch lifetime {
+            case .forever:
+                let replies = try await pipeline(primary, [RESPCommand("PERSIST", [wire(key)]), RESPCommand("EXISTS", [wire(key)])])
+                return try replies.last.map { try accepted($0, "EXISTS") }?.integer == 1
+            case .seconds(let seconds):
+                let command = seconds > 0
+                    ? RESPCommand("PEXPIRE", [wire(key), .integer(Self.milliseconds(seconds))])
+                    : RESPCommand("DEL", [wire(key)])
+                return try accepted(try await send(primary, command), "PEXPIRE").integer == 1
             }
-            return try replies.last.map { try accepted($0, "EXISTS") }?.integer == 1
-        case .seconds(let seconds):
-            let command = seconds > 0
-                ? RESPCommand("PEXPIRE", [wire(key), .integer(Self.milliseconds(seconds))])
-                : RESPCommand("DEL", [wire(key)])
-            let reply = try await run { () throws(RedisError) in try await primary.send(command) }
-            return try accepted(reply, "PEXPIRE").integer == 1
         }
     }
 
     /// `DEL`.
     public func delete(_ key: String) async throws -> Bool {
-        let reply = try await run { () throws(RedisError) in try await primary.send(RESPCommand("DEL", [wire(key)])) }
-        return try accepted(reply, "DEL").integer == 1
+        try await guarded(primary, write: true, whenDown: { false }) {
+            try accepted(try await send(primary, RESPCommand("DEL", [wire(key)])), "DEL").integer == 1
+        }
     }
 
     /// `EXISTS`.
     public func hasKey(_ key: String) async throws -> Bool {
-        let reply = try await run { () throws(RedisError) in try await reader.send(RESPCommand("EXISTS", [wire(key)])) }
-        return try accepted(reply, "EXISTS").integer == 1
+        let client = reader
+        return try await guarded(client, write: false, whenDown: { false }) {
+            try accepted(try await send(client, RESPCommand("EXISTS", [wire(key)])), "EXISTS").integer == 1
+        }
     }
 
     /// `EXISTS` and `INCRBY` in one script: atomic, and the TTL is kept.
     public func increment(_ key: String, by delta: Int) async throws -> Int {
-        let reply = try await run { () throws(RedisError) in
-            try await primary.send(RESPCommand("EVAL", [.string(Self.incrementScript), 1, wire(key), .integer(delta)]))
-        }
-        switch reply {
-        case .integer(let value): return value
-        case .null: throw CacheError.keyNotFound(key: key)
-        case .error(let message) where message.contains("not an integer"):
-            throw CacheError.notAnInteger(key: key)
-        case .error(let message) where message.contains("overflow"):
-            throw CacheError.integerOverflow(key: key)
-        case let other:
-            throw CacheError.backendFailure(backend: name, message: "INCRBY answered \(other)")
+        let command = RESPCommand("EVAL", [.string(Self.incrementScript), 1, wire(key), .integer(delta)])
+        return try await guarded(primary, write: true, whenDown: { () throws -> Int in throw CacheError.keyNotFound(key: key) }) {
+            switch try await send(primary, command) {
+            case .integer(let value): return value
+            case .null: throw CacheError.keyNotFound(key: key)
+            case .error(let message) where message.contains("not an integer"):
+                throw CacheError.notAnInteger(key: key)
+            case .error(let message) where message.contains("overflow"):
+                throw CacheError.integerOverflow(key: key)
+            case let other:
+                throw CacheError.backendFailure(backend: name, message: "INCRBY answered \(other)")
+            }
         }
     }
 
     /// `MGET`: one round trip.
     public func getMany(_ keys: [String]) async throws -> [String: CacheValue] {
         guard !keys.isEmpty else { return [:] }
-        let reply = try await run { () throws(RedisError) in try await reader.send(RESPCommand("MGET", keys.map(wire))) }
-        guard case .array(let values) = try accepted(reply, "MGET"), values.count == keys.count else {
-            throw CacheError.backendFailure(backend: name, message: "MGET answered with the wrong number of values")
+        let client = reader
+        return try await guarded(client, write: false, whenDown: { [:] }) {
+            let reply = try await send(client, RESPCommand("MGET", keys.map(wire)))
+            guard case .array(let values) = try accepted(reply, "MGET"), values.count == keys.count else {
+                throw CacheError.backendFailure(backend: name, message: "MGET answered with the wrong number of values")
+            }
+            var found: [String: CacheValue] = [:]
+            for (key, value) in zip(keys, values) {
+                if case .bulkString(let buffer) = value { found[key] = .bytes(Array(buffer.readableBytesView)) }
+            }
+            return found
         }
-        var found: [String: CacheValue] = [:]
-        for (key, value) in zip(keys, values) {
-            if case .bulkString(let buffer) = value { found[key] = .bytes(Array(buffer.readableBytesView)) }
-        }
-        return found
     }
 
-    /// One pipelined write of `SET ... PX` per key; returns the keys whose write failed.
+    /// One pipelined write of `SET ... PX` per key; returns the keys whose
+    /// write failed (all of them when the write was dropped in the `miss` mode).
     public func setMany(_ entries: [(key: String, value: CacheValue)], lifetime: CacheLifetime) async throws -> [String] {
         guard !entries.isEmpty else { return [] }
         var commands: [RESPCommand] = []
@@ -246,46 +280,51 @@ public final class RedisCacheBackend: CacheBackend {
             commands.append(setCommand(entry.key, bytes, lifetime))
             keys.append(entry.key)
         }
-        let replies = try await run { () throws(RedisError) in try await primary.pipeline(commands) }
-        for (key, reply) in zip(keys, replies) where !key.isEmpty {
-            if case .error(let message) = reply {
-                logger.warning("Redis refused a value in setMany", metadata: ["key": "\(key)", "error": "\(message)"])
-                failed.append(key)
+        let refused = failed
+        return try await guarded(primary, write: true, whenDown: { entries.map(\.key) }) {
+            var failed = refused
+            let replies = try await pipeline(primary, commands)
+            for (key, reply) in zip(keys, replies) where !key.isEmpty {
+                if case .error(let message) = reply {
+                    logger.warning("Redis refused a value in setMany", metadata: ["key": "\(key)", "error": "\(message)"])
+                    failed.append(key)
+                }
             }
+            return failed
         }
-        return failed
     }
 
     /// One `DEL` with every key.
     public func deleteMany(_ keys: [String]) async throws {
         guard !keys.isEmpty else { return }
-        let reply = try await run { () throws(RedisError) in try await primary.send(RESPCommand("DEL", keys.map(wire))) }
-        _ = try accepted(reply, "DEL")
+        try await guarded(primary, write: true, whenDown: {}) {
+            _ = try accepted(try await send(primary, RESPCommand("DEL", keys.map(wire))), "DEL")
+        }
     }
 
     /// `FLUSHDB`, or `SCAN`+`UNLINK` of the keys in ``Configuration/clearScope``.
+    /// In the `miss` failure mode a server that cannot be used is skipped
+    /// (its keys are not cleared).
     public func clear() async throws {
-        switch configuration.clearScope {
-        case .database:
-            let reply = try await run { () throws(RedisError) in try await primary.send(RESPCommand("FLUSHDB")) }
-            _ = try accepted(reply, "FLUSHDB")
-        case .keys(let pattern):
-            var cursor = "0"
-            repeat {
-                let reply = try await run { () throws(RedisError) in
-                    try await primary.send(RESPCommand("SCAN", [.string(cursor), "MATCH", .string(pattern), "COUNT", 1000]))
-                }
-                guard case .array(let parts) = try accepted(reply, "SCAN"), parts.count == 2,
-                      let next = parts[0].bytes, case .array(let found) = parts[1] else {
-                    throw CacheError.backendFailure(backend: name, message: "SCAN answered in an unexpected form")
-                }
-                cursor = String(decoding: next, as: UTF8.self)
-                let keys = found.compactMap { $0.bytes.map(RESPArgument.bytes) }
-                if !keys.isEmpty {
-                    let deleted = try await run { () throws(RedisError) in try await primary.send(RESPCommand("UNLINK", keys)) }
-                    _ = try accepted(deleted, "UNLINK")
-                }
-            } while cursor != "0"
+        try await guarded(primary, write: true, whenDown: {}) {
+            switch configuration.clearScope {
+            case .database:
+                _ = try accepted(try await send(primary, RESPCommand("FLUSHDB")), "FLUSHDB")
+            case .keys(let pattern):
+                var cursor = "0"
+                repeat {
+                    let reply = try await send(primary, RESPCommand("SCAN", [.string(cursor), "MATCH", .string(pattern), "COUNT", 1000]))
+                    guard case .array(let parts) = try accepted(reply, "SCAN"), parts.count == 2,
+                          let next = parts[0].bytes, case .array(let found) = parts[1] else {
+                        throw CacheError.backendFailure(backend: name, message: "SCAN answered in an unexpected form")
+                    }
+                    cursor = String(decoding: next, as: UTF8.self)
+                    let keys = found.compactMap { $0.bytes.map(RESPArgument.bytes) }
+                    if !keys.isEmpty {
+                        _ = try accepted(try await send(primary, RESPCommand("UNLINK", keys)), "UNLINK")
+                    }
+                } while cursor != "0"
+            }
         }
     }
 
@@ -328,7 +367,7 @@ public final class RedisCacheBackend: CacheBackend {
         do {
             return try Self.checked(reply, command)
         } catch {
-            throw cacheError(error)
+            throw error.cacheError(backend: name)
         }
     }
 

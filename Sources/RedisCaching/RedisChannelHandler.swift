@@ -1,3 +1,4 @@
+import Caching
 import NIOCore
 
 /// The NIO handler of one Redis connection: writes commands, reads replies and
@@ -9,9 +10,14 @@ import NIOCore
 /// tick, so concurrent callers on one connection cost one system call per
 /// batch, not one per command; a write on an idle connection is flushed at once.
 ///
+/// Flushing and the deadline timer are ``Caching/PipelineScheduler``'s. Each
+/// request carries the deadline of its whole call (see
+/// ``Caching/ServerConnectionPool``), so the wait for a reply ends when the
+/// call's time is up, not a full command timeout after the request was queued.
+///
 /// When something breaks the order — a reply nobody asked for, bytes that are
-/// not RESP, a reply that does not come within the command timeout — every
-/// pending request fails and the connection is closed; the pool replaces it.
+/// not RESP, a reply that does not come by its deadline — every pending
+/// request fails and the connection is closed; the pool replaces it.
 final class RedisChannelHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -20,11 +26,15 @@ final class RedisChannelHandler: ChannelInboundHandler {
     enum Waiter: Sendable {
         case one(CheckedContinuation<RESPValue, any Error>)
         case many(CheckedContinuation<[RESPValue], any Error>, expected: Int, replies: [RESPValue])
+        /// The connection's own handshake, on the event loop (no task hop, so
+        /// a busy task pool cannot stretch a connect).
+        case promise(EventLoopPromise<[RESPValue]>, expected: Int, replies: [RESPValue])
 
         func fail(_ error: RedisError) {
             switch self {
             case .one(let continuation): continuation.resume(throwing: error)
             case .many(let continuation, _, _): continuation.resume(throwing: error)
+            case .promise(let promise, _, _): promise.fail(error)
             }
         }
     }
@@ -38,8 +48,7 @@ final class RedisChannelHandler: ChannelInboundHandler {
     private var pending = CircularBuffer<Pending>(initialCapacity: 16)
     private var context: ChannelHandlerContext?
     private var cumulation: ByteBuffer?
-    private var flushScheduled = false
-    private var timerArmed = false
+    private let scheduler = PipelineScheduler()
     /// Set once the connection is unusable; later requests fail with it at once.
     private var failure: RedisError?
 
@@ -57,8 +66,8 @@ final class RedisChannelHandler: ChannelInboundHandler {
     }
 
     /// Sends `bytes` (one or more encoded commands) and registers `waiter` for
-    /// their replies. Must run on the channel's event loop.
-    func enqueue(_ bytes: ByteBuffer, waiter: Waiter) {
+    /// their replies, due by `deadline`. Must run on the channel's event loop.
+    func enqueue(_ bytes: ByteBuffer, waiter: Waiter, deadline: NIODeadline) {
         if let failure {
             waiter.fail(failure)
             return
@@ -67,19 +76,10 @@ final class RedisChannelHandler: ChannelInboundHandler {
             waiter.fail(.connectionClosed("the connection is not open"))
             return
         }
-        pending.append(Pending(waiter: waiter, deadline: .now() + commandTimeout))
+        pending.append(Pending(waiter: waiter, deadline: deadline))
         context.write(wrapOutboundOut(bytes), promise: nil)
-        if pending.count == 1 && !flushScheduled {
-            // Nothing else in flight: a lone caller should not wait a tick.
-            context.flush()
-        } else if !flushScheduled {
-            flushScheduled = true
-            context.eventLoop.assumeIsolated().execute {
-                self.flushScheduled = false
-                self.context?.flush()
-            }
-        }
-        armTimer(context: context)
+        scheduler.flushAfterWrite(context: context, inFlight: pending.count)
+        scheduler.armTimer(context: context, at: deadline) { self.checkDeadlines() }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -120,6 +120,15 @@ final class RedisChannelHandler: ChannelInboundHandler {
                 head.waiter = .many(continuation, expected: expected, replies: replies)
                 pending[pending.startIndex] = head
             }
+        case .promise(let promise, let expected, var replies):
+            replies.append(value)
+            if replies.count == expected {
+                pending.removeFirst()
+                promise.succeed(replies)
+            } else {
+                head.waiter = .promise(promise, expected: expected, replies: replies)
+                pending[pending.startIndex] = head
+            }
         }
     }
 
@@ -142,20 +151,19 @@ final class RedisChannelHandler: ChannelInboundHandler {
         context?.close(promise: nil)
     }
 
-    /// Checks the oldest request's deadline; one timer per connection, armed
-    /// only while requests are pending.
-    private func armTimer(context: ChannelHandlerContext) {
-        guard !timerArmed, let oldest = pending.first else { return }
-        timerArmed = true
-        context.eventLoop.assumeIsolated().scheduleTask(deadline: oldest.deadline) {
-            self.timerArmed = false
-            guard let context = self.context, let oldest = self.pending.first else { return }
-            if oldest.deadline <= .now() {
-                let seconds = Double(self.commandTimeout.nanoseconds) / 1e9
-                self.failAll(.timeout("no reply within \(seconds) s; the connection was closed"), context: context)
-            } else {
-                self.armTimer(context: context)
-            }
+    /// Fails everything once a pending request is past its deadline (its
+    /// reply may still come, and would be paired with the wrong request);
+    /// otherwise re-arms for the earliest deadline.
+    private func checkDeadlines() {
+        guard let context, !pending.isEmpty else { return }
+        let now = NIODeadline.now()
+        var earliest = NIODeadline.distantFuture
+        for request in pending { earliest = min(earliest, request.deadline) }
+        if earliest <= now {
+            let seconds = Double(commandTimeout.nanoseconds) / 1e9
+            failAll(.timeout("no reply within the \(seconds) s timeout; the connection was closed"), context: context)
+        } else {
+            scheduler.armTimer(context: context, at: earliest) { self.checkDeadlines() }
         }
     }
 }

@@ -1,3 +1,4 @@
+import Caching
 import Logging
 import NIOCore
 import NIOPosix
@@ -12,6 +13,11 @@ import NIOPosix
 /// let reply = try await client.send(RESPCommand("GET", ["greeting"]))
 /// ```
 ///
+/// Each call is bounded as a whole by ``Configuration/commandTimeout``
+/// (connect, wait and reply together), and the server has a circuit breaker
+/// (``Configuration/breaker``): after repeated failures calls fail at once
+/// with ``RedisError/circuitOpen(_:)`` until a probe succeeds.
+///
 /// Commands from concurrent tasks are pipelined on the pool's connections;
 /// ``pipeline(_:)`` sends several commands in one write and waits once.
 /// Error replies come back as ``RESPValue/error(_:)`` values, so a pipeline's
@@ -19,26 +25,38 @@ import NIOPosix
 public final class RedisClient: Sendable {
     /// How the client connects and how long it waits.
     public struct Configuration: Sendable {
-        /// How long establishing a TCP connection may take.
+        /// How long establishing a TCP connection may take (never longer than
+        /// ``commandTimeout``, which bounds the whole call).
         public var connectTimeout: TimeAmount
-        /// How long a reply may take; after it the connection is closed and
-        /// replaced, and the caller gets ``RedisError/timeout(_:)``.
+        /// How long a whole call may take — connecting, waiting for a
+        /// connection, the reply; after it the caller gets
+        /// ``RedisError/timeout(_:)``, and a connection that owed a reply is
+        /// closed and replaced.
         public var commandTimeout: TimeAmount
         /// Connections kept to the server. Each carries any number of
         /// concurrent, pipelined commands; one per event-loop thread is plenty.
         public var connectionsPerServer: Int
+        /// When the server's calls start failing at once, and for how long.
+        public var breaker: CircuitBreakerSettings
 
-        /// Five-second timeouts and two connections.
-        public init(connectTimeout: TimeAmount = .seconds(5), commandTimeout: TimeAmount = .seconds(5), connectionsPerServer: Int = 2) {
+        /// Five-second timeouts, two connections and the default breaker.
+        public init(connectTimeout: TimeAmount = .seconds(5), commandTimeout: TimeAmount = .seconds(5), connectionsPerServer: Int = 2,
+                    breaker: CircuitBreakerSettings = CircuitBreakerSettings()) {
             self.connectTimeout = connectTimeout
             self.commandTimeout = commandTimeout
             self.connectionsPerServer = connectionsPerServer
+            self.breaker = breaker
         }
     }
 
     /// The server.
-    public var endpoint: RedisEndpoint { pool.endpoint }
-    private let pool: RedisConnectionPool
+    public let endpoint: RedisEndpoint
+    private let pool: ServerConnectionPool<RedisConnection>
+
+    /// The server's circuit breaker.
+    package var breaker: CircuitBreaker { pool.breaker }
+    /// Connections opened or tried so far (for tests: an open circuit opens none).
+    package var connectAttempts: Int { pool.connectAttempts }
 
     /// A client for `endpoint`. Nothing connects until the first command.
     public init(
@@ -47,7 +65,28 @@ public final class RedisClient: Sendable {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "swift-caching.redis")
     ) {
-        pool = RedisConnectionPool(endpoint: endpoint, configuration: configuration, group: eventLoopGroup, logger: logger)
+        self.endpoint = endpoint
+        let timeout = Duration.nanoseconds(configuration.commandTimeout.nanoseconds)
+        let breaker = CircuitBreaker(
+            backend: "redis", server: endpoint.description, settings: configuration.breaker,
+            probeTimeout: timeout * 2, logger: logger)
+        let errors = ServerConnectionPool<RedisConnection>.Errors(
+            timeout: {
+                RedisError.timeout("no connection to \(endpoint) within the \(CircuitBreaker.seconds(timeout)) s timeout")
+            },
+            circuitOpen: { retryIn, lastError in
+                RedisError.circuitOpen(
+                    "\(endpoint) failed repeatedly; calls fail at once for \(CircuitBreaker.seconds(retryIn)) s more"
+                        + " (last error: \(lastError))")
+            },
+            closed: { RedisError.clientClosed },
+            meansUnavailable: { ($0 as? RedisError)?.meansUnavailable ?? true })
+        pool = ServerConnectionPool(
+            connections: configuration.connectionsPerServer, timeout: timeout, breaker: breaker, errors: errors,
+            eventLoopGroup: eventLoopGroup
+        ) {
+            RedisConnection.connect(to: endpoint, configuration: configuration, group: eventLoopGroup)
+        }
     }
 
     /// A client for the server at `url` (`redis://[[user]:password@]host[:port][/db]`).
@@ -62,7 +101,7 @@ public final class RedisClient: Sendable {
 
     /// Sends one command and returns its reply.
     public func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
-        try await pool.connection().send(command)
+        try await call { connection, deadline in try await connection.send(command, deadline: deadline) }
     }
 
     /// Sends `name` with `arguments` and returns the reply.
@@ -74,11 +113,22 @@ public final class RedisClient: Sendable {
     /// replies, in order. Not a transaction: other clients' commands may run
     /// between them (use MULTI/EXEC inside the pipeline for that).
     public func pipeline(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
-        try await pool.connection().pipeline(commands)
+        try await call { connection, deadline in try await connection.pipeline(commands, deadline: deadline) }
+    }
+
+    /// One call through the pool: breaker, whole-call deadline, typed errors.
+    private func call<T>(_ body: (RedisConnection, NIODeadline) async throws -> T) async throws(RedisError) -> T {
+        do {
+            return try await pool.run(body)
+        } catch let error as RedisError {
+            throw error
+        } catch {
+            throw .connectionClosed("\(error)")
+        }
     }
 
     /// Closes every connection. Commands after this fail with ``RedisError/clientClosed``.
     public func close() {
-        pool.close()
+        pool.shutdown()
     }
 }

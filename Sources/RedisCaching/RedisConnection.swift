@@ -1,3 +1,4 @@
+import Caching
 import NIOCore
 import NIOPosix
 
@@ -5,8 +6,8 @@ import NIOPosix
 ///
 /// Any number of tasks can use a connection at once: their commands are
 /// pipelined, and each gets its own reply. A connection that failed stays
-/// failed (``isUsable`` turns false); ``RedisConnectionPool`` replaces it.
-final class RedisConnection: Sendable {
+/// failed (``isActive`` turns false); the pool replaces it.
+final class RedisConnection: PooledConnection {
     private let channel: any Channel
     private let handler: NIOLoopBound<RedisChannelHandler>
 
@@ -16,49 +17,54 @@ final class RedisConnection: Sendable {
     }
 
     /// Whether the connection is open; a closed one is replaced by the pool.
-    var isUsable: Bool { channel.isActive }
+    var isActive: Bool { channel.isActive }
 
-    /// Connects to `endpoint`, then authenticates and selects the database.
+    /// Connects to `endpoint`, then authenticates and selects the database,
+    /// on an event loop of `group`. Every step runs on the event loop, so the
+    /// connect is as quick as the server, however busy the task pool is.
     static func connect(
         to endpoint: RedisEndpoint, configuration: RedisClient.Configuration, group: any EventLoopGroup
-    ) async throws(RedisError) -> RedisConnection {
+    ) -> EventLoopFuture<RedisConnection> {
         let timeout = configuration.commandTimeout
-        let channel: any Channel
-        do {
-            channel = try await ClientBootstrap(group: group)
-                .connectTimeout(configuration.connectTimeout)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(RedisChannelHandler(commandTimeout: timeout))
-                    }
+        let connectTimeout = min(configuration.connectTimeout, timeout)
+        return ClientBootstrap(group: group)
+            .connectTimeout(connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RedisChannelHandler(commandTimeout: timeout))
                 }
-                .connect(host: endpoint.host, port: endpoint.port)
-                .get()
-        } catch {
-            throw .connectFailed(host: endpoint.host, port: endpoint.port, reason: "\(error)")
-        }
-        let handler: NIOLoopBound<RedisChannelHandler>
-        do {
-            handler = try await channel.eventLoop.submit {
-                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: RedisChannelHandler.self), eventLoop: channel.eventLoop)
-            }.get()
-        } catch {
-            channel.close(promise: nil)
-            throw .connectionClosed("the connection closed while it was being set up")
-        }
-        let connection = RedisConnection(channel: channel, handler: handler)
-        do {
-            try await connection.handshake(endpoint)
-        } catch {
-            connection.close()
-            throw error
-        }
-        return connection
+            }
+            .connect(host: endpoint.host, port: endpoint.port)
+            .flatMapErrorThrowing { error -> any Channel in
+                if ConnectError.isRefused(error) { throw RedisError.connectionRefused(host: endpoint.host, port: endpoint.port) }
+                if ConnectError.isTimeout(error) {
+                    let seconds = Double(connectTimeout.nanoseconds) / 1e9
+                    throw RedisError.timeout("could not connect to \(endpoint.host):\(endpoint.port) within \(seconds) s")
+                }
+                throw RedisError.connectFailed(host: endpoint.host, port: endpoint.port, reason: "\(error)")
+            }
+            .flatMap { channel in
+                let connection = channel.eventLoop.makeCompletedFuture {
+                    let handler = try channel.pipeline.syncOperations.handler(type: RedisChannelHandler.self)
+                    return RedisConnection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                }.flatMapErrorThrowing { _ -> RedisConnection in
+                    channel.close(promise: nil)
+                    throw RedisError.connectionClosed("the connection closed while it was being set up")
+                }
+                return connection.flatMap { connection in
+                    connection.handshake(endpoint, deadline: .now() + timeout)
+                        .map { connection }
+                        .flatMapErrorThrowing { error in
+                            connection.closeSoon()
+                            throw error
+                        }
+                }
+            }
     }
 
-    /// AUTH and SELECT, in one round trip.
-    private func handshake(_ endpoint: RedisEndpoint) async throws(RedisError) {
+    /// AUTH and SELECT, in one round trip, on the event loop.
+    private func handshake(_ endpoint: RedisEndpoint, deadline: NIODeadline) -> EventLoopFuture<Void> {
         var commands: [RESPCommand] = []
         if let password = endpoint.password {
             if let user = endpoint.user {
@@ -70,21 +76,30 @@ final class RedisConnection: Sendable {
         if endpoint.database != 0 {
             commands.append(RESPCommand("SELECT", [.integer(endpoint.database)]))
         }
-        guard !commands.isEmpty else { return }
-        let replies = try await pipeline(commands)
-        for (index, reply) in replies.enumerated() {
-            guard case .error(let message) = reply else { continue }
-            if endpoint.password != nil && index == 0 { throw .authenticationFailed(message) }
-            if message.hasPrefix("NOAUTH") { throw .authenticationFailed(message) }
-            throw .server("SELECT \(endpoint.database): \(message)")
+        let loop = channel.eventLoop
+        guard !commands.isEmpty else { return loop.makeSucceededVoidFuture() }
+        var bytes = ByteBufferAllocator().buffer(capacity: commands.reduce(0) { $0 + $1.buffer.readableBytes })
+        for command in commands { bytes.writeImmutableBuffer(command.buffer) }
+        let promise = loop.makePromise(of: [RESPValue].self)
+        submit(bytes, .promise(promise, expected: commands.count, replies: []), deadline: deadline)
+        return promise.futureResult.flatMapThrowing { replies in
+            for (index, reply) in replies.enumerated() {
+                guard case .error(let message) = reply else { continue }
+                if endpoint.password != nil && index == 0 { throw RedisError.authenticationFailed(message) }
+                if message.hasPrefix("NOAUTH") { throw RedisError.authenticationFailed(message) }
+                if message.contains("DB index is out of range") {
+                    throw RedisError.databaseMissing("SELECT \(endpoint.database): \(message)")
+                }
+                throw RedisError.server("SELECT \(endpoint.database): \(message)")
+            }
         }
     }
 
     /// Sends one command and returns its reply (error replies included, as values).
-    func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
+    func send(_ command: RESPCommand, deadline: NIODeadline) async throws(RedisError) -> RESPValue {
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                submit(command.buffer, .one(continuation))
+                submit(command.buffer, .one(continuation), deadline: deadline)
             }
         } catch let error as RedisError {
             throw error
@@ -94,7 +109,7 @@ final class RedisConnection: Sendable {
     }
 
     /// Sends several commands in one write and returns their replies in order.
-    func pipeline(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
+    func pipeline(_ commands: [RESPCommand], deadline: NIODeadline) async throws(RedisError) -> [RESPValue] {
         guard !commands.isEmpty else { return [] }
         var bytes: ByteBuffer
         if commands.count == 1 {
@@ -106,7 +121,7 @@ final class RedisConnection: Sendable {
         let payload = bytes
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                submit(payload, .many(continuation, expected: commands.count, replies: []))
+                submit(payload, .many(continuation, expected: commands.count, replies: []), deadline: deadline)
             }
         } catch let error as RedisError {
             throw error
@@ -115,18 +130,24 @@ final class RedisConnection: Sendable {
         }
     }
 
-    private func submit(_ bytes: ByteBuffer, _ waiter: RedisChannelHandler.Waiter) {
+    private func submit(_ bytes: ByteBuffer, _ waiter: RedisChannelHandler.Waiter, deadline: NIODeadline) {
         let loop = channel.eventLoop
         if loop.inEventLoop {
-            handler.value.enqueue(bytes, waiter: waiter)
+            handler.value.enqueue(bytes, waiter: waiter, deadline: deadline)
         } else {
             let handler = self.handler
-            loop.execute { handler.value.enqueue(bytes, waiter: waiter) }
+            loop.execute { handler.value.enqueue(bytes, waiter: waiter, deadline: deadline) }
         }
     }
 
-    /// Closes the connection; pending requests fail with ``RedisError/connectionClosed(_:)``.
-    func close() {
+    /// Closes the connection without waiting; pending requests fail with
+    /// ``RedisError/connectionClosed(_:)``.
+    func closeSoon() {
         channel.close(promise: nil)
+    }
+
+    /// Closes the connection and waits until it is closed.
+    func close() async {
+        try? await channel.close()
     }
 }

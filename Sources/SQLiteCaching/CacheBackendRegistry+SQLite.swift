@@ -12,7 +12,9 @@ extension CacheBackendRegistry {
     /// file, default `cache.sqlite3` in the working directory; its directory must
     /// exist), `replicaPath` (a read-only replica to read from), `maxEntries`
     /// (300), `cullFrequency` (3), `createTable` (true: create the table on first
-    /// use), `poolSize` (4 connections), `maxValueBytes`.
+    /// use), `poolSize` (4 connections), `maxValueBytes`, `failureMode`
+    /// (`"error"`, the default, or `"miss"`: a file that cannot be opened or
+    /// written gives misses; see ``Caching/CacheFailureMode``).
     ///
     /// ```json
     /// { "caches": { "default": { "backend": "sqlite", "location": "cache_table",
@@ -44,7 +46,8 @@ extension CacheBackendRegistry {
                 cullFrequency: try options.int("cullFrequency", default: 3, minimum: 0),
                 createTable: try options.bool("createTable") ?? true,
                 poolSize: try options.int("poolSize", default: 4, minimum: 1),
-                maxValueBytes: try options.int("maxValueBytes", default: 1_000_000_000, minimum: 1)
+                maxValueBytes: try options.int("maxValueBytes", default: 1_000_000_000, minimum: 1),
+                failureMode: try options.failureMode()
             )
             try options.finish()
             if !path.hasPrefix("/") {

@@ -59,11 +59,15 @@ public struct SQLiteCacheBackend: CacheBackend {
         public var maxValueBytes: Int
         /// The clock expiry is measured on (wall clock: rows outlive the process).
         public var clock: CacheClock
+        /// Errors or misses while the database file cannot be opened or
+        /// written (default `.error`); see ``Caching/CacheFailureMode``.
+        public var failureMode: CacheFailureMode
 
         /// A configuration with Django's defaults.
         public init(path: String, table: String, replicaPath: String? = nil, maxEntries: Int = 300,
                     cullFrequency: Int = 3, createTable: Bool = true, poolSize: Int = 4,
-                    maxValueBytes: Int = 1_000_000_000, clock: CacheClock = .wall) {
+                    maxValueBytes: Int = 1_000_000_000, clock: CacheClock = .wall,
+                    failureMode: CacheFailureMode = .error) {
             self.path = path
             self.table = SQLiteCacheTable(name: table)
             self.replicaPath = replicaPath
@@ -73,6 +77,7 @@ public struct SQLiteCacheBackend: CacheBackend {
             self.poolSize = poolSize
             self.maxValueBytes = maxValueBytes
             self.clock = clock
+            self.failureMode = failureMode
         }
     }
 
@@ -83,6 +88,10 @@ public struct SQLiteCacheBackend: CacheBackend {
     /// One connection that never creates the table, for `cachectl`.
     private let administration: SQLiteConnectionPool
     private let logger: Logger
+    private let failures: CacheFailureHandler
+    /// No circuit breaker (failing on a local file is fast): it only sums up
+    /// the writes dropped in the `miss` mode, one line a second.
+    private let dropped: CircuitBreaker
 
     /// The most parameters put in one statement (SQLite allows 32,766).
     static let maxParameters = 30_000
@@ -96,6 +105,10 @@ public struct SQLiteCacheBackend: CacheBackend {
     ) {
         self.configuration = configuration
         self.logger = logger
+        failures = CacheFailureHandler(mode: configuration.failureMode, logger: logger)
+        dropped = CircuitBreaker(
+            backend: "sqlite", server: configuration.path, settings: CircuitBreakerSettings(failureThreshold: 0),
+            probeTimeout: .seconds(1), logger: logger)
         let table = configuration.table
         let createTable = configuration.createTable
         primary = SQLiteConnectionPool(
@@ -127,37 +140,46 @@ public struct SQLiteCacheBackend: CacheBackend {
     private var table: SQLiteCacheTable { configuration.table }
     private var now: Double { configuration.clock.now() }
 
+    /// Runs an operation with the failure mode applied.
+    private func guarded<T>(write: Bool, whenDown: () throws -> T, _ body: () async throws -> T) async throws -> T {
+        try await failures.run(write: write, breaker: dropped, whenDown: whenDown, body)
+    }
+
     // MARK: Reads
 
     public func get(_ key: String) async throws -> CacheValue? {
-        let now = self.now
-        let rows = try await read { try await $0.query(self.table.select, [.text(key)]) }
-        guard let row = rows.first else { return nil }
-        if let value = live(row, key: key, now: now) { return .bytes(value) }
-        try await write { _ = try await $0.query(self.table.deleteExpiredKey, [.text(key), .float(now)]) }
-        return nil
+        try await guarded(write: false, whenDown: { nil }) {
+            let now = self.now
+            let rows = try await read { try await $0.query(self.table.select, [.text(key)]) }
+            guard let row = rows.first else { return nil }
+            if let value = live(row, key: key, now: now) { return .bytes(value) }
+            try await write { _ = try await $0.query(self.table.deleteExpiredKey, [.text(key), .float(now)]) }
+            return nil
+        }
     }
 
     public func getMany(_ keys: [String]) async throws -> [String: CacheValue] {
-        guard !keys.isEmpty else { return [:] }
-        let now = self.now
-        var found: [String: CacheValue] = [:]
-        var expired: [String] = []
-        for chunk in Self.chunks(keys, size: Self.maxParameters) {
-            let rows = try await read { try await $0.query(self.table.selectMany(chunk.count), chunk.map { .text($0) }) }
-            for row in rows {
-                guard let key = row.column("cache_key")?.string else { continue }
-                if let value = live(row, key: key, now: now) { found[key] = .bytes(value) } else { expired.append(key) }
-            }
-        }
-        if !expired.isEmpty {
-            try await write { connection in
-                for chunk in Self.chunks(expired, size: Self.maxParameters) {
-                    _ = try await connection.query(self.table.deleteExpiredKeys(chunk.count), chunk.map { .text($0) } + [.float(now)])
+        try await guarded(write: false, whenDown: { [:] }) {
+            guard !keys.isEmpty else { return [:] }
+            let now = self.now
+            var found: [String: CacheValue] = [:]
+            var expired: [String] = []
+            for chunk in Self.chunks(keys, size: Self.maxParameters) {
+                let rows = try await read { try await $0.query(self.table.selectMany(chunk.count), chunk.map { .text($0) }) }
+                for row in rows {
+                    guard let key = row.column("cache_key")?.string else { continue }
+                    if let value = live(row, key: key, now: now) { found[key] = .bytes(value) } else { expired.append(key) }
                 }
             }
+            if !expired.isEmpty {
+                try await write { connection in
+                    for chunk in Self.chunks(expired, size: Self.maxParameters) {
+                        _ = try await connection.query(self.table.deleteExpiredKeys(chunk.count), chunk.map { .text($0) } + [.float(now)])
+                    }
+                }
+            }
+            return found
         }
-        return found
     }
 
     private func hasKey(primaryOnly key: String, now: Double) async throws -> Bool {
@@ -165,104 +187,122 @@ public struct SQLiteCacheBackend: CacheBackend {
     }
 
     public func hasKey(_ key: String) async throws -> Bool {
-        let now = self.now
-        return try await read { try await $0.query(self.table.hasKey, [.text(key), .float(now)]) }.isEmpty == false
+        try await guarded(write: false, whenDown: { false }) {
+            let now = self.now
+            return try await read { try await $0.query(self.table.hasKey, [.text(key), .float(now)]) }.isEmpty == false
+        }
     }
 
     // MARK: Writes
 
     public func set(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws {
-        let bytes: SQLiteData
-        do {
-            bytes = try storable(value, key: key)
-        } catch let error as CacheError {
-            // As Django's memcached backend does: a value too large to store
-            // must not leave the old one behind to be served as current.
-            if case .valueTooLarge = error { _ = try? await delete(key) }
-            throw error
-        }
-        let now = self.now
-        try await write { connection in
-            try await self.cull(connection, now: now)
-            _ = try await connection.query(self.table.upsert(1), [.text(key), bytes, .float(self.expiry(lifetime, now: now))])
+        try await guarded(write: true, whenDown: {  }) {
+            let bytes: SQLiteData
+            do {
+                bytes = try storable(value, key: key)
+            } catch let error as CacheError {
+                // As Django's memcached backend does: a value too large to store
+                // must not leave the old one behind to be served as current.
+                if case .valueTooLarge = error { _ = try? await delete(key) }
+                throw error
+            }
+            let now = self.now
+            try await write { connection in
+                try await self.cull(connection, now: now)
+                _ = try await connection.query(self.table.upsert(1), [.text(key), bytes, .float(self.expiry(lifetime, now: now))])
+            }
         }
     }
 
     public func add(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws -> Bool {
-        let bytes = try storable(value, key: key)
-        let now = self.now
-        return try await write { connection in
-            try await self.cull(connection, now: now)
-            let rows = try await connection.query(
-                self.table.add, [.text(key), bytes, .float(self.expiry(lifetime, now: now)), .float(now)])
-            return !rows.isEmpty
+        try await guarded(write: true, whenDown: { false }) {
+            let bytes = try storable(value, key: key)
+            let now = self.now
+            return try await write { connection in
+                try await self.cull(connection, now: now)
+                let rows = try await connection.query(
+                    self.table.add, [.text(key), bytes, .float(self.expiry(lifetime, now: now)), .float(now)])
+                return !rows.isEmpty
+            }
         }
     }
 
     public func setMany(_ entries: [(key: String, value: CacheValue)], lifetime: CacheLifetime) async throws -> [String] {
-        guard !entries.isEmpty else { return [] }
-        let now = self.now
-        let expires = SQLiteData.float(expiry(lifetime, now: now))
-        // A later duplicate key wins, as it would with one set after another.
-        var rows: [String: SQLiteData] = [:]
-        var order: [String] = []
-        for entry in entries {
-            if rows.updateValue(try storable(entry.value, key: entry.key), forKey: entry.key) == nil { order.append(entry.key) }
-        }
-        let binds = order.compactMap { key in rows[key].map { [SQLiteData.text(key), $0, expires] } }
-        try await write { connection in
-            try await self.cull(connection, now: now)
-            for chunk in Self.chunks(binds, size: Self.maxParameters / 3) {
-                _ = try await connection.query(self.table.upsert(chunk.count), chunk.flatMap { $0 })
+        try await guarded(write: true, whenDown: { entries.map(\.key) }) {
+            guard !entries.isEmpty else { return [] }
+            let now = self.now
+            let expires = SQLiteData.float(expiry(lifetime, now: now))
+            // A later duplicate key wins, as it would with one set after another.
+            var rows: [String: SQLiteData] = [:]
+            var order: [String] = []
+            for entry in entries {
+                if rows.updateValue(try storable(entry.value, key: entry.key), forKey: entry.key) == nil { order.append(entry.key) }
             }
+            let binds = order.compactMap { key in rows[key].map { [SQLiteData.text(key), $0, expires] } }
+            try await write { connection in
+                try await self.cull(connection, now: now)
+                for chunk in Self.chunks(binds, size: Self.maxParameters / 3) {
+                    _ = try await connection.query(self.table.upsert(chunk.count), chunk.flatMap { $0 })
+                }
+            }
+            return []
         }
-        return []
     }
 
     public func touch(_ key: String, lifetime: CacheLifetime) async throws -> Bool {
-        let now = self.now
-        return try await write { connection in
-            try await connection.query(self.table.touch, [.float(self.expiry(lifetime, now: now)), .text(key), .float(now)])
-        }.isEmpty == false
+        try await guarded(write: true, whenDown: { false }) {
+            let now = self.now
+            return try await write { connection in
+                try await connection.query(self.table.touch, [.float(self.expiry(lifetime, now: now)), .text(key), .float(now)])
+            }.isEmpty == false
+        }
     }
 
     public func delete(_ key: String) async throws -> Bool {
-        try await write { try await $0.query(self.table.delete, [.text(key)]) }.isEmpty == false
+        try await guarded(write: true, whenDown: { false }) {
+            try await write { try await $0.query(self.table.delete, [.text(key)]) }.isEmpty == false
+        }
     }
 
     public func deleteMany(_ keys: [String]) async throws {
-        guard !keys.isEmpty else { return }
-        try await write { connection in
-            for chunk in Self.chunks(keys, size: Self.maxParameters) {
-                _ = try await connection.query(self.table.deleteMany(chunk.count), chunk.map { .text($0) })
+        try await guarded(write: true, whenDown: {  }) {
+            guard !keys.isEmpty else { return }
+            try await write { connection in
+                for chunk in Self.chunks(keys, size: Self.maxParameters) {
+                    _ = try await connection.query(self.table.deleteMany(chunk.count), chunk.map { .text($0) })
+                }
             }
         }
     }
 
     public func increment(_ key: String, by delta: Int) async throws -> Int {
-        let now = self.now
-        // One statement (the arithmetic is a function installed on each
-        // connection), so concurrent increments cannot lose an update.
-        let rows: [SQLiteRow]
-        do {
-            rows = try await write { connection in
-                try await connection.query(self.table.increment, [.text(key), .integer(SQLiteInt64(delta)), .float(now)])
+        try await guarded(write: true, whenDown: { () throws -> Int in throw CacheError.keyNotFound(key: key) }) {
+            let now = self.now
+            // One statement (the arithmetic is a function installed on each
+            // connection), so concurrent increments cannot lose an update.
+            let rows: [SQLiteRow]
+            do {
+                rows = try await write { connection in
+                    try await connection.query(self.table.increment, [.text(key), .integer(SQLiteInt64(delta)), .float(now)])
+                }
+            } catch CacheError.backendFailure(_, let message) where message.contains(SQLiteIncrementFunction.overflow) {
+                throw CacheError.integerOverflow(key: key)
             }
-        } catch CacheError.backendFailure(_, let message) where message.contains(SQLiteIncrementFunction.overflow) {
-            throw CacheError.integerOverflow(key: key)
-        }
-        if let row = rows.first {
-            guard let result = row.column("value").flatMap(SQLiteIncrementFunction.integer) else {
-                throw CacheError.notAnInteger(key: key)
+            if let row = rows.first {
+                guard let result = row.column("value").flatMap(SQLiteIncrementFunction.integer) else {
+                    throw CacheError.notAnInteger(key: key)
+                }
+                return result
             }
-            return result
+            guard try await hasKey(primaryOnly: key, now: now) else { throw CacheError.keyNotFound(key: key) }
+            throw CacheError.notAnInteger(key: key)
         }
-        guard try await hasKey(primaryOnly: key, now: now) else { throw CacheError.keyNotFound(key: key) }
-        throw CacheError.notAnInteger(key: key)
     }
 
     public func clear() async throws {
-        try await write { _ = try await $0.query(self.table.clear) }
+        try await guarded(write: true, whenDown: {  }) {
+            try await write { _ = try await $0.query(self.table.clear) }
+        }
     }
 
     public func close() async throws {
@@ -337,7 +377,13 @@ public struct SQLiteCacheBackend: CacheBackend {
         }
         switch error.reason {
         case .cantOpen:
-            return .backendFailure(backend: name, message: "cannot open the SQLite database \(path) (does its directory exist and is it writable?): \(error.message)")
+            return .unavailable(
+                backend: name, reason: .storageUnavailable,
+                message: "cannot open the SQLite database \(path) (does its directory exist and is it writable?): \(error.message)")
+        case .ioError, .readOnly, .full:
+            return .unavailable(
+                backend: name, reason: .storageUnavailable,
+                message: "the SQLite database \(path) cannot be read or written (\(error.reason)): \(error.message)")
         default:
             return .backendFailure(backend: name, message: "\(error.reason): \(error.message)")
         }

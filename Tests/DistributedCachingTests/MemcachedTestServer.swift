@@ -68,6 +68,17 @@ final class MemcachedTestServer: @unchecked Sendable {
         throw ChildProcessError(message: "memcached did not start on port \(port): \(output)")
     }
 
+    /// Sends `signal` to the server (`SIGSTOP` hangs it: its port still
+    /// accepts connections, but nothing answers; `SIGCONT` resumes it).
+    func signal(_ signal: Int32) {
+        guard let process else { return }
+        #if canImport(Glibc)
+        _ = Glibc.kill(process.processIdentifier, signal)
+        #else
+        _ = Darwin.kill(process.processIdentifier, signal)
+        #endif
+    }
+
     /// Kills the server at once (SIGKILL, as a crash) and waits for it to exit.
     func kill() {
         guard let process else { return }

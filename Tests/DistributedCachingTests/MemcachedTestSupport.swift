@@ -8,17 +8,18 @@ enum MemcachedTesting {
     /// The fault tests provoke warnings on purpose; they are not printed.
     static let quietLogger = Logger(label: "memcached-tests") { _ in SwiftLogNoOpLogHandler() }
 
-    /// A backend on `locations` with short timeouts and a short retry interval,
+    /// A backend on `locations` with short timeouts and a short breaker cool-down,
     /// so fault tests move quickly.
     static func backend(_ locations: [String], failureMode: MemcachedFailureMode = .error,
                         connectTimeout: Duration = .seconds(2), timeout: Duration = .seconds(5),
-                        connectionsPerServer: Int = 2, retryInterval: Duration = .milliseconds(100),
+                        connectionsPerServer: Int = 2,
+                        breaker: CircuitBreakerSettings = CircuitBreakerSettings(coolDown: .milliseconds(100)),
                         logger: Logger = MemcachedTesting.quietLogger) throws -> MemcachedCacheBackend {
         MemcachedCacheBackend(
             configuration: .init(
                 servers: try locations.map { try MemcachedServer(parsing: $0) },
                 connectTimeout: connectTimeout, timeout: timeout, failureMode: failureMode,
-                connectionsPerServer: connectionsPerServer, retryInterval: retryInterval),
+                connectionsPerServer: connectionsPerServer, breaker: breaker),
             logger: logger)
     }
 
@@ -47,7 +48,7 @@ extension CacheError {
     /// something about a key or value).
     var isServerFailure: Bool {
         switch self {
-        case .timeout, .backendFailure: return true
+        case .timeout, .backendFailure, .unavailable: return true
         default: return false
         }
     }

@@ -125,7 +125,7 @@ struct RedisBackendTests {
         try await TestRedisServer.with { server in
             let backend = try RedisCacheBackend(configuration: .init(
                 servers: [RedisEndpoint(url: server.url)],
-                client: .init(connectTimeout: .seconds(1), commandTimeout: .seconds(2))))
+                client: .init(connectTimeout: .seconds(1), commandTimeout: .seconds(5))))
             let cache = Cache(backend: backend)
             defer { backend.shutdown() }
             try await cache.set("k", 1)
@@ -134,7 +134,7 @@ struct RedisBackendTests {
                 _ = try await cache.get("k", as: Int.self)
                 Issue.record("a read from a dead server succeeded")
             } catch let error as CacheError {
-                guard case .backendFailure(let name, let message) = error else { Issue.record("got \(error)"); return }
+                guard case .unavailable(let name, .connectionRefused, let message) = error else { Issue.record("got \(error)"); return }
                 #expect(name == "redis")
                 #expect(message.contains("127.0.0.1:\(server.port)"))
             }

@@ -50,6 +50,17 @@ final class TestRedisServer: Sendable {
         throw ChildProcessError(message: "redis-server on port \(port) did not come up; its log:\n\(log.suffix(2000))")
     }
 
+    /// Sends `signal` (`STOP` to hang the server: its port still accepts
+    /// connections, but nothing answers; `CONT` to resume it).
+    func signal(_ signal: String) async throws {
+        guard let text = try? String(contentsOfFile: "\(directory)/redis.pid", encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw ChildProcessError(message: "redis-server on port \(port) has no pid file")
+        }
+        let result = try await ChildProcess.run("/usr/bin/env", ["kill", "-\(signal)", "\(pid)"])
+        guard result.status == 0 else { throw ChildProcessError(message: "kill -\(signal) \(pid) failed: \(result.errors)") }
+    }
+
     /// Kills the server at once (SIGKILL: no goodbye to clients) and waits until it is gone.
     func kill() async {
         guard let text = try? String(contentsOfFile: "\(directory)/redis.pid", encoding: .utf8),

@@ -44,6 +44,18 @@ final class TestPostgresServer: Sendable {
         ])
     }
 
+    /// Makes TCP logins need `password` (SCRAM) for the `postgres` role;
+    /// the server's own socket stays trusted.
+    func requirePassword(_ password: String) async throws {
+        try await asServerUser(Self.binary("psql"), [
+            "-h", directory, "-p", "\(port)", "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1",
+            "-c", "SET password_encryption = 'scram-sha-256'; ALTER ROLE postgres PASSWORD '\(password)'",
+        ])
+        try "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n"
+            .write(toFile: directory + "/data/pg_hba.conf", atomically: false, encoding: .utf8)
+        try await asServerUser(Self.binary("pg_ctl"), ["-D", directory + "/data", "reload"])
+    }
+
     func stop() async throws {
         try await asServerUser(Self.binary("pg_ctl"), ["-D", directory + "/data", "-m", "immediate", "-w", "stop"])
     }

@@ -1,8 +1,13 @@
+import NIOCore
 import Synchronization
 
 /// The outcome of work raced against a timer: whichever finishes first decides
 /// it, and the waiter is resumed exactly once.
-final class Deadline<T: Sendable>: Sendable {
+///
+/// This is how a backend's timeout bounds a whole call — connect, queue wait,
+/// retries — whatever the server or the driver does: the caller gets its
+/// answer at the deadline even if the work it waits for never ends.
+package final class DeadlineRace<T: Sendable>: Sendable {
     private enum State {
         case pending
         case waiting(CheckedContinuation<T, any Error>)
@@ -11,9 +16,12 @@ final class Deadline<T: Sendable>: Sendable {
 
     private let state = Mutex<State>(.pending)
 
+    /// An undecided race.
+    package init() {}
+
     /// Records `result` if nothing was recorded yet; returns whether it was.
     @discardableResult
-    func finish(_ result: Result<T, any Error>) -> Bool {
+    package func finish(_ result: Result<T, any Error>) -> Bool {
         let waiter = state.withLock { state -> (CheckedContinuation<T, any Error>?, Bool) in
             switch state {
             case .pending:
@@ -31,7 +39,7 @@ final class Deadline<T: Sendable>: Sendable {
     }
 
     /// The recorded outcome, once there is one.
-    var value: T {
+    package var value: T {
         get async throws {
             try await withCheckedThrowingContinuation { continuation in
                 let ready = state.withLock { state -> Result<T, any Error>? in
@@ -48,5 +56,18 @@ final class Deadline<T: Sendable>: Sendable {
                 if let ready { continuation.resume(with: ready) }
             }
         }
+    }
+
+    /// The value of `future`, or `timeout()` thrown at `deadline` if it has
+    /// not completed by then (the future itself carries on).
+    package static func value(
+        of future: EventLoopFuture<T>, until deadline: NIODeadline, timeout: @escaping @Sendable () -> any Error
+    ) async throws -> T {
+        guard deadline > .now() else { throw timeout() }
+        let race = DeadlineRace<T>()
+        future.whenComplete { race.finish($0) }
+        let timer = future.eventLoop.scheduleTask(deadline: deadline) { race.finish(.failure(timeout())) }
+        defer { timer.cancel() }
+        return try await race.value
     }
 }
