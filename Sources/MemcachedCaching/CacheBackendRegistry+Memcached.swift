@@ -31,6 +31,9 @@ extension CacheBackendRegistry {
             "retryInterval",
             "failureMode",
             "connectionsPerServer",
+            "breakerThreshold",
+            "breakerCoolDown",
+            "breakerMaxCoolDown",
         ]) { context in
             let options = context.options
             let servers: [MemcachedServer]

@@ -31,6 +31,10 @@ extension CacheBackendRegistry {
             "createTable",
             "maxConnections",
             "maxValueBytes",
+            "failureMode",
+            "breakerThreshold",
+            "breakerCoolDown",
+            "breakerMaxCoolDown",
         ]) { context in
             let options = context.options
             let table = context.configuration.location

@@ -34,6 +34,10 @@ extension CacheBackendRegistry {
             "namespace",
             "clear",
             "maxValueBytes",
+            "failureMode",
+            "breakerThreshold",
+            "breakerCoolDown",
+            "breakerMaxCoolDown",
         ]) { context in
             let options = context.options
             let urls = CacheConfiguration.serverLocations(in: context.configuration.location)

@@ -29,6 +29,7 @@ extension CacheBackendRegistry {
             "createTable",
             "poolSize",
             "maxValueBytes",
+            "failureMode",
         ]) { context in
             let options = context.options
             let table = context.configuration.location
