@@ -191,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "HummingbirdCachingTests",
             dependencies: [
-                "HummingbirdCaching", "HTTPCaching", "Caching", "MustacheCaching", "CachingDemoSite",
+                "HummingbirdCaching", "HTTPCaching", "Caching", "MustacheCaching", "CachingDemoSite", "CachingTestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,3 +1,4 @@
+import CachingTestSupport
 import Foundation
 import Testing
 
@@ -14,16 +15,10 @@ struct DemoSmokeTests {
         return url
     }
 
-    static func curl(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl", "-s", "-i", "--max-time", "5"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    /// curl, run without blocking a thread of the test's concurrency pool (on
+    /// two cores that pool has two threads, and in-process servers need them).
+    static func curl(_ arguments: [String]) async throws -> String {
+        try await ChildProcess.run("/usr/bin/env", ["curl", "-s", "-i", "--max-time", "5"] + arguments).output
     }
 
     /// The value of the first `name` header field in a curl -i transcript.
@@ -52,34 +47,34 @@ struct DemoSmokeTests {
         let base = "http://127.0.0.1:\(port)"
         var home = ""
         for _ in 0..<100 {
-            home = try Self.curl([base + "/"])
+            home = try await Self.curl([base + "/"])
             if home.hasPrefix("HTTP/1.1 200") { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(home.hasPrefix("HTTP/1.1 200"))
         #expect(home.contains("Memoized computation"))
         // A HEAD for a page not cached yet is answered through its GET route (spec §6).
-        let firstHead = try Self.curl(["-I", base + "/site"])
+        let firstHead = try await Self.curl(["-I", base + "/site"])
         #expect(firstHead.hasPrefix("HTTP/1.1 200"))
-        _ = try Self.curl([base + "/site"])
-        let site = try Self.curl([base + "/site"])
+        _ = try await Self.curl([base + "/site"])
+        let site = try await Self.curl([base + "/site"])
         #expect(site.contains("X-Cache: HIT"))
         // Django's order: a cached page is answered 304 to its own ETag, and a
         // HEAD hit carries the ETag and the GET body's Content-Length.
         let etag = try #require(Self.header("ETag", in: site))
-        #expect(try Self.curl(["-H", "If-None-Match: \(etag)", base + "/site"]).hasPrefix("HTTP/1.1 304"))
-        let head = try Self.curl(["-I", base + "/site"])
+        #expect(try await Self.curl(["-H", "If-None-Match: \(etag)", base + "/site"]).hasPrefix("HTTP/1.1 304"))
+        let head = try await Self.curl(["-I", base + "/site"])
         #expect(Self.header("ETag", in: head) == etag)
         let body = site.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
         #expect(Self.header("Content-Length", in: head) == String(body.utf8.count))
-        #expect(try Self.curl(["-H", "If-None-Match: \"article-v3\"", base + "/article"]).hasPrefix("HTTP/1.1 304"))
-        #expect(try Self.curl([base + "/never"]).contains("Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private"))
-        let policy = try Self.curl([base + "/policies/per-user"])
+        #expect(try await Self.curl(["-H", "If-None-Match: \"article-v3\"", base + "/article"]).hasPrefix("HTTP/1.1 304"))
+        #expect(try await Self.curl([base + "/never"]).contains("Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private"))
+        let policy = try await Self.curl([base + "/policies/per-user"])
         #expect(policy.contains("Cache-Control: max-age=100, s-maxage=60"))
         #expect(policy.contains("X-Hash-Cookies: messages|sessionid"))
-        #expect(try Self.curl(["-X", "POST", base + "/policies/login"]).contains("Set-Cookie: isauthenticated=1; Path=/"))
-        let first = try Self.curl([base + "/fragment"])
-        let second = try Self.curl([base + "/fragment"])
+        #expect(try await Self.curl(["-X", "POST", base + "/policies/login"]).contains("Set-Cookie: isauthenticated=1; Path=/"))
+        let first = try await Self.curl([base + "/fragment"])
+        let second = try await Self.curl([base + "/fragment"])
         let sidebar = { (page: String) in page.components(separatedBy: "Rendered at ").dropFirst().first?.prefix(20) }
         #expect(sidebar(first) != nil)
         #expect(sidebar(first) == sidebar(second))
@@ -92,21 +87,13 @@ struct DemoSmokeTests {
 @Suite("Varnish in front of the demo")
 struct VarnishCheckTests {
     @Test("scripts/varnish-check.sh passes")
-    func varnish() throws {
+    func varnish() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let script = root.appendingPathComponent("scripts/varnish-check.sh").path
         let demo = DemoSmokeTests.buildDirectory.appendingPathComponent("caching-demo").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["bash", script]
-        process.environment = ProcessInfo.processInfo.environment.merging(["CACHING_DEMO": demo]) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        let result = try await ChildProcess.run("/usr/bin/env", ["CACHING_DEMO=\(demo)", "bash", script])
+        let output = result.output + result.errors
+        #expect(result.status == 0, "\(output)")
         #expect(output.contains("ok   - per-user page: Bob never gets Alice's page"))
         #expect(output.contains("ok   - cross-user: "), "\(output)")
     }

@@ -1,3 +1,4 @@
+import CachingTestSupport
 import Caching
 import Foundation
 import HTTPCaching
@@ -83,22 +84,17 @@ struct DjangoParityTests {
         return router
     }
 
-    static func curl(_ port: Int, _ step: Step, etag: String?) throws -> (status: Int, headers: [String: [String]]) {
+    static func curl(_ port: Int, _ step: Step, etag: String?) async throws -> (status: Int, headers: [String: [String]]) {
         var arguments = ["curl", "-s", "-i", "--max-time", "5"]
         arguments += step.method == "HEAD" ? ["-I"] : ["-X", step.method]
         for header in step.headers {
             arguments += ["-H", header.replacingOccurrences(of: "{etag}", with: etag ?? "\"none\"")]
         }
         arguments.append("http://127.0.0.1:\(port)\(step.path)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let head = String(decoding: data, as: UTF8.self).components(separatedBy: "\r\n\r\n").first ?? ""
+        // Without blocking a thread of the concurrency pool: our own server
+        // answers from that pool, in this process.
+        let output = try await ChildProcess.run("/usr/bin/env", arguments).output
+        let head = output.components(separatedBy: "\r\n\r\n").first ?? ""
         var lines = head.components(separatedBy: "\r\n")
         let statusLine = lines.isEmpty ? "" : lines.removeFirst()
         let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") ?? 0
@@ -130,7 +126,7 @@ struct DjangoParityTests {
 
     static func waitForPort(_ port: Int) async throws {
         for _ in 0..<100 {
-            if (try? curl(port, Step(method: "GET", path: "/never"), etag: nil))?.status == 200 { return }
+            if (try? await curl(port, Step(method: "GET", path: "/never"), etag: nil))?.status == 200 { return }
             try await Task.sleep(for: .milliseconds(100))
         }
     }
@@ -156,11 +152,11 @@ struct DjangoParityTests {
         try await Application(responder: responder).test(.live) { client in
             let ourPort = try #require(client.port)
             // Both servers have seen /never once (the readiness probe); nothing cached.
-            _ = try Self.curl(ourPort, Step(method: "GET", path: "/never"), etag: nil)
+            _ = try await Self.curl(ourPort, Step(method: "GET", path: "/never"), etag: nil)
             var djangoETag: String?, ourETag: String?
             for step in Self.steps {
-                let theirs = try Self.curl(djangoPort, step, etag: djangoETag)
-                let ours = try Self.curl(ourPort, step, etag: ourETag)
+                let theirs = try await Self.curl(djangoPort, step, etag: djangoETag)
+                let ours = try await Self.curl(ourPort, step, etag: ourETag)
                 #expect(ours.status == theirs.status, "\(step)")
                 #expect(Self.comparable(ours.headers, status: ours.status) == Self.comparable(theirs.headers, status: theirs.status), "\(step)")
                 djangoETag = theirs.headers["etag"]?.first ?? djangoETag

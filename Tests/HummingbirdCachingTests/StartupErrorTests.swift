@@ -1,3 +1,4 @@
+import CachingTestSupport
 import Foundation
 import Testing
 
@@ -7,21 +8,13 @@ import Testing
 @Suite("Start-up errors of caching-demo, caching-proxy and cachectl")
 struct StartupErrorTests {
     /// Runs a built executable of the package and returns its status and standard error.
-    static func run(_ product: String, _ arguments: [String]) throws -> (status: Int32, errors: String) {
+    static func run(_ product: String, _ arguments: [String]) async throws -> (status: Int32, errors: String) {
         let binary = DemoSmokeTests.buildDirectory.appendingPathComponent(product)
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw StartupTestError(message: "\(product) is not built next to the tests; run `swift build`")
         }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let data = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try await ChildProcess.run(binary.path, arguments)
+        return (result.status, result.errors)
     }
 
     struct StartupTestError: Error, CustomStringConvertible {
@@ -56,45 +49,45 @@ struct StartupErrorTests {
     }
 
     @Test("caching-demo: one line naming the file, the path and the fix; exit status 1")
-    func demo() throws {
+    func demo() async throws {
         let directory = try Self.workspace()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for entry in Self.cases {
             let file = "\(directory)/\(entry.name).json"
-            let result = try Self.run("caching-demo", ["--settings", file, "--port", "1"])
+            let result = try await Self.run("caching-demo", ["--settings", file, "--port", "1"])
             #expect(result.status == 1, "\(entry.name): \(result.errors)")
             #expect(result.errors == "error: \(file): \(entry.expected)\n", "\(entry.name)")
         }
-        let missing = try Self.run("caching-demo", ["--settings", "\(directory)/nope.json"])
+        let missing = try await Self.run("caching-demo", ["--settings", "\(directory)/nope.json"])
         #expect(missing.status == 1)
         #expect(missing.errors.hasPrefix("error: \(directory)/nope.json: the settings file does not exist"), "\(missing.errors)")
     }
 
     @Test("caching-proxy: the same lines for the settings it reads")
-    func proxy() throws {
+    func proxy() async throws {
         let directory = try Self.workspace()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // The proxy reads no HTTP sections; the cases about caches apply.
         for entry in Self.cases where ["section", "member", "option", "version", "json"].contains(entry.name) {
             let file = "\(directory)/\(entry.name).json"
-            let result = try Self.run("caching-proxy", ["--upstream", "http://127.0.0.1:1", "--listen", "127.0.0.1:1", "--settings", file])
+            let result = try await Self.run("caching-proxy", ["--upstream", "http://127.0.0.1:1", "--listen", "127.0.0.1:1", "--settings", file])
             #expect(result.status == 1, "\(entry.name): \(result.errors)")
             #expect(result.errors == "error: \(file): \(entry.expected)\n", "\(entry.name)")
         }
     }
 
     @Test("cachectl: a misspelt section no longer falls back to the memory backend")
-    func cachectl() throws {
+    func cachectl() async throws {
         let directory = try Self.workspace()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for entry in Self.cases where ["section", "member", "option", "version", "json"].contains(entry.name) {
             let file = "\(directory)/\(entry.name).json"
-            let result = try Self.run("cachectl", ["stats", "default", "--settings", file])
+            let result = try await Self.run("cachectl", ["stats", "default", "--settings", file])
             #expect(result.status == 1, "\(entry.name): \(result.errors)")
             #expect(result.errors == "error: \(file): \(entry.expected)\n", "\(entry.name)")
         }
         let regex = "\(directory)/regex.json"
-        let vcl = try Self.run("cachectl", ["generate-vcl", "--settings", regex])
+        let vcl = try await Self.run("cachectl", ["generate-vcl", "--settings", regex])
         #expect(vcl.status == 1)
         #expect(vcl.errors == "error: \(regex): \(Self.cases[5].expected)\n")
     }

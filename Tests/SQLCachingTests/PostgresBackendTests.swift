@@ -247,9 +247,9 @@ struct PostgresBackendTests {
         let json = """
         { "caches": {
             "default": { "backend": "postgres", "location": "\(table)",
-                         "options": { "url": "\(Self.url)", "createTable": true, "timeout": 5 } },
+                         "options": { "url": "\(Self.url)", "createTable": true, "timeout": 30 } },
             "other": { "backend": "postgresql", "location": "\(table)",
-                       "options": { "urlEnvironment": "SWIFT_CACHING_NO_SUCH_VARIABLE", "url": "\(Self.url)" } } } }
+                       "options": { "urlEnvironment": "SWIFT_CACHING_NO_SUCH_VARIABLE", "url": "\(Self.url)", "timeout": 30 } } } }
         """
         let caches = try Caches(settings: CacheSettings(json: Data(json.utf8)), registry: registry)
         try await caches.default.set("a", 1)
