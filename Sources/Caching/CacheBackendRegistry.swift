@@ -46,6 +46,18 @@ public struct CacheBackendRegistry: Sendable {
                 maxBytes: try options.int("maxBytes").map { bytes in
                     guard bytes > 0 else { throw options.error("maxBytes", "must be a positive number of bytes") }
                     return bytes
+                },
+                policy: try options.string("policy").map { name in
+                    guard let policy = try? MemoryCachePolicy(name: name) else {
+                        throw options.error("policy", "is '\(name)'; the valid policies are \(MemoryCachePolicy.validNames)")
+                    }
+                    return policy
+                } ?? .lru,
+                shards: try options.int("shards").map { shards in
+                    guard shards >= 1, shards <= 256, shards.nonzeroBitCount == 1 else {
+                        throw options.error("shards", "must be a power of two from 1 to 256, not \(shards)")
+                    }
+                    return shards
                 }
             )
             try options.finish()

@@ -114,5 +114,6 @@ if mode == "all" || mode == "single" { try await singleTask() }
 if mode == "all" || mode == "concurrent" {
     try await concurrent(tasks: 1)
     try await concurrent(tasks: 2)
+    try await concurrent(tasks: 4)
 }
 if mode == "all" || mode == "memory" { try await bytesPerEntry() }

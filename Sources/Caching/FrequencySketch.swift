@@ -1,0 +1,76 @@
+/// A count-min sketch of recent key frequencies, for TinyLFU admission.
+///
+/// Four 4-bit counters per key (so a frequency saturates at 15), in a table
+/// sized to the next power of two of the capacity. After `10 × capacity`
+/// recorded accesses every counter is halved, so the sketch forgets old
+/// popularity and follows a changing workload, as Caffeine's does. Memory:
+/// 8 bytes per entry of capacity.
+struct FrequencySketch {
+    private var table: [UInt64]
+    private let mask: Int
+    private let sampleSize: Int
+    private var additions = 0
+
+    /// A sketch for a cache holding about `capacity` entries.
+    init(capacity: Int) {
+        let size = max(16, min(1 << 24, capacity)).nextPowerOfTwo
+        table = [UInt64](repeating: 0, count: size)
+        mask = size - 1
+        sampleSize = 10 * max(16, capacity)
+    }
+
+    /// Records one access to the key with this hash.
+    mutating func increment(_ hash: Int) {
+        var added = false
+        for depth in 0..<4 {
+            let (word, shift) = locate(hash, depth)
+            let counter = (table[word] >> shift) & 0xF
+            if counter < 15 {
+                table[word] += 1 << shift
+                added = true
+            }
+        }
+        if added {
+            additions += 1
+            if additions >= sampleSize { halve() }
+        }
+    }
+
+    /// The estimated number of recent accesses (0...15) to the key with this hash.
+    func frequency(_ hash: Int) -> Int {
+        var lowest = 15
+        for depth in 0..<4 {
+            let (word, shift) = locate(hash, depth)
+            lowest = min(lowest, Int((table[word] >> shift) & 0xF))
+        }
+        return lowest
+    }
+
+    /// The word and bit offset of the key's counter in row `depth`.
+    private func locate(_ hash: Int, _ depth: Int) -> (Int, UInt64) {
+        // A different odd multiplier per row gives four nearly independent
+        // indexes from one 64-bit hash.
+        let seeds: (UInt64, UInt64, UInt64, UInt64) = (0x9E37_79B9_7F4A_7C15, 0xC2B2_AE3D_27D4_EB4F, 0x1656_67B1_9E37_79F9, 0x85EB_CA77_C2B2_AE63)
+        let seed = depth == 0 ? seeds.0 : depth == 1 ? seeds.1 : depth == 2 ? seeds.2 : seeds.3
+        var mixed = UInt64(bitPattern: Int64(hash)) &* seed
+        mixed ^= mixed >> 29
+        let word = Int(truncatingIfNeeded: mixed >> 8) & mask
+        // Each 64-bit word holds 16 counters; row `depth` uses 4 of them.
+        let counter = (Int(truncatingIfNeeded: mixed) & 3) + depth * 4
+        return (word, UInt64(counter * 4))
+    }
+
+    private mutating func halve() {
+        additions /= 2
+        for word in table.indices {
+            table[word] = (table[word] >> 1) & 0x7777_7777_7777_7777
+        }
+    }
+}
+
+extension Int {
+    /// The smallest power of two at or above this positive number.
+    var nextPowerOfTwo: Int {
+        self <= 1 ? 1 : 1 << (Int.bitWidth - (self - 1).leadingZeroBitCount)
+    }
+}
