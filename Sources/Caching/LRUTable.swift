@@ -36,10 +36,38 @@ struct LRUTable {
         var bytes = 0
     }
 
+    /// The three lists, inline: an array would check uniqueness and bounds on
+    /// every relink.
+    struct Lists {
+        private var window = List()
+        private var probation = List()
+        private var protected = List()
+
+        subscript(list: Int) -> List {
+            get {
+                switch list {
+                case LRUTable.probation: return probation
+                case LRUTable.protected: return protected
+                default: return window
+                }
+            }
+            set {
+                switch list {
+                case LRUTable.probation: probation = newValue
+                case LRUTable.protected: protected = newValue
+                default: window = newValue
+                }
+            }
+        }
+
+        /// The list numbers, in order.
+        var indices: Range<Int> { 0..<3 }
+    }
+
     private(set) var index: [MemoryCacheKey: Int] = [:]
     private var slots: [Slot] = []
     private var freeSlots: [Int] = []
-    private(set) var lists = [List](repeating: List(), count: 3)
+    private(set) var lists = Lists()
     /// Bytes charged by all entries.
     private(set) var totalBytes = 0
 
@@ -155,8 +183,8 @@ struct LRUTable {
     /// statistics).
     func keysInRecencyOrder() -> [String] {
         var keys: [String] = []
-        for list in lists {
-            var position = list.head
+        for list in lists.indices {
+            var position = lists[list].head
             while position >= 0 {
                 keys.append(slots[position].key.string)
                 position = slots[position].next
@@ -195,7 +223,7 @@ struct LRUTable {
         if index.isEmpty {
             slots.removeAll(keepingCapacity: false)
             freeSlots.removeAll(keepingCapacity: false)
-            lists = [List](repeating: List(), count: 3)
+            lists = Lists()
         }
     }
 }

@@ -93,7 +93,7 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
             capacityPerShard: max(1, configuration.maxEntries / shardCount))
         self.limits = MemoryCacheLimits(
             maxEntries: configuration.maxEntries, cullFrequency: configuration.cullFrequency,
-            maxBytes: configuration.maxBytes, shards: store.shards.count)
+            maxBytes: configuration.maxBytes, shards: store.shardCount)
     }
 
     public var name: String { "memory(\(location))" }
@@ -103,18 +103,18 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
     public var policy: MemoryCachePolicy { store.policy }
 
     /// The number of shards of the shared store.
-    public var shardCount: Int { store.shards.count }
+    public var shardCount: Int { store.shardCount }
 
     /// The number of entries in the store, expired ones included.
-    public var count: Int { store.shards.reduce(0) { sum, shard in sum + shard.state.withLock { $0.table.count } } }
+    public var count: Int { store.allShards.reduce(0) { sum, shard in sum + shard.pointee.withLock { $0.table.count } } }
 
     /// The bytes charged against the byte budget.
-    public var totalBytes: Int { store.shards.reduce(0) { sum, shard in sum + shard.state.withLock { $0.table.totalBytes } } }
+    public var totalBytes: Int { store.allShards.reduce(0) { sum, shard in sum + shard.pointee.withLock { $0.table.totalBytes } } }
 
     /// The store's keys from most to least recently used, shard by shard (and,
     /// under `tinylfu`, window, probation, then protected).
     public func keysInRecencyOrder() -> [String] {
-        store.shards.flatMap { shard in shard.state.withLock { $0.table.keysInRecencyOrder() } }
+        store.allShards.flatMap { shard in shard.pointee.withLock { $0.table.keysInRecencyOrder() } }
     }
 
     /// Removes the shared store named `location`, releasing its memory.
@@ -134,7 +134,7 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
         let key = MemoryCacheKey(key)
         let clock = configuration.clock
         let limits = limits
-        return store.shard(key).state.withLock { shard in
+        return store.shard(key).pointee.withLock { shard in
             shard.get(key, clock: clock, limits: limits)
         }
     }
@@ -153,7 +153,7 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
         let now = configuration.clock.now()
         let expiry = lifetime.deadline(now: now) ?? .infinity
         let limits = limits
-        store.shard(key).state.withLock { shard in
+        store.shard(key).pointee.withLock { shard in
             shard.store(key, value, expiry: expiry, size: size, now: now, limits: limits)
         }
     }
@@ -165,7 +165,7 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
             let now = configuration.clock.now()
             let expiry = lifetime.deadline(now: now) ?? .infinity
             let limits = limits
-            store.shard(key).state.withLock { shard in
+            store.shard(key).pointee.withLock { shard in
                 shard.store(key, entry.value, expiry: expiry, size: size, now: now, limits: limits)
             }
         }
@@ -178,7 +178,7 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
         let now = configuration.clock.now()
         let expiry = lifetime.deadline(now: now) ?? .infinity
         let limits = limits
-        return store.shard(key).state.withLock { shard in
+        return store.shard(key).pointee.withLock { shard in
             if let position = shard.table.slotIndex(key), shard.table.expiry(at: position) > now {
                 return false
             }
@@ -191,7 +191,7 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
         let key = MemoryCacheKey(key)
         let now = configuration.clock.now()
         let expiry = lifetime.deadline(now: now) ?? .infinity
-        return store.shard(key).state.withLock { shard in
+        return store.shard(key).pointee.withLock { shard in
             guard let position = shard.table.slotIndex(key), shard.table.expiry(at: position) > now else { return false }
             shard.table.setExpiry(position, expiry)
             return true
@@ -200,7 +200,7 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
 
     public func delete(_ key: String) async throws -> Bool {
         let key = MemoryCacheKey(key)
-        return store.shard(key).state.withLock { $0.table.remove(key) }
+        return store.shard(key).pointee.withLock { $0.table.remove(key) }
     }
 
     public func deleteMany(_ keys: [String]) async throws {
@@ -210,7 +210,7 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
     public func hasKey(_ key: String) async throws -> Bool {
         let key = MemoryCacheKey(key)
         let now = configuration.clock.now()
-        return store.shard(key).state.withLock { shard in
+        return store.shard(key).pointee.withLock { shard in
             shard.liveSlot(key, now: now) != nil
         }
     }
@@ -221,7 +221,7 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
         let now = configuration.clock.now()
         let encoded = configuration.maxBytes != nil
         let limits = limits
-        return try store.shard(key).state.withLock { shard throws(CacheError) -> Int in
+        return try store.shard(key).pointee.withLock { shard throws(CacheError) -> Int in
             guard let position = shard.liveSlot(key, now: now) else {
                 throw CacheError.keyNotFound(key: finalKey)
             }
@@ -241,8 +241,8 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
     }
 
     public func clear() async throws {
-        for shard in store.shards {
-            shard.state.withLock { $0.table.removeAll() }
+        for shard in store.allShards {
+            shard.pointee.withLock { $0.table.removeAll() }
         }
     }
 

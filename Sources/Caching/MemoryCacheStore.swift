@@ -6,34 +6,55 @@ import Synchronization
 /// different locks and concurrent tasks do not queue on one `Mutex`. The first
 /// backend to open a location decides its shard count and policy; later
 /// backends on the same location share them.
-final class MemoryCacheStore: Sendable {
-    /// One shard and its lock, in its own object so that two shards' locks do
-    /// not share a cache line.
-    final class Shard: Sendable {
-        let state: Mutex<MemoryCacheShard>
-        /// Keeps the next object's hot fields off this one's cache line.
-        private let padding: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
-
-        init(policy: MemoryCachePolicy, capacity: Int) {
-            state = Mutex(MemoryCacheShard(policy: policy, capacity: capacity))
-        }
-    }
-
-    let shards: [Shard]
+///
+/// The shards' locks live in one buffer, each on its own 128-byte line (so two
+/// cores locking neighbouring shards do not invalidate each other's cache
+/// line), reached by pointer: an operation takes its shard's lock without
+/// retaining or releasing any shared object, whose reference count would be
+/// one more cache line every core writes to.
+final class MemoryCacheStore: @unchecked Sendable {
+    // @unchecked: `shards` is written only in `init` and `deinit`; after init
+    // every access to a shard's state goes through that shard's `Mutex`.
+    private let shards: UnsafeMutableRawPointer
+    /// The number of shards, a power of two.
+    let shardCount: Int
     let policy: MemoryCachePolicy
     private let shardMask: Int
+    private static let stride = max(128, MemoryLayout<Mutex<MemoryCacheShard>>.stride + 127) & ~127
 
     init(shardCount: Int, policy: MemoryCachePolicy, capacityPerShard: Int) {
         let count = shardCount.nextPowerOfTwo
-        shards = (0..<count).map { _ in Shard(policy: policy, capacity: capacityPerShard) }
+        self.shardCount = count
         shardMask = count - 1
         self.policy = policy
+        shards = UnsafeMutableRawPointer.allocate(byteCount: Self.stride * count, alignment: 128)
+        for index in 0..<count {
+            (shards + Self.stride * index).bindMemory(to: Mutex<MemoryCacheShard>.self, capacity: 1)
+                .initialize(to: Mutex(MemoryCacheShard(policy: policy, capacity: capacityPerShard)))
+        }
     }
 
-    /// The shard holding a key (the hash's high bits: the dictionaries use the low ones).
+    deinit {
+        for index in 0..<shardCount { shard(index).deinitialize(count: 1) }
+        shards.deallocate()
+    }
+
+    /// The shard at an index in `0..<shardCount`.
     @inline(__always)
-    func shard(_ key: MemoryCacheKey) -> Shard {
-        shards[Int(truncatingIfNeeded: UInt64(bitPattern: Int64(key.hash)) >> 40) & shardMask]
+    func shard(_ index: Int) -> UnsafeMutablePointer<Mutex<MemoryCacheShard>> {
+        (shards + Self.stride * index).assumingMemoryBound(to: Mutex<MemoryCacheShard>.self)
+    }
+
+    /// The shard holding a key, picked by the hash's high bits (the
+    /// dictionaries use the low ones).
+    @inline(__always)
+    func shard(_ key: MemoryCacheKey) -> UnsafeMutablePointer<Mutex<MemoryCacheShard>> {
+        shard(Int(truncatingIfNeeded: UInt64(bitPattern: Int64(key.hash)) >> 40) & shardMask)
+    }
+
+    /// Every shard, in order.
+    var allShards: [UnsafeMutablePointer<Mutex<MemoryCacheShard>>] {
+        (0..<shardCount).map { shard($0) }
     }
 
     private static let stores = Mutex<[String: MemoryCacheStore]>([:])
