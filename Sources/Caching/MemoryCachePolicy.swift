@@ -19,6 +19,7 @@ public enum MemoryCachePolicy: String, Sendable, CaseIterable, CustomStringConve
         self = policy
     }
 
+    /// The name as settings spell it.
     public var description: String { rawValue }
 
     /// The valid names, for error messages: `'lru' and 'tinylfu'`.

@@ -15,6 +15,7 @@ struct MemoryCacheShard {
 
     /// The live value of a key, made most recently used; an expired entry is
     /// removed. The clock is read only for entries that can expire.
+    @inline(__always)
     mutating func get(_ key: MemoryCacheKey, clock: CacheClock, limits: MemoryCacheLimits) -> CacheValue? {
         guard let position = table.slotIndex(key) else { return nil }
         let expiry = table.expiry(at: position)
@@ -64,6 +65,7 @@ struct MemoryCacheShard {
 
     /// A read or write of a present entry: LRU moves it to the front; TinyLFU
     /// counts it and promotes it from probation to protected.
+    @inline(__always)
     private mutating func recordAccess(_ position: Int, limits: MemoryCacheLimits) {
         guard sketch != nil else {
             table.moveToFront(position)
