@@ -61,7 +61,12 @@ public struct CacheBackendRegistry: Sendable {
                 }
             )
             try options.finish()
-            return MemoryCacheBackend(location: context.configuration.location, configuration: configuration)
+            let backend = MemoryCacheBackend(location: context.configuration.location, configuration: configuration)
+            if backend.policy != configuration.policy {
+                throw options.error("policy", "is '\(configuration.policy)', but the memory location '\(backend.location)' is "
+                    + "already open with policy '\(backend.policy)'; give this alias another location or the same policy")
+            }
+            return backend
         }
         registry.register("file", aliases: ["filebased", "django.core.cache.backends.filebased.FileBasedCache"]) { context in
             let options = context.options

@@ -82,6 +82,20 @@ struct MemoryCachePolicyTests {
         }
     }
 
+    @Test("an alias asking for another policy on a location already open is an error, not a silent fallback")
+    func conflictingPolicy() throws {
+        let location = UUID().uuidString
+        _ = MemoryCacheBackend(location: location, configuration: .init(policy: .lru))
+        do {
+            _ = try Caches(settings: CacheSettings(json: Data("""
+                {"caches": {"default": {"backend": "memory", "location": "\(location)", "options": {"policy": "tinylfu"}}}}
+                """.utf8)))
+            Issue.record("no error for a conflicting policy")
+        } catch {
+            #expect("\(error)".contains("already open with policy 'lru'"), "\(error)")
+        }
+    }
+
     @Test("parsing a policy name from code")
     func parsing() throws {
         #expect(try MemoryCachePolicy(name: "LRU") == .lru)
