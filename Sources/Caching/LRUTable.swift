@@ -14,16 +14,47 @@ struct LRUTable {
     /// TinyLFU's protected list: entries read while on probation.
     static let protected = 2
 
+    /// One entry. The links are stored as 32-bit numbers next to the value's
+    /// padding, so a slot takes 88 bytes rather than 104 (a shard never holds
+    /// 2³¹ entries: that would be 190 GB of slots).
     struct Slot {
         var key: MemoryCacheKey
         var value: CacheValue
+        private var storedList: UInt8
+        private var storedPrevious: Int32
+        private var storedNext: Int32
         /// Absolute expiry; `.infinity` for never.
         var expiry: Double
         /// Bytes charged against the byte budget.
         var size: Int
-        var previous: Int
-        var next: Int
-        var list: Int
+
+        init(key: MemoryCacheKey, value: CacheValue, expiry: Double, size: Int, previous: Int, next: Int, list: Int) {
+            self.key = key
+            self.value = value
+            storedList = UInt8(truncatingIfNeeded: list)
+            storedPrevious = Int32(truncatingIfNeeded: previous)
+            storedNext = Int32(truncatingIfNeeded: next)
+            self.expiry = expiry
+            self.size = size
+        }
+
+        /// The list the slot is in.
+        var list: Int {
+            get { Int(storedList) }
+            set { storedList = UInt8(truncatingIfNeeded: newValue) }
+        }
+
+        /// The more recently used neighbour, or -1.
+        var previous: Int {
+            get { Int(storedPrevious) }
+            set { storedPrevious = Int32(truncatingIfNeeded: newValue) }
+        }
+
+        /// The less recently used neighbour, or -1.
+        var next: Int {
+            get { Int(storedNext) }
+            set { storedNext = Int32(truncatingIfNeeded: newValue) }
+        }
     }
 
     /// One recency list: its ends and what it holds.
