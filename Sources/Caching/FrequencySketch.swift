@@ -71,10 +71,3 @@ struct FrequencySketch {
         }
     }
 }
-
-extension Int {
-    /// The smallest power of two at or above this positive number.
-    var nextPowerOfTwo: Int {
-        self <= 1 ? 1 : 1 << (Int.bitWidth - (self - 1).leadingZeroBitCount)
-    }
-}
