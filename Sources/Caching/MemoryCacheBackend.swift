@@ -42,6 +42,8 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
         /// store (Django's `CULL_FREQUENCY`, default 3). Not used by `tinylfu`.
         public var cullFrequency: Int
         /// An optional budget on the total bytes of keys and encoded values.
+        /// With several shards each keeps `maxBytes / shards`, and one value
+        /// may take at most that (a larger one is ``CacheError/valueTooLarge(key:size:limit:)``).
         public var maxBytes: Int?
         /// The clock expiry is measured on.
         public var clock: CacheClock

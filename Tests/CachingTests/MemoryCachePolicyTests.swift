@@ -165,6 +165,22 @@ struct MemoryCachePolicyTests {
         #expect(backend.count == 0)
     }
 
+    @Test("with shards, each keeps maxBytes / shards, and one value may take at most that")
+    func shardedByteLimit() async throws {
+        let backend = backend(.lru, maxEntries: 100_000, maxBytes: 4 << 20)
+        #expect(backend.shardCount == 4)
+        let cache = Cache(backend: backend)
+        try await cache.set("fits", String(repeating: "x", count: 900_000))
+        do {
+            try await cache.set("big", String(repeating: "x", count: 1_500_000))
+            Issue.record("a value over one shard's budget was stored")
+        } catch CacheError.valueTooLarge(let key, _, let limit) {
+            #expect(key == ":1:big")
+            #expect(limit == 1 << 20)
+        }
+        #expect(try await cache.get("fits", as: String.self)?.count == 900_000)
+    }
+
     @Test("a sharded lru store culls each shard on its own and stays within maxEntries")
     func shardedCulling() async throws {
         let backend = backend(.lru, maxEntries: 4_096)
