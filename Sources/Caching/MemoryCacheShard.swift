@@ -7,10 +7,14 @@ struct MemoryCacheShard {
     var table = LRUTable()
     /// The frequency sketch; `nil` under the `lru` policy.
     private var sketch: FrequencySketch?
+    /// `sketch != nil`, as a plain flag: testing the optional on the hot path
+    /// copies the sketch (a retain and a release of its table).
+    private let admits: Bool
 
     /// An empty shard; `capacity` (entries) sizes TinyLFU's sketch.
     init(policy: MemoryCachePolicy, capacity: Int) {
-        if policy == .tinylfu { sketch = FrequencySketch(capacity: capacity) }
+        admits = policy == .tinylfu
+        if admits { sketch = FrequencySketch(capacity: capacity) }
     }
 
     /// The live value of a key, made most recently used; an expired entry is
@@ -40,7 +44,7 @@ struct MemoryCacheShard {
     /// Stores an entry (an access: it becomes the most recently used), then
     /// culls or evicts as the policy says.
     mutating func store(_ key: MemoryCacheKey, _ value: CacheValue, expiry: Double, size: Int, now: Double, limits: MemoryCacheLimits) {
-        if sketch == nil, table.count >= limits.maxEntries {
+        if !admits, table.count >= limits.maxEntries {
             cull(now: now, limits: limits)
         }
         if let position = table.slotIndex(key) {
@@ -67,7 +71,7 @@ struct MemoryCacheShard {
     /// counts it and promotes it from probation to protected.
     @inline(__always)
     private mutating func recordAccess(_ position: Int, limits: MemoryCacheLimits) {
-        guard sketch != nil else {
+        guard admits else {
             table.moveToFront(position)
             return
         }
@@ -103,7 +107,7 @@ struct MemoryCacheShard {
 
     /// Brings the shard back within its bounds after a write.
     private mutating func enforceBounds(now: Double, limits: MemoryCacheLimits) {
-        guard let sketch else {
+        guard admits, let sketch else {
             // lru: the byte budget evicts least recently used entries (a
             // single value is never over the budget: `charge` checked it).
             guard let maxBytes = limits.maxBytes else { return }
