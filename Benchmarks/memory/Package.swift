@@ -15,5 +15,10 @@ let package = Package(
             name: "memory-bench",
             dependencies: [.product(name: "Caching", package: "swift-caching")]
         ),
+        // Hit ratios of the lru and tinylfu policies, for ../compare-hitratio.sh.
+        .executableTarget(
+            name: "hitratio-bench",
+            dependencies: [.product(name: "Caching", package: "swift-caching")]
+        ),
     ]
 )

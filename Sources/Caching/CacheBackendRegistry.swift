@@ -64,10 +64,27 @@ public struct CacheBackendRegistry: Sendable {
                 maxBytes: try options.int("maxBytes").map { bytes in
                     guard bytes > 0 else { throw options.error("maxBytes", "must be a positive number of bytes") }
                     return bytes
+                },
+                policy: try options.string("policy").map { name in
+                    guard let policy = try? MemoryCachePolicy(name: name) else {
+                        throw options.error("policy", "is '\(name)'; the valid policies are \(MemoryCachePolicy.validNames)")
+                    }
+                    return policy
+                } ?? .lru,
+                shards: try options.int("shards").map { shards in
+                    guard shards >= 1, shards <= 256, shards.nonzeroBitCount == 1 else {
+                        throw options.error("shards", "must be a power of two from 1 to 256, not \(shards)")
+                    }
+                    return shards
                 }
             )
             try options.finish()
-            return MemoryCacheBackend(location: context.configuration.location, configuration: configuration)
+            let backend = MemoryCacheBackend(location: context.configuration.location, configuration: configuration)
+            if backend.policy != configuration.policy {
+                throw options.error("policy", "is '\(configuration.policy)', but the memory location '\(backend.location)' is "
+                    + "already open with policy '\(backend.policy)'; give this alias another location or the same policy")
+            }
+            return backend
         }
         registry.register("file", aliases: ["filebased", "django.core.cache.backends.filebased.FileBasedCache"], options: [
             "maxEntries",

@@ -16,6 +16,25 @@ extension BackendFixture {
         return options.cache(on: MemoryCacheBackend(location: "conformance-encoded-\(options.store)", configuration: configuration))
     }
 
+    /// The memory backend under the `tinylfu` policy. Django's culling
+    /// arithmetic (the culling checks' counts) is the `lru` policy's, so this
+    /// fixture declares no culling style and those checks are skipped; the
+    /// policy's own bounds are tested in `MemoryCachePolicyTests`.
+    static let memoryTinyLFU = BackendFixture(name: "memory-tinylfu", culling: nil) { options in
+        let configuration = MemoryCacheBackend.Configuration(
+            maxEntries: options.maxEntries ?? 300, cullFrequency: options.cullFrequency ?? 3, policy: .tinylfu)
+        return options.cache(on: MemoryCacheBackend(location: "conformance-tinylfu-\(options.store)", configuration: configuration))
+    }
+
+    /// The memory backend split into 8 shards. Culling is per shard (an
+    /// approximation of Django's counts), so the culling checks are skipped;
+    /// every other check must behave as on one shard.
+    static let memorySharded = BackendFixture(name: "memory-sharded", culling: nil) { options in
+        let configuration = MemoryCacheBackend.Configuration(
+            maxEntries: options.maxEntries ?? 100_000, cullFrequency: options.cullFrequency ?? 3, shards: 8)
+        return options.cache(on: MemoryCacheBackend(location: "conformance-sharded-\(options.store)", configuration: configuration))
+    }
+
     /// The file backend: one temporary directory per store token.
     static let file = BackendFixture(name: "file", culling: .local, acceptsClock: true) { options in
         let directory = FileManager.default.temporaryDirectory.path + "/swift-caching-conformance/\(options.store)"

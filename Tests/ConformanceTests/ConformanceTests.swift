@@ -15,6 +15,16 @@ struct ConformanceTests {
         try await check.run(.memoryEncoded)
     }
 
+    @Test("memory with the tinylfu policy", arguments: ConformanceCheck.all)
+    func memoryTinyLFU(_ check: ConformanceCheck) async throws {
+        try await check.run(.memoryTinyLFU)
+    }
+
+    @Test("memory with 8 shards", arguments: ConformanceCheck.all)
+    func memorySharded(_ check: ConformanceCheck) async throws {
+        try await check.run(.memorySharded)
+    }
+
     @Test("file", arguments: ConformanceCheck.all)
     func file(_ check: ConformanceCheck) async throws {
         try await check.run(.file)

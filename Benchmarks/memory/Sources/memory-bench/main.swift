@@ -50,7 +50,8 @@ func concurrent(tasks: Int) async throws {
     let cache = makeCache("bench-concurrent")
     for index in 0..<keyCount { try await cache.set(keys[index], records[index]) }
     let clock = ContinuousClock()
-    let perTask = operations
+    // Long enough (1,000,000 operations per task) that start-up and scheduling noise do not decide the ratio.
+    let perTask = 1_000_000
     let elapsed = try await clock.measure {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for task in 0..<tasks {
@@ -114,5 +115,9 @@ if mode == "all" || mode == "single" { try await singleTask() }
 if mode == "all" || mode == "concurrent" {
     try await concurrent(tasks: 1)
     try await concurrent(tasks: 2)
+    try await concurrent(tasks: 4)
 }
 if mode == "all" || mode == "memory" { try await bytesPerEntry() }
+// One task count alone, for `perf stat` (cycles per operation show contention
+// even on a busy machine, where wall-clock rates do not).
+if mode == "tasks" { try await concurrent(tasks: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 1) }
