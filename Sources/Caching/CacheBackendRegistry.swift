@@ -56,6 +56,8 @@ public struct CacheBackendRegistry: Sendable {
             "maxEntries",
             "cullFrequency",
             "maxBytes",
+            "policy",
+            "shards",
         ]) { context in
             let options = context.options
             let configuration = MemoryCacheBackend.Configuration(
