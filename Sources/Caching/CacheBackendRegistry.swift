@@ -69,7 +69,7 @@ public struct CacheBackendRegistry: Sendable {
                 },
                 policy: try options.string("policy").map { name in
                     guard let policy = try? MemoryCachePolicy(name: name) else {
-                        throw options.error("policy", "is '\(name)'; the valid policies are \(MemoryCachePolicy.validNames)")
+                        throw options.error("policy", "'\(name)' is not a policy; the valid policies are \(MemoryCachePolicy.validNames)")
                     }
                     return policy
                 } ?? .lru,

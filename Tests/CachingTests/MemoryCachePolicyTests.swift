@@ -68,10 +68,10 @@ struct MemoryCachePolicyTests {
     }
 
     @Test("a bad policy or shard count is an error that names the valid values", arguments: [
-        (#"{"policy": "lfu"}"#, "option 'policy' is 'lfu'; the valid policies are 'lru' and 'tinylfu'"),
-        (#"{"policy": 3}"#, "option 'policy' must be a string"),
-        (#"{"shards": 3}"#, "option 'shards' must be a power of two from 1 to 256, not 3"),
-        (#"{"shards": 0}"#, "option 'shards' must be a power of two from 1 to 256, not 0"),
+        (#"{"policy": "lfu"}"#, "caches.default.options.policy: 'lfu' is not a policy; the valid policies are 'lru' and 'tinylfu'"),
+        (#"{"policy": 3}"#, "caches.default.options.policy: must be a string"),
+        (#"{"shards": 3}"#, "caches.default.options.shards: must be a power of two from 1 to 256, not 3"),
+        (#"{"shards": 0}"#, "caches.default.options.shards: must be a power of two from 1 to 256, not 0"),
     ])
     func badOptions(options: String, expected: String) {
         do {

@@ -93,9 +93,9 @@ let caches = try Caches(settings: settings, registry: registry)
     _ = caches
 }
 
-/// The ```swift block at README.md:320.
+/// The ```swift block at README.md:350.
 func readmeSnippet4() async throws {
-#sourceLocation(file: "README.md", line: 321)
+#sourceLocation(file: "README.md", line: 351)
 
 
 var registry = CacheBackendRegistry.standard
@@ -108,9 +108,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:394.
+/// The ```swift block at README.md:482.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 395)
+#sourceLocation(file: "README.md", line: 483)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -124,9 +124,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:426.
+/// The ```swift block at README.md:514.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 427)
+#sourceLocation(file: "README.md", line: 515)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -140,9 +140,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:445.
+/// The ```swift block at README.md:533.
 func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 446)
+#sourceLocation(file: "README.md", line: 534)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -157,9 +157,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:506.
+/// The ```swift block at README.md:594.
 func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 507)
+#sourceLocation(file: "README.md", line: 595)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -169,9 +169,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:525.
+/// The ```swift block at README.md:613.
 func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 526)
+#sourceLocation(file: "README.md", line: 614)
 
 
 
@@ -182,9 +182,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:560.
+/// The ```swift block at README.md:648.
 func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 561)
+#sourceLocation(file: "README.md", line: 649)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -215,19 +215,22 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 267, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 260, json: #"""
+{ "caches": { "default": { "backend": "memory", "options": { "maxEntries": 10000, "policy": "tinylfu", "shards": 8 } } } }
+"""#),
+    ReadmeSettingsBlock(file: "README.md", line: 295, json: #"""
 { "caches": {
     "default": { "backend": "sqlite", "location": "cache_table", "options": { "path": "/var/lib/myapp/cache.sqlite3" } },
     "shared":  { "backend": "postgres", "location": "cache table", "options": {
                  "url": "postgres://app:secret@10.0.0.5:5432/app", "replicaUrl": "postgres://app:secret@10.0.0.6:5432/app" } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 299, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 329, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"],
                  "options": { "connectTimeout": 1, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 312, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 342, json: #"""
 { "caches": { "default": {
     "backend": "memcached",
     "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
@@ -235,7 +238,11 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 373, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 445, json: #"""
+{ "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
+    "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
+"""#),
+    ReadmeSettingsBlock(file: "README.md", line: 461, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -244,7 +251,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 548, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 636, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,
