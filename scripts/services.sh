@@ -18,6 +18,9 @@ need_packages() {
     command -v redis-server >/dev/null || missing+=(redis-server)
     command -v memcached >/dev/null || missing+=(memcached)
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+    # Not started here: the Varnish test starts its own varnishd.
+    command -v varnishd >/dev/null || [ -x /usr/sbin/varnishd ] || missing+=(varnish)
+    command -v curl >/dev/null || missing+=(curl)
     if [ ${#missing[@]} -gt 0 ]; then
         echo "services: installing ${missing[*]}"
         export DEBIAN_FRONTEND=noninteractive

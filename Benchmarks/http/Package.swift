@@ -17,6 +17,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Caching", package: "swift-caching"),
                 .product(name: "HummingbirdCaching", package: "swift-caching"),
+                .product(name: "HTTPCaching", package: "swift-caching"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

@@ -1,5 +1,6 @@
 """A one-file Django site for compare-http.sh: a 2 KB page behind Django's
-per-site cache (UpdateCacheMiddleware + FetchFromCacheMiddleware, LocMemCache),
+per-site cache in Django's recommended order (UpdateCacheMiddleware, CommonMiddleware,
+ConditionalGetMiddleware, FetchFromCacheMiddleware; LocMemCache), as the Swift side's CachingResponder,
 served by gunicorn as `django_site:application`."""
 import os
 
@@ -15,6 +16,7 @@ settings.configure(
     MIDDLEWARE=[
         "django.middleware.cache.UpdateCacheMiddleware",
         "django.middleware.common.CommonMiddleware",
+        "django.middleware.http.ConditionalGetMiddleware",
         "django.middleware.cache.FetchFromCacheMiddleware",
     ],
     CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},

@@ -1,8 +1,11 @@
 // http-bench-server MODE PORT
 //   plain   a Hummingbird route returning a 2 KB page
-//   cached  the same route behind ResponseCacheMiddleware (memory backend)
+//   cached  the same route behind the site-wide page cache as the README sets it
+//           up: CachingResponder in django mode (update, conditional GET, fetch;
+//           memory backend)
 //   origin  the plain route with Cache-Control: public, max-age=3600 (for proxies)
 import Caching
+import HTTPCaching
 import Hummingbird
 import HummingbirdCaching
 import Logging
@@ -14,14 +17,17 @@ let port = arguments.count > 2 ? Int(arguments[2]) ?? 8081 : 8081
 let page = ByteBuffer(string: "<!doctype html><html><body><p>" + String(repeating: "swift-caching ", count: 144) + "</p></body></html>\n")
 
 let router = Router()
-if mode == "cached" {
-    let cache = Cache(backend: MemoryCacheBackend(location: "bench", configuration: .init(maxEntries: 10_000)))
-    router.add(middleware: ResponseCacheMiddleware(cache: cache))
-}
 let headers: HTTPFields = mode == "origin" ? [.contentType: "text/html", .cacheControl: "public, max-age=3600"] : [.contentType: "text/html"]
 router.get("/page") { _, _ in Response(status: .ok, headers: headers, body: .init(byteBuffer: page)) }
 
 var logger = Logger(label: "http-bench-server")
 logger.logLevel = .error
-let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
-try await app.runService()
+let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port))
+if mode == "cached" {
+    let caches = try Caches(settings: CacheSettings(caches: ["default": CacheConfiguration(
+        backend: "memory", location: "bench", options: ["maxEntries": .number(10_000)])]))
+    let responder = try CachingResponder(router.buildResponder(), settings: HTTPCacheSettings(), caches: caches)
+    try await Application(responder: responder, configuration: configuration, logger: logger).runService()
+} else {
+    try await Application(router: router, configuration: configuration, logger: logger).runService()
+}
