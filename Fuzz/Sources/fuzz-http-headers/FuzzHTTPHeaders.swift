@@ -1,0 +1,7 @@
+@testable import HTTPCaching
+import Caching
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzTestOneInput(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
+    0
+}
