@@ -19,12 +19,16 @@ let package = Package(
         .package(name: "swift-caching", path: ".."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
+        // Input slicing, per-parser run counts and invariant checks shared by the targets.
+        .target(name: "FuzzSupport", swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // Cache-Control, Vary, ETag lists, If-* evaluation, HTTP dates.
         .executableTarget(
             name: "fuzz-http-headers",
             dependencies: [
+                "FuzzSupport",
                 .product(name: "HTTPCaching", package: "swift-caching"),
                 .product(name: "Caching", package: "swift-caching"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -35,6 +39,7 @@ let package = Package(
         .executableTarget(
             name: "fuzz-resp",
             dependencies: [
+                "FuzzSupport",
                 .product(name: "RedisCaching", package: "swift-caching"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -44,6 +49,7 @@ let package = Package(
         .executableTarget(
             name: "fuzz-memcached",
             dependencies: [
+                "FuzzSupport",
                 .product(name: "MemcachedCaching", package: "swift-caching"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -53,9 +59,13 @@ let package = Package(
         .executableTarget(
             name: "fuzz-stored-entries",
             dependencies: [
+                "FuzzSupport",
                 .product(name: "Caching", package: "swift-caching"),
                 .product(name: "HTTPCaching", package: "swift-caching"),
                 .product(name: "SQLiteCaching", package: "swift-caching"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -63,6 +73,7 @@ let package = Package(
         .executableTarget(
             name: "fuzz-settings",
             dependencies: [
+                "FuzzSupport",
                 .product(name: "Caching", package: "swift-caching"),
             ],
             swiftSettings: swiftSettings
