@@ -105,14 +105,25 @@ func fuzzStoredPage(_ bytes: [UInt8]) {
 }
 
 /// Stored responses read by the shared cache: served, revalidated or
-/// refetched, never a crash.
+/// refetched, never a crash. The first byte picks the request's
+/// `Cache-Control` and whether the origin answers 200, 304 or 500, so that
+/// every way to a stored response (fresh, stale allowed, stale-if-error,
+/// freshened by a 304) is reached.
 func fuzzStoredResponse(_ bytes: [UInt8]) {
     ParserRuns.count("stored-response")
-    let shared = SharedHTTPCache(cache: Cache(backend: FixedBytesBackend(bytes: bytes)), clock: fixedClock)
+    guard let choice = bytes.first.map(Int.init) else { return }
+    let requestDirectives = ["", "max-stale", "max-stale=5, min-fresh=1", "only-if-cached", "no-cache"]
+    let originStatuses: [HTTPResponse.Status] = [.ok, .notModified, .internalServerError]
+    let shared = SharedHTTPCache(cache: Cache(backend: FixedBytesBackend(bytes: Array(bytes.dropFirst()))), clock: fixedClock)
     var request = HTTPRequest(method: .get, scheme: "http", authority: "example.com", path: "/shared")
     request.headerFields[.accept] = "text/html"
+    let directives = requestDirectives[choice % requestDirectives.count]
+    if !directives.isEmpty { request.headerFields[.cacheControl] = directives }
+    let originStatus = originStatuses[choice / requestDirectives.count % originStatuses.count]
     let status = runBlocking {
-        await shared.respond(to: request) { _, _ in HTTPCacheResponse(status: .ok, body: Array("origin".utf8)) }.head.status.code
+        await shared.respond(to: request) { _, _ in
+            HTTPCacheResponse(status: originStatus, headerFields: [.cacheControl: "max-age=60"], body: Array("origin".utf8))
+        }.head.status.code
     }
     require((0...999).contains(status), "the shared cache answered status \(status)")
 }
