@@ -8,7 +8,8 @@ import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
-    // The fuzz entry points are `@_cdecl` functions, not a `main`.
+    // The entry points are `@_cdecl` functions (`LLVMFuzzerTestOneInput` and
+    // `<module>_main`, which starts libFuzzer's driver), not top-level code.
     .unsafeFlags(["-parse-as-library"]),
 ]
 
@@ -23,7 +24,9 @@ let package = Package(
     ],
     targets: [
         // Input slicing, per-parser run counts and invariant checks shared by the targets.
-        .target(name: "FuzzSupport", swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzerDriver"], swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        // libFuzzer's driver entry point, declared for Swift.
+        .target(name: "CFuzzerDriver"),
         // Cache-Control, Vary, ETag lists, If-* evaluation, HTTP dates.
         .executableTarget(
             name: "fuzz-http-headers",
@@ -69,12 +72,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // CACHES settings JSON.
+        // Settings JSON: caches, httpCache, cacheHeaders.
         .executableTarget(
             name: "fuzz-settings",
             dependencies: [
                 "FuzzSupport",
                 .product(name: "Caching", package: "swift-caching"),
+                .product(name: "HTTPCaching", package: "swift-caching"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -23,7 +23,7 @@ public enum ParserRuns {
 
     private static func report() {
         for (parser, runs) in counts.sorted(by: { $0.key < $1.key }) {
-            fputs("parser \(parser): runs=\(runs)\n", stderr)
+            writeToStandardError("parser \(parser): runs=\(runs)\n")
         }
     }
 }
@@ -32,7 +32,13 @@ public enum ParserRuns {
 /// reports the abort as a crash and saves the input.
 public func require(_ condition: Bool, _ message: @autoclosure () -> String) {
     guard condition else {
-        fputs("invariant violated: \(message())\n", stderr)
+        writeToStandardError("invariant violated: \(message())\n")
         abort()
     }
+}
+
+/// Writes to file descriptor 2 (`stderr` is a C global Swift 6 will not share).
+public func writeToStandardError(_ text: String) {
+    var text = text
+    text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
 }

@@ -4,6 +4,12 @@ import FuzzSupport
 import NIOCore
 @testable import MemcachedCaching
 
+/// The process entry point: SwiftPM links `main` to this; it runs libFuzzer.
+@_cdecl("fuzz_memcached_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runFuzzer(argc, argv, fuzzTestOneInput)
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let input = FuzzInput(data, count)

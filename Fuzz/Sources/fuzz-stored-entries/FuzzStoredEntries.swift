@@ -11,6 +11,12 @@ import HTTPTypes
 import SQLiteNIO
 import NIOCore
 
+/// The process entry point: SwiftPM links `main` to this; it runs libFuzzer.
+@_cdecl("fuzz_stored_entries_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runFuzzer(argc, argv, fuzzTestOneInput)
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let input = FuzzInput(data, count)
@@ -120,8 +126,9 @@ func fuzzStoredResponse(_ bytes: [UInt8]) {
     let directives = requestDirectives[choice % requestDirectives.count]
     if !directives.isEmpty { request.headerFields[.cacheControl] = directives }
     let originStatus = originStatuses[choice / requestDirectives.count % originStatuses.count]
+    let sent = request
     let status = runBlocking {
-        await shared.respond(to: request) { _, _ in
+        await shared.respond(to: sent) { _, _ in
             HTTPCacheResponse(status: originStatus, headerFields: [.cacheControl: "max-age=60"], body: Array("origin".utf8))
         }.head.status.code
     }
