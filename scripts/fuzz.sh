@@ -44,7 +44,7 @@ for target in "${targets[@]}"; do
     status=0
     # LSan leaks, ASan errors, invariant aborts and timeouts all end the run
     # with a non-zero status and an artifact.
-    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
         "$bin/$target" "$corpus" "Fuzz/Corpus/$target" \
         -runs="$runs" -max_total_time="$max_time" -timeout=10 -rss_limit_mb=4096 \
         -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1 || status=$?

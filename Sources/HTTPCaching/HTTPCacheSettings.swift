@@ -97,8 +97,8 @@ public struct HTTPCacheSettings: Sendable, Equatable {
             case ("cache", .string(let alias)): cache = alias
             case ("debugHeaders", .bool(let on)): debugHeaders = on
             case ("keyPrefix", .string(let prefix)): keyPrefix = prefix
-            case ("defaultTimeout", .number(let seconds)): defaultTimeout = Int(seconds)
-            case ("maxBodyBytes", .number(let bytes)): maxBodyBytes = Int(bytes)
+            case ("defaultTimeout", .number(let seconds)): defaultTimeout = try Self.whole(seconds, "defaultTimeout")
+            case ("maxBodyBytes", .number(let bytes)): maxBodyBytes = try Self.whole(bytes, "maxBodyBytes")
             case ("useI18N", .bool(let on)): useI18N = on
             case ("languageCode", .string(let code)): languageCode = code
             case ("useTZ", .bool(let on)): useTZ = on
@@ -109,5 +109,14 @@ public struct HTTPCacheSettings: Sendable, Equatable {
                     "Unknown or mistyped httpCache setting \"\(name)\" (\(value.kind)); known: mode, cache, debugHeaders, keyPrefix, defaultTimeout, maxBodyBytes, useI18N, languageCode, useTZ, timeZone, conditionalGet")
             }
         }
+    }
+
+    /// A JSON number that must be a whole number an `Int` holds; anything else
+    /// (a fraction, 1e300) is an error naming the setting, never a trap.
+    private static func whole(_ number: Double, _ name: String) throws -> Int {
+        guard let value = Int(exactly: number) else {
+            throw CacheConfigurationError("httpCache.\(name) must be a whole number, not \(number)")
+        }
+        return value
     }
 }

@@ -82,7 +82,10 @@ public struct CacheHeadersConfiguration: Sendable {
                     }
                 }
             case ("browserCacheSeconds", .number(let seconds)), ("browser-cache-seconds", .number(let seconds)):
-                browserSeconds = Int(seconds)
+                guard let whole = Int(exactly: seconds) else {
+                    throw CacheConfigurationError("cacheHeaders.browserCacheSeconds must be a whole number of seconds, not \(seconds)")
+                }
+                browserSeconds = whole
             case ("enableTamperingChecks", .bool(let on)), ("enable-tampering-checks", .bool(let on)):
                 tampering = on
             case ("sessionCookieName", .string(let cookie)):
