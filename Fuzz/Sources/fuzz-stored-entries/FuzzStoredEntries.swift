@@ -5,6 +5,7 @@
 import Foundation
 import FuzzSupport
 import HTTPTypes
+import Logging
 @testable import Caching
 @testable import HTTPCaching
 @testable import SQLiteCaching
@@ -101,10 +102,18 @@ struct FixedBytesBackend: CacheBackend {
 
 let fixedClock = CacheClock { 1_700_000_000 }
 
+/// Logs nothing: a corrupt entry is logged on every execution otherwise.
+let silent = Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() })
+
+/// A cache over the fixed bytes, logging nothing.
+func fixedCache(_ bytes: [UInt8]) -> Cache {
+    Cache(backend: FixedBytesBackend(bytes: bytes), logger: silent)
+}
+
 /// A stored page read by Django's fetch step: a hit or a miss, never a crash.
 func fuzzStoredPage(_ bytes: [UInt8]) {
     ParserRuns.count("stored-page")
-    let pageCache = PageCache(cache: Cache(backend: FixedBytesBackend(bytes: bytes)), clock: fixedClock)
+    let pageCache = PageCache(cache: fixedCache(bytes), clock: fixedClock, logger: silent)
     let request = HTTPRequest(method: .get, scheme: "http", authority: "example.com", path: "/page")
     let status = runBlocking { await pageCache.lookup(request)?.head.status.code }
     if let status { require((0...999).contains(status), "a stored page answered status \(status)") }
@@ -120,7 +129,7 @@ func fuzzStoredResponse(_ bytes: [UInt8]) {
     guard let choice = bytes.first.map(Int.init) else { return }
     let requestDirectives = ["", "max-stale", "max-stale=5, min-fresh=1", "only-if-cached", "no-cache"]
     let originStatuses: [HTTPResponse.Status] = [.ok, .notModified, .internalServerError]
-    let shared = SharedHTTPCache(cache: Cache(backend: FixedBytesBackend(bytes: Array(bytes.dropFirst()))), clock: fixedClock)
+    let shared = SharedHTTPCache(cache: fixedCache(Array(bytes.dropFirst())), clock: fixedClock, logger: silent)
     var request = HTTPRequest(method: .get, scheme: "http", authority: "example.com", path: "/shared")
     request.headerFields[.accept] = "text/html"
     let directives = requestDirectives[choice % requestDirectives.count]
