@@ -52,6 +52,17 @@ struct FuzzRegressionTests {
         #expect(HTTPDate.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
     }
 
+    @Test("entity tags are read by bytes: a quote or comma followed by a combining mark still counts (fuzz-http-headers)")
+    func entityTagCombiningMarks() {
+        let combining = "\u{0345}"
+        #expect(EntityTag.isValid("\"" + combining + "x\""))
+        #expect(EntityTag.isValid(EntityTag.quote(combining + "\u{FFFD}")))
+        #expect(EntityTag.parseList("\"a\"," + combining + "\"b\"") == ["\"a\""])
+        #expect(EntityTag.parseList("\"a\",\"" + combining + "\"") == ["\"a\"", "\"" + combining + "\""])
+        #expect(EntityTag.isWeak("W/" + combining + "\"x\"") == true)
+        #expect(!EntityTag.weaklyEqual("\"e\u{301}\"", "\"\u{E9}\""))
+    }
+
     @Test("a stored response whose status is not three digits is a miss, not a trap in HTTPResponse.Status")
     func storedStatusOutOfRange() async throws {
         let shared = Self.shared(#"{"variants":[\#(Self.storedResponse(status: 1000))]}"#)
