@@ -12,7 +12,7 @@
 # a regression test in the parser's test target). New inputs the fuzzer finds
 # go to .build-fuzz/corpus/<target>/, never into the committed seeds.
 #
-# Environment: FUZZ_MAX_TIME (seconds per target, default runs/1000 + 120) is
+# Environment: FUZZ_MAX_TIME (seconds per target, default runs/200 + 300) is
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +22,7 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=(fuzz-http-headers fuzz-resp fuzz-memcached fuzz-stored-entries fuzz-settings)
 fi
-max_time=${FUZZ_MAX_TIME:-$((runs / 1000 + 120))}
+max_time=${FUZZ_MAX_TIME:-$((runs / 200 + 300))}
 scratch=.build-fuzz
 
 mkdir -p "$scratch"
