@@ -28,7 +28,10 @@ public enum HTTPDate {
         let (year, month, day) = civil(fromDays: days)
         let weekday = Int((days % 7 + 11) % 7)  // 1970-01-01 was a Thursday.
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(weekdays[weekday]), \(two(day)) \(months[month - 1]) \(year) "
+        // Four digits at least, as Python's `formatdate` writes `%04d`: year 63 is
+        // `0063`, which parses back (a bare `63` would not).
+        let yearText = year >= 0 && year < 1000 ? String(repeating: "0", count: 4 - String(year).count) + String(year) : String(year)
+        return "\(weekdays[weekday]), \(two(day)) \(months[month - 1]) \(yearText) "
             + "\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) GMT"
     }
 

@@ -171,7 +171,7 @@ public struct PageCache: Sendable {
             var head = stored.response
             if let maxAge = page.maxAge, let expires = page.expires {
                 let age = max(0, Double(maxAge) - (expires - clock.now().rounded(.down)))
-                head.headerFields[.age] = String(Int(age))
+                head.headerFields[.age] = String(CacheDirectives.headerSeconds(age))
             }
             if configuration.debugHeaders {
                 head.headerFields[Self.xCache] = "HIT"

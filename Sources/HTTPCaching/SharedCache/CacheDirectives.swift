@@ -117,6 +117,16 @@ public struct CacheDirectives: Sendable, Equatable {
         return value
     }
 
+    /// Whole seconds of a computed duration for a header (`Age`, a
+    /// `Cache-Status` ttl): rounded down and clamped to ±2^31 as §1.2.2 caps
+    /// delta-seconds, so that times read from a corrupt or foreign stored entry
+    /// can never trap the conversion to `Int`.
+    static func headerSeconds(_ value: Double) -> Int {
+        guard !value.isNaN else { return 0 }
+        let limit = Double(maximumDeltaSeconds)
+        return Int(min(max(value.rounded(.down), -limit), limit))
+    }
+
     /// Lower-cased field names of a qualified directive's list.
     static func fieldNames(_ argument: String) -> [String] {
         argument.split(separator: ",").map { $0.trimmingHTTPWhitespace().lowercased() }.filter { !$0.isEmpty }

@@ -381,7 +381,7 @@ public struct SharedHTTPCache: Sendable {
 
     private func serve(_ stored: StoredHTTPResponse, to request: HTTPRequest, freshness: SharedCacheFreshness, status: String) -> HTTPCacheResponse {
         var head = stored.response
-        head.headerFields[.age] = String(Int(freshness.age.rounded(.down)))
+        head.headerFields[.age] = String(CacheDirectives.headerSeconds(freshness.age))
         if Self.clientConditionsMatch(request, stored: head.headerFields) {
             var notModified = HTTPResponse(status: .notModified)
             for name in Self.notModifiedFields {
@@ -397,7 +397,7 @@ public struct SharedHTTPCache: Sendable {
         guard configuration.cacheStatus else { return response }
         var response = response
         var value = configuration.cacheName + "; " + status
-        if let ttl { value += "; ttl=\(Int(ttl.rounded(.down)))" }
+        if let ttl { value += "; ttl=\(CacheDirectives.headerSeconds(ttl))" }
         response.head.headerFields.append(HTTPField(name: Self.cacheStatusField, value: value))
         return response
     }

@@ -57,10 +57,15 @@ public struct StoredHTTPResponse: Codable, Sendable, Equatable {
         case status, reasonPhrase, fields, body, varyValues, requestTime, responseTime
     }
 
-    /// Decodes a stored response; an unknown field name is a decoding error.
+    /// Decodes a stored response; an unknown field name, a status that is not
+    /// three digits (`HTTPResponse.Status` would trap on it) or a time that is
+    /// not finite is a decoding error: stored bytes may be corrupt or foreign.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         status = try container.decode(Int.self, forKey: .status)
+        guard (0...999).contains(status) else {
+            throw DecodingError.dataCorruptedError(forKey: .status, in: container, debugDescription: "status \(status) is not three digits")
+        }
         reasonPhrase = try container.decode(String.self, forKey: .reasonPhrase)
         var fields = HTTPFields()
         for pair in try container.decode([[String]].self, forKey: .fields) {
@@ -74,6 +79,9 @@ public struct StoredHTTPResponse: Codable, Sendable, Equatable {
         varyValues = try container.decode([String: String?].self, forKey: .varyValues)
         requestTime = try container.decode(Double.self, forKey: .requestTime)
         responseTime = try container.decode(Double.self, forKey: .responseTime)
+        guard requestTime.isFinite, responseTime.isFinite else {
+            throw DecodingError.dataCorruptedError(forKey: .responseTime, in: container, debugDescription: "the stored times are not finite")
+        }
     }
 
     /// Encodes the response.

@@ -1,0 +1,91 @@
+// libFuzzer target for what memcached sends: meta-protocol replies ('0'), and
+// the server locations of settings ('1').
+import FuzzSupport
+import NIOCore
+@testable import MemcachedCaching
+
+/// The process entry point: SwiftPM links `main` to this; it runs libFuzzer.
+@_cdecl("fuzz_memcached_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runFuzzer(argc, argv, fuzzTestOneInput)
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let input = FuzzInput(data, count)
+    switch input.selector(2) {
+    case 0?: fuzzReplies(Array(input.payload))
+    case 1?: fuzzServer(input.text)
+    default: break
+    }
+    return 0
+}
+
+/// Replies: a reply consumes bytes, an incomplete one none, every strict
+/// prefix of a whole reply is incomplete, and an ASCII reply written back
+/// decodes to itself.
+func fuzzReplies(_ bytes: [UInt8]) {
+    ParserRuns.count("memcached-reply")
+    var decoder = MemcachedReplyDecoder()
+    var buffer = ByteBuffer(bytes: bytes)
+    while buffer.readableBytes > 0 {
+        let start = buffer.readerIndex
+        let reply: MemcachedReply?
+        do {
+            reply = try decoder.decode(buffer: &buffer)
+        } catch {
+            return
+        }
+        guard let reply else {
+            require(buffer.readerIndex == start, "an incomplete reply consumed bytes")
+            return
+        }
+        let consumed = buffer.readerIndex - start
+        require(consumed > 0, "a reply consumed no bytes")
+        for cut in Set([consumed - 1, consumed / 2]) where cut > 0 {
+            var prefix = ByteBuffer(bytes: bytes[start..<(start + cut)])
+            var fresh = MemcachedReplyDecoder()
+            let partial = Result { try fresh.decode(buffer: &prefix) }
+            guard case .success(nil) = partial else {
+                require(false, "a \(cut)-byte prefix of a \(consumed)-byte reply was not incomplete: \(partial)")
+                return
+            }
+        }
+        let line = bytes[start..<(start + consumed)]
+        if line.allSatisfy({ $0 >= 0x20 && $0 < 0x7F || $0 == 0x0D || $0 == 0x0A }) {
+            checkRoundTrip(reply)
+        }
+        if case .value(let flags, _) = reply {
+            _ = MemcachedExpiry.exptime(remaining: flags["t"], now: 1_700_000_000)
+            _ = flags["c"].flatMap { UInt64($0) }
+        }
+        if case .header(let flags) = reply {
+            _ = MemcachedExpiry.exptime(remaining: flags["t"], now: 1_700_000_000)
+        }
+    }
+}
+
+/// A reply's summary (plus its value) decodes to the same reply.
+func checkRoundTrip(_ reply: MemcachedReply) {
+    var written = ByteBuffer()
+    written.writeString(reply.summary + "\r\n")
+    if case .value(_, var data) = reply {
+        written.writeBuffer(&data)
+        written.writeString("\r\n")
+    }
+    var decoder = MemcachedReplyDecoder()
+    let again = Result { try decoder.decode(buffer: &written) }
+    guard case .success(let decoded?) = again, decoded == reply, written.readableBytes == 0 else {
+        require(false, "reply \(reply.summary) written back decodes as \(again)")
+        return
+    }
+}
+
+/// Server locations: an error or a server whose port is valid.
+func fuzzServer(_ text: String) {
+    ParserRuns.count("memcached-location")
+    guard let server = try? MemcachedServer(parsing: text) else { return }
+    if case .tcp(let host, let port) = server.address {
+        require(!host.isEmpty && (1...65535).contains(port), "'\(text)' gave \(host):\(port)")
+    }
+}

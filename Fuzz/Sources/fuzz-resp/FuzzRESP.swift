@@ -1,0 +1,86 @@
+// libFuzzer target for what a Redis server sends: RESP2 replies ('0') and the
+// redis:// URLs of settings ('1').
+import FuzzSupport
+import NIOCore
+@testable import RedisCaching
+
+/// The process entry point: SwiftPM links `main` to this; it runs libFuzzer.
+@_cdecl("fuzz_resp_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runFuzzer(argc, argv, fuzzTestOneInput)
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let input = FuzzInput(data, count)
+    switch input.selector(2) {
+    case 0?: fuzzReplies(Array(input.payload))
+    case 1?: fuzzEndpoint(input.text)
+    default: break
+    }
+    return 0
+}
+
+/// Replies: a reply consumes bytes, an incomplete one consumes none, every
+/// strict prefix of a whole reply is "incomplete" (never an error: the network
+/// may split a reply anywhere), and a reply written back parses to itself.
+func fuzzReplies(_ bytes: [UInt8]) {
+    ParserRuns.count("resp")
+    var buffer = ByteBuffer(bytes: bytes)
+    while buffer.readableBytes > 0 {
+        let start = buffer.readerIndex
+        let value: RESPValue?
+        do {
+            value = try RESPParser.next(from: &buffer)
+        } catch {
+            return
+        }
+        guard let value else {
+            require(buffer.readerIndex == start, "an incomplete reply consumed bytes")
+            return
+        }
+        let consumed = buffer.readerIndex - start
+        require(consumed > 0, "a reply consumed no bytes")
+        for cut in Set([consumed - 1, consumed / 2]) where cut > 0 {
+            var prefix = ByteBuffer(bytes: bytes[start..<(start + cut)])
+            let partial = Result { () throws(RedisError) -> RESPValue? in try RESPParser.next(from: &prefix) }
+            guard case .success(nil) = partial else {
+                require(false, "a \(cut)-byte prefix of a \(consumed)-byte reply was not incomplete: \(partial)")
+                return
+            }
+        }
+        var written = ByteBuffer()
+        write(value, to: &written)
+        let reread = Result { () throws(RedisError) -> RESPValue? in try RESPParser.next(from: &written) }
+        guard case .success(let again?) = reread, again == value, written.readableBytes == 0 else {
+            require(false, "reply \(value) written back reads as \(reread)")
+            return
+        }
+        _ = value.bytes
+        _ = value.integer
+        _ = Result { () throws(RedisError) -> RESPValue in try value.throwingServerError() }
+    }
+}
+
+/// RESP2 encoding of a reply, as a server writes it.
+func write(_ value: RESPValue, to buffer: inout ByteBuffer) {
+    switch value {
+    case .simpleString(let text): buffer.writeString("+\(text)\r\n")
+    case .error(let text): buffer.writeString("-\(text)\r\n")
+    case .integer(let number): buffer.writeString(":\(number)\r\n")
+    case .bulkString(var bytes):
+        buffer.writeString("$\(bytes.readableBytes)\r\n")
+        buffer.writeBuffer(&bytes)
+        buffer.writeString("\r\n")
+    case .array(let elements):
+        buffer.writeString("*\(elements.count)\r\n")
+        for element in elements { write(element, to: &buffer) }
+    case .null: buffer.writeString("$-1\r\n")
+    }
+}
+
+/// redis:// URLs: an error or an endpoint, never a crash.
+func fuzzEndpoint(_ text: String) {
+    ParserRuns.count("redis-url")
+    _ = try? RedisEndpoint(url: text)
+}

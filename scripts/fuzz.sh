@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target of Fuzz/ (one per parser family of outside
+# bytes) for RUNS executions each, seeded from Fuzz/Corpus/<target>/.
+#
+#   scripts/fuzz.sh [runs] [target...]     runs defaults to 1000000
+#
+# Prints one line per target and one per parser the target covers:
+#   fuzz-<target>: runs=<n> crashes=0 time=<s>
+#     parser <name>: runs=<n>
+# and exits non-zero on any crash, invariant failure, leak or timeout; the
+# input that caused it is kept in .build-fuzz/artifacts/<target>/ (add it as
+# a regression test in the parser's test target). New inputs the fuzzer finds
+# go to .build-fuzz/corpus/<target>/, never into the committed seeds.
+#
+# Environment: FUZZ_MAX_TIME (seconds per target, default runs/200 + 300) is
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=${1:-1000000}
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+    targets=(fuzz-http-headers fuzz-resp fuzz-memcached fuzz-stored-entries fuzz-settings)
+fi
+max_time=${FUZZ_MAX_TIME:-$((runs / 200 + 300))}
+scratch=.build-fuzz
+
+mkdir -p "$scratch"
+echo "== building Fuzz/ with -sanitize=fuzzer,address (scratch $scratch)"
+swift build --package-path Fuzz --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address >"$scratch/build.log" 2>&1 || {
+    tail -40 "$scratch/build.log"
+    echo "fuzz build failed (log: $scratch/build.log)" >&2
+    exit 1
+}
+bin=$(swift build --package-path Fuzz --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address --show-bin-path)
+
+failed=0
+for target in "${targets[@]}"; do
+    corpus="$scratch/corpus/$target"
+    artifacts="$scratch/artifacts/$target"
+    log="$scratch/logs/$target.log"
+    mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
+    start=$(date +%s.%N)
+    status=0
+    # LSan leaks, ASan errors, invariant aborts and timeouts all end the run
+    # with a non-zero status and an artifact.
+    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+        "$bin/$target" "$corpus" "Fuzz/Corpus/$target" \
+        -runs="$runs" -max_total_time="$max_time" -timeout=10 -rss_limit_mb=4096 \
+        -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1 || status=$?
+    end=$(date +%s.%N)
+    elapsed=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+    done_runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    crashes=0
+    if [ "$status" -ne 0 ]; then
+        crashes=1
+        failed=1
+    elif [ "${done_runs:-0}" -lt "$runs" ]; then
+        # Stopped by -max_total_time before the asked-for runs: a slowdown.
+        echo "$target: only ${done_runs:-0} of $runs runs within ${max_time}s" >&2
+        failed=1
+    fi
+    echo "$target: runs=${done_runs:-0} crashes=$crashes time=$elapsed"
+    grep '^parser ' "$log" | sed 's/^/  /' || true
+    if [ "$status" -ne 0 ]; then
+        grep -E 'ERROR:|invariant violated|SUMMARY|Test unit written|Fatal error|deadly signal' "$log" | head -10 | sed 's/^/  /' >&2 || true
+        echo "  (full log: $log)" >&2
+    fi
+done
+exit "$failed"

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the concurrency tests under ThreadSanitizer: the memory and file stores
+# under concurrent tasks, single-flight (page-cache and shared-cache
+# stampedes, Django's split middleware steps), the connection pools and
+# pipelining of Redis, memcached, SQLite and PostgreSQL, and PostgreSQL's
+# read batching. Needs the servers of scripts/services.sh.
+#
+#   scripts/tsan.sh [extra swift test arguments]
+#
+# Clean means no "ThreadSanitizer:" report and every test passing. Suppressions
+# for races inside dependencies (none needed so far) go in scripts/tsan.supp,
+# one `race:<symbol>` line each with a comment saying why.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+suites='MemoryCache|FileCacheBackendAddTests|PageCacheTests|SharedCacheBehaviourTests|DjangoOrderTests|RedisClientTests|RedisBackendTests|MemcachedBackendTests|SQLiteBackendTests|PostgresBackendTests'
+mkdir -p .build-tsan
+log=.build-tsan/tsan.log
+export TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1 suppressions=$PWD/scripts/tsan.supp ${TSAN_OPTIONS:-}"
+
+start=$(date +%s)
+status=0
+swift test --sanitize=thread --scratch-path .build-tsan --filter "$suites" "$@" 2>&1 | tee "$log" || status=$?
+end=$(date +%s)
+
+races=$(grep -c 'WARNING: ThreadSanitizer' "$log" || true)
+echo "tsan: status=$status races=$races time=$((end - start))s (log: $log)"
+if [ "$races" -ne 0 ]; then
+    grep -A12 'WARNING: ThreadSanitizer' "$log" | head -60 >&2
+    exit 1
+fi
+exit "$status"
