@@ -1,4 +1,5 @@
 import Caching
+import HTTPTypes
 
 /// The page cache's settings from the settings file's `httpCache` section:
 /// which mode (Django's rules, or RFC 9111 for a shared cache) and its options.
@@ -27,11 +28,15 @@ public struct HTTPCacheSettings: Sendable, Equatable {
     public var defaultTimeout: Int
     /// Larger bodies are passed through, not stored.
     public var maxBodyBytes: Int
+    /// The targeted cache-control fields the shared mode obeys (RFC 9213),
+    /// first listed first (default `["CDN-Cache-Control"]`; `[]` for none).
+    public var targetedCacheControl: [String]
 
     /// Settings built in code.
     public init(
         mode: Mode = .django, cache: String = "default", debugHeaders: Bool = false, keyPrefix: String = "",
-        defaultTimeout: Int = HTTPCacheHeaders.defaultTimeout, maxBodyBytes: Int = 1 << 20
+        defaultTimeout: Int = HTTPCacheHeaders.defaultTimeout, maxBodyBytes: Int = 1 << 20,
+        targetedCacheControl: [String] = ["CDN-Cache-Control"]
     ) {
         self.mode = mode
         self.cache = cache
@@ -39,6 +44,7 @@ public struct HTTPCacheSettings: Sendable, Equatable {
         self.keyPrefix = keyPrefix
         self.defaultTimeout = defaultTimeout
         self.maxBodyBytes = maxBodyBytes
+        self.targetedCacheControl = targetedCacheControl
     }
 
     /// Reads the `httpCache` section (absent: the defaults). Unknown members and
@@ -61,9 +67,16 @@ public struct HTTPCacheSettings: Sendable, Equatable {
             case ("keyPrefix", .string(let prefix)): keyPrefix = prefix
             case ("defaultTimeout", .number(let seconds)): defaultTimeout = Int(seconds)
             case ("maxBodyBytes", .number(let bytes)): maxBodyBytes = Int(bytes)
+            case ("targetedCacheControl", .array(let names)):
+                targetedCacheControl = try names.map { name in
+                    guard case .string(let text) = name, HTTPField.Name(text) != nil else {
+                        throw CacheConfigurationError("httpCache.targetedCacheControl must list header field names such as \"CDN-Cache-Control\", not \(name)")
+                    }
+                    return text
+                }
             default:
                 throw CacheConfigurationError(
-                    "Unknown or mistyped httpCache setting \"\(name)\" (\(value.kind)); known: mode, cache, debugHeaders, keyPrefix, defaultTimeout, maxBodyBytes")
+                    "Unknown or mistyped httpCache setting \"\(name)\" (\(value.kind)); known: mode, cache, debugHeaders, keyPrefix, defaultTimeout, maxBodyBytes, targetedCacheControl")
             }
         }
     }

@@ -90,10 +90,8 @@ public struct SharedHTTPCache: Sendable {
             return await fetch(request, uri: uri, origin: origin, status: detail, coalesce: !requestDirectives.noCache)
         }
 
-        let freshness = SharedCacheFreshness(
-            of: stored, now: now,
-            heuristicFraction: configuration.heuristicFraction, heuristicLimit: configuration.heuristicLimit)
-        let responseDirectives = stored.directives
+        let freshness = self.freshness(of: stored, now: now)
+        let responseDirectives = self.directives(of: stored.headerFields).directives
         switch usability(freshness, response: responseDirectives, request: requestDirectives) {
         case .fresh:
             return serve(stored, to: request, freshness: freshness, status: "hit")
@@ -154,10 +152,8 @@ public struct SharedHTTPCache: Sendable {
         }
         if case .ran(let response) = outcome { return response }
         if let variants = await load(uri), let stored = select(from: variants, for: request) {
-            let freshness = SharedCacheFreshness(
-                of: stored, now: clock.now(),
-                heuristicFraction: configuration.heuristicFraction, heuristicLimit: configuration.heuristicLimit)
-            if freshness.isFresh, !stored.directives.noCache {
+            let freshness = self.freshness(of: stored, now: clock.now())
+            if freshness.isFresh, !self.directives(of: stored.headerFields).directives.noCache {
                 return serve(stored, to: request, freshness: freshness, status: "hit; collapsed")
             }
         }
@@ -177,6 +173,7 @@ public struct SharedHTTPCache: Sendable {
             return badGateway(status: status)
         }
         let responseTime = clock.now()
+        response.head = Self.dated(response.head, at: responseTime)
         var stored = false
         if request.method == .get, isStorable(response.head, for: request) {
             do {
@@ -191,6 +188,9 @@ public struct SharedHTTPCache: Sendable {
                     varyValues: Self.varyValues(of: request, vary: response.head.headerFields),
                     requestTime: requestTime, responseTime: responseTime)
                 stored = await store(entry, uri: uri)
+                // An origin that ignored the request's Range sent the whole body.
+                let (head, body) = ByteRanges.apply(to: request, head: response.head, body: bytes)
+                response = HTTPCacheResponse(head: head, body: .buffered(body))
             }
         }
         return decorate(response, status: status + (stored ? "; stored" : ""))
@@ -201,24 +201,27 @@ public struct SharedHTTPCache: Sendable {
         _ request: HTTPRequest, uri: String, stored: StoredHTTPResponse, freshness: SharedCacheFreshness,
         requestDirectives: CacheDirectives, origin: @escaping Origin, reason: String
     ) async -> HTTPCacheResponse {
+        // A HEAD is validated with a HEAD (RFC 9111 §4.3.1, §4.3.5): the client
+        // asked for no body, and the origin need not produce one.
         var conditional = request
-        conditional.method = .get
         for field in Self.conditionalFields { conditional.headerFields[field] = nil }
+        conditional.headerFields[.range] = nil
         if let etag = stored.entityTag { conditional.headerFields[.ifNoneMatch] = etag }
         if let lastModified = stored.lastModified { conditional.headerFields[.ifModifiedSince] = lastModified }
 
         let requestTime = clock.now()
-        let response: HTTPCacheResponse
+        var response: HTTPCacheResponse
         do {
             response = try await origin(conditional, .empty)
         } catch {
             logger.warning("shared cache: origin failed revalidating \(uri): \(error)")
-            if staleIfErrorAllows(freshness, stored: stored, request: requestDirectives) {
-                return serve(stored, to: request, freshness: freshness, status: "hit; detail=stale-if-error")
+            if let detail = staleOnErrorDetail(freshness, stored: stored, request: requestDirectives) {
+                return serve(stored, to: request, freshness: freshness, status: "hit; detail=\(detail)")
             }
             return badGateway(status: "fwd=\(reason)")
         }
         let responseTime = clock.now()
+        response.head = Self.dated(response.head, at: responseTime)
         let code = response.head.status.code
         if code == 304 {
             var freshened = stored
@@ -226,13 +229,26 @@ public struct SharedHTTPCache: Sendable {
             freshened.requestTime = requestTime
             freshened.responseTime = responseTime
             _ = await store(freshened, uri: uri)
-            let renewed = SharedCacheFreshness(
-                of: freshened, now: clock.now(),
-                heuristicFraction: configuration.heuristicFraction, heuristicLimit: configuration.heuristicLimit)
+            let renewed = self.freshness(of: freshened, now: clock.now())
             return serve(freshened, to: request, freshness: renewed, status: "fwd=\(reason); fwd-status=304")
         }
-        if code >= 500, staleIfErrorAllows(freshness, stored: stored, request: requestDirectives) {
-            return serve(stored, to: request, freshness: freshness, status: "hit; detail=stale-if-error")
+        if Self.staleOnErrorStatuses.contains(code),
+           let detail = staleOnErrorDetail(freshness, stored: stored, request: requestDirectives) {
+            return serve(stored, to: request, freshness: freshness, status: "hit; detail=\(detail)")
+        }
+        if request.method == .head {
+            // A 200 to a HEAD with the stored validators freshens the stored
+            // response's fields; any other answer means it changed (§4.3.5).
+            if code == 200, Self.sameValidators(response.head.headerFields, stored.headerFields) {
+                var freshened = stored
+                freshened.headerFields = Self.freshen(stored.headerFields, with: response.head.headerFields)
+                freshened.requestTime = requestTime
+                freshened.responseTime = responseTime
+                _ = await store(freshened, uri: uri)
+            } else if code < 500 {
+                await invalidate(uri)
+            }
+            return decorate(HTTPCacheResponse(head: response.head, body: .empty), status: "fwd=\(reason); fwd-status=\(code)")
         }
         // A full response replaces the stored one (when storable) and is answered.
         var full = response
@@ -249,12 +265,13 @@ public struct SharedHTTPCache: Sendable {
                     varyValues: Self.varyValues(of: request, vary: full.head.headerFields),
                     requestTime: requestTime, responseTime: responseTime)
                 stored = await store(entry, uri: uri)
+                let (head, body) = ByteRanges.apply(to: request, head: full.head, body: bytes)
+                full = HTTPCacheResponse(head: head, body: .buffered(body))
             }
         } else if code < 500 {
             // The origin no longer allows storing: what is stored must not be reused.
             await invalidate(uri)
         }
-        if request.method == .head { full.body = .empty }
         return decorate(full, status: "fwd=\(reason); fwd-status=\(code)" + (stored ? "; stored" : ""))
     }
 
@@ -263,7 +280,7 @@ public struct SharedHTTPCache: Sendable {
         var unconditional = request
         for field in Self.conditionalFields { unconditional.headerFields[field] = nil }
         let plain = unconditional
-        let freshness = SharedCacheFreshness(of: stored, now: clock.now())
+        let freshness = self.freshness(of: stored, now: clock.now())
         let this = self
         Task {
             _ = try? await this.revalidations.run(uri) {
@@ -274,17 +291,39 @@ public struct SharedHTTPCache: Sendable {
         }
     }
 
-    private func staleIfErrorAllows(_ freshness: SharedCacheFreshness, stored: StoredHTTPResponse, request: CacheDirectives) -> Bool {
-        let response = stored.directives
-        if response.mustRevalidate || response.proxyRevalidate || response.sharedMaxAge != nil || response.noCache { return false }
+    /// Whether a stale response may stand in for an origin that failed or
+    /// answered 500, 502, 503 or 504, and the `Cache-Status` detail saying why:
+    /// `stale-if-error` (RFC 5861 §4) within its window, or — with
+    /// ``SharedCacheConfiguration/staleOnError`` — the origin being out of reach
+    /// (RFC 9111 §4.2.4). `must-revalidate`, `proxy-revalidate`, `s-maxage` and
+    /// `no-cache` forbid both (§5.2.2.2, §5.2.2.8, §5.2.2.10, §5.2.2.4).
+    private func staleOnErrorDetail(_ freshness: SharedCacheFreshness, stored: StoredHTTPResponse, request: CacheDirectives) -> String? {
+        let response = self.directives(of: stored.headerFields).directives
+        if response.mustRevalidate || response.proxyRevalidate || response.sharedMaxAge != nil || response.noCache { return nil }
         let window = max(response.staleIfError ?? -1, request.staleIfError ?? -1)
-        return window >= 0 && freshness.staleness <= Double(window)
+        if window >= 0, freshness.staleness <= Double(window) { return "stale-if-error" }
+        return configuration.staleOnError ? "stale-on-error" : nil
+    }
+
+    /// The response directives this cache follows for `fields`: a targeted
+    /// field's (RFC 9213) when one is valid, else `Cache-Control`'s.
+    func directives(of fields: HTTPFields) -> (directives: CacheDirectives, targeted: Bool) {
+        TargetedCacheControl.responseDirectives(fields, targets: configuration.targetedFields)
+    }
+
+    /// The freshness of `stored` at `now` under this cache's settings.
+    func freshness(of stored: StoredHTTPResponse, now: Double) -> SharedCacheFreshness {
+        SharedCacheFreshness(
+            of: stored, now: now, heuristicFraction: configuration.heuristicFraction,
+            heuristicLimit: configuration.heuristicLimit, targetedFields: configuration.targetedFields)
     }
 
     /// Forwards without caching (methods the cache does not store).
     private func forward(_ request: HTTPRequest, body: HTTPCacheBody, origin: @escaping Origin, status: String) async -> HTTPCacheResponse {
         do {
-            return decorate(try await origin(request, body), status: status)
+            var response = try await origin(request, body)
+            response.head = Self.dated(response.head, at: clock.now())
+            return decorate(response, status: status)
         } catch {
             logger.warning("shared cache: origin failed for \(Self.uri(of: request)): \(error)")
             return badGateway(status: status)
@@ -298,8 +337,15 @@ public struct SharedHTTPCache: Sendable {
         let code = response.status.code
         guard code >= 200, code != 206, code != 304 else { return false }
         let requestDirectives = CacheDirectives(request.headerFields)
-        let directives = CacheDirectives(response.headerFields)
-        if requestDirectives.noStore || directives.noStore || directives.isPrivate { return false }
+        let (directives, targeted) = self.directives(of: response.headerFields)
+        if requestDirectives.noStore || directives.isPrivate { return false }
+        // must-understand (§5.2.2.3): stored only when this cache knows the
+        // status code's caching rules, and then no-store is ignored.
+        if directives.mustUnderstand {
+            guard Self.understoodStatuses.contains(code) else { return false }
+        } else if directives.noStore {
+            return false
+        }
         if response.headerFields[values: .vary].contains(where: { $0.split(separator: ",").contains { $0.trimmingHTTPWhitespace() == "*" } }) {
             return false
         }
@@ -308,7 +354,7 @@ public struct SharedHTTPCache: Sendable {
             return false
         }
         if directives.isPublic || directives.sharedMaxAge != nil || directives.maxAge != nil { return true }
-        if response.headerFields[.expires] != nil { return true }
+        if !targeted, response.headerFields[.expires] != nil { return true }
         if SharedCacheFreshness.heuristicallyCacheable.contains(code) { return true }
         return false
     }
@@ -317,7 +363,7 @@ public struct SharedHTTPCache: Sendable {
     /// `private` or `no-cache` names, and `Age` (recomputed when served).
     func storableHead(_ response: HTTPResponse) -> HTTPResponse {
         var head = response
-        let directives = CacheDirectives(response.headerFields)
+        let directives = self.directives(of: response.headerFields).directives
         var dropped = Set(Self.hopByHopFields)
         dropped.formUnion(directives.privateFields)
         dropped.formUnion(directives.noCacheFields)
@@ -329,10 +375,8 @@ public struct SharedHTTPCache: Sendable {
     }
 
     private func store(_ entry: StoredHTTPResponse, uri: String) async -> Bool {
-        let freshness = SharedCacheFreshness(
-            of: entry, now: clock.now(),
-            heuristicFraction: configuration.heuristicFraction, heuristicLimit: configuration.heuristicLimit)
-        let directives = entry.directives
+        let freshness = self.freshness(of: entry, now: clock.now())
+        let directives = self.directives(of: entry.headerFields).directives
         let hasValidator = entry.entityTag != nil || entry.lastModified != nil
         let staleWindow = Double(max(directives.staleWhileRevalidate ?? 0, directives.staleIfError ?? 0))
         let keep = max(0, freshness.remaining) + max(staleWindow, hasValidator ? configuration.staleRetention : 0)
@@ -342,7 +386,7 @@ public struct SharedHTTPCache: Sendable {
         variants.insert(entry, at: 0)
         if variants.count > configuration.maxVariants { variants.removeLast(variants.count - configuration.maxVariants) }
         let longest = variants.map { variant in
-            let f = SharedCacheFreshness(of: variant, now: clock.now())
+            let f = self.freshness(of: variant, now: clock.now())
             return max(0, f.remaining) + configuration.staleRetention
         }.max() ?? keep
         do {
@@ -389,8 +433,13 @@ public struct SharedHTTPCache: Sendable {
             }
             return decorate(HTTPCacheResponse(head: notModified, body: .empty), status: status, ttl: freshness.remaining)
         }
-        let body: HTTPCacheBody = request.method == .head ? .empty : .buffered(stored.body)
-        return decorate(HTTPCacheResponse(head: head, body: body), status: status, ttl: freshness.remaining)
+        if request.method == .head {
+            // The length of the body a GET would get (RFC 9110 §8.6).
+            head.headerFields[.contentLength] = String(stored.body.count)
+            return decorate(HTTPCacheResponse(head: head, body: .empty), status: status, ttl: freshness.remaining)
+        }
+        let (ranged, body) = ByteRanges.apply(to: request, head: head, body: stored.body)
+        return decorate(HTTPCacheResponse(head: ranged, body: .buffered(body)), status: status, ttl: freshness.remaining)
     }
 
     private func decorate(_ response: HTTPCacheResponse, status: String, ttl: Double? = nil) -> HTTPCacheResponse {
