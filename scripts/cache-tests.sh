@@ -66,7 +66,7 @@ if [ -n "$test_id" ]; then
     (cd "$suite" && npm_config_base="http://127.0.0.1:$proxy_port" npm_config_id="$test_id" node --no-warnings test-engine/cli.mjs)
     exit 0
 fi
-(cd "$suite" && npm_config_base="http://127.0.0.1:$proxy_port" npm_config_id="" node --no-warnings test-engine/cli.mjs) >"$results"
+(cd "$suite" && npm_config_base="http://127.0.0.1:$proxy_port" npm_config_id="" npm_package_config_id="" node --no-warnings test-engine/cli.mjs) >"$results"
 
 cd "$suite"
 RESULTS="$results" node --input-type=module -e '
