@@ -73,14 +73,16 @@ extension SharedHTTPCache {
     }
 
     /// A field's request value normalised for `Vary` matching: every line
-    /// joined, whitespace around commas removed (`nil` when absent).
+    /// joined, whitespace around commas removed (`nil` when absent);
+    /// `Accept-Language` also in its canonical order and case (``AcceptLanguage``).
     static func normalized(_ fields: HTTPFields, _ name: HTTPField.Name) -> String? {
         let values = fields[values: name]
         guard !values.isEmpty else { return nil }
-        return values
+        let members = values
             .flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
             .map { $0.trimmingHTTPWhitespace() }
-            .joined(separator: ",")
+        if name == .acceptLanguage { return AcceptLanguage.normalized(members) }
+        return members.joined(separator: ",")
     }
 
     /// The request's values of the fields a response's `Vary` names.

@@ -57,13 +57,59 @@ public struct SharedHTTPCache: Sendable {
         case .options, .trace, .connect:
             return await forward(request, body: body, origin: origin, status: "fwd=method")
         default:
-            // Unsafe: forward, then invalidate on a non-error response (§4.4).
-            let response = await forward(request, body: body, origin: origin, status: "fwd=method")
-            if (200..<400).contains(response.head.status.code) {
-                await invalidate(after: request, response: response.head)
-            }
-            return response
+            return await forwardUnsafe(request, body: body, origin: origin)
         }
+    }
+
+    /// An unsafe method: forwarded, then the target is invalidated on a
+    /// non-error response (§4.4). A POST response that names its own target in
+    /// `Content-Location` and has explicit freshness is stored for later GETs
+    /// (RFC 9110 §9.3.3).
+    private func forwardUnsafe(_ request: HTTPRequest, body: HTTPCacheBody, origin: @escaping Origin) async -> HTTPCacheResponse {
+        let uri = Self.uri(of: request)
+        let requestTime = clock.now()
+        var response: HTTPCacheResponse
+        do {
+            response = try await origin(request, body)
+        } catch {
+            logger.warning("shared cache: origin failed for \(uri): \(error)")
+            return badGateway(status: "fwd=method")
+        }
+        let responseTime = clock.now()
+        response.head = Self.dated(response.head, at: responseTime)
+        guard (200..<400).contains(response.head.status.code) else { return decorate(response, status: "fwd=method") }
+        await invalidate(after: request, response: response.head)
+        var read = request
+        read.method = .get
+        guard request.method == .post,
+              let location = response.head.headerFields[.contentLocation],
+              Self.resolve(location, against: request) == uri,
+              hasExplicitFreshness(response.head.headerFields),
+              isStorable(response.head, for: read) else {
+            return decorate(response, status: "fwd=method")
+        }
+        do {
+            response.body = try await response.body.collect(upTo: configuration.maxBodyBytes)
+        } catch {
+            logger.warning("shared cache: origin body failed for \(uri): \(error)")
+            return badGateway(status: "fwd=method")
+        }
+        var stored = false
+        if case .buffered(let bytes) = response.body {
+            let entry = StoredHTTPResponse(
+                response: storableHead(response.head), body: bytes,
+                varyValues: Self.varyValues(of: read, vary: response.head.headerFields),
+                requestTime: requestTime, responseTime: responseTime)
+            stored = await store(entry, uri: uri)
+        }
+        return decorate(response, status: "fwd=method" + (stored ? "; stored" : ""))
+    }
+
+    /// Whether a response states its freshness lifetime (RFC 9111 §4.2.1):
+    /// `s-maxage`, `max-age` or, without a targeted field, `Expires`.
+    private func hasExplicitFreshness(_ fields: HTTPFields) -> Bool {
+        let (directives, targeted) = self.directives(of: fields)
+        return directives.sharedMaxAge != nil || directives.maxAge != nil || (!targeted && fields[.expires] != nil)
     }
 
     /// Removes every stored response for `uri` (a full URI or a path).
@@ -411,12 +457,16 @@ public struct SharedHTTPCache: Sendable {
         configuration.keyPrefix + "." + HTTPCacheHeaders.md5Hex(uri.utf8)
     }
 
-    /// The most recent stored variant whose `Vary` fields match `request` (§4.1).
+    /// The most recent stored variant whose `Vary` fields match `request`
+    /// (§4.1): equal once normalised, or, for `Accept-Language`, a variant in
+    /// the language the request prefers most.
     func select(from variants: [StoredHTTPResponse], for request: HTTPRequest) -> StoredHTTPResponse? {
         variants.first { variant in
             variant.varyValues.allSatisfy { name, value in
                 guard let fieldName = HTTPField.Name(name) else { return false }
-                return Self.normalized(request.headerFields, fieldName) == value
+                if Self.normalized(request.headerFields, fieldName) == value { return true }
+                return fieldName == .acceptLanguage
+                    && AcceptLanguage.prefers(request.headerFields, contentLanguage: variant.headerFields[.contentLanguage])
             }
         }
     }
