@@ -11,7 +11,8 @@
 #   - with a test id, runs only that test and prints the suite's own dump of it.
 # Env: CACHING_PROXY (an already-built caching-proxy binary; default: builds the
 # debug product), CACHE_TESTS_RESULTS (where to keep the JSON results; default a
-# temporary file). Needs node >= 18. The few interim-response (1xx) tests need
+# temporary file), CACHE_TESTS_LOG_DIR (keep the origin's and the proxy's logs
+# there; default: a temporary directory, removed). Needs node >= 18. The few interim-response (1xx) tests need
 # the npm package `undici` in the checkout; without it they error (harness
 # failures, counted as failed).
 set -euo pipefail
@@ -23,6 +24,8 @@ test_id=${2:-}
 command -v node >/dev/null || { echo "cache-tests: node is needed" >&2; exit 1; }
 
 work=$(mktemp -d)
+logs=${CACHE_TESTS_LOG_DIR:-$work}
+mkdir -p "$logs"
 server_pid=""
 proxy_pid=""
 cleanup() {
@@ -54,10 +57,10 @@ wait_port() {
 origin_port=$(free_port)
 proxy_port=$(free_port)
 (cd "$suite" && npm_config_protocol=http npm_config_port="$origin_port" npm_config_pidfile="$work/server.pid" \
-    exec node test-engine/server/server.mjs) >"$work/server.log" 2>&1 &
+    exec node test-engine/server/server.mjs) >"$logs/server.log" 2>&1 &
 server_pid=$!
 wait_port "$origin_port"
-"$proxy" --listen "127.0.0.1:$proxy_port" --upstream "http://127.0.0.1:$origin_port" >"$work/proxy.log" 2>&1 &
+"$proxy" --listen "127.0.0.1:$proxy_port" --upstream "http://127.0.0.1:$origin_port" >"$logs/proxy.log" 2>&1 &
 proxy_pid=$!
 wait_port "$proxy_port"
 

@@ -79,7 +79,14 @@ public struct UpstreamOrigin: Sendable {
             outgoing.body = .stream(stream.map { ByteBuffer(bytes: $0) }, length: length)
         }
 
-        let response = try await client.execute(outgoing, timeout: timeout)
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(outgoing, timeout: timeout)
+        } catch where Self.mayRetry(request.method, body: body, after: error) {
+            // The upstream closed a kept-alive connection as the request went
+            // out on it: send it once more, on a new connection.
+            response = try await client.execute(outgoing, timeout: timeout)
+        }
         var responseFields = HTTPFields()
         for header in response.headers {
             if let name = HTTPField.Name(header.name) { responseFields.append(HTTPField(name: name, value: header.value)) }
@@ -93,6 +100,19 @@ public struct UpstreamOrigin: Sendable {
         let head = HTTPResponse(status: .init(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase), headerFields: fields)
         if request.method == .head { return HTTPCacheResponse(head: head, body: .empty) }
         return HTTPCacheResponse(head: head, body: .stream(AsyncThrowingStream(byteBuffers: response.body)))
+    }
+
+    /// Whether a request that failed with `error` is sent again: only once,
+    /// only an idempotent method without a streamed body (RFC 9110 §9.2.2 lets
+    /// a client, proxies included, retry those when "the underlying connection
+    /// closed before a response was received"), and only after the connection
+    /// was closed or reset — an upstream that closes idle kept-alive
+    /// connections (Node.js after 5 s, Apache after 5 s) races with reuse.
+    static func mayRetry(_ method: HTTPRequest.Method, body: HTTPCacheBody, after error: any Error) -> Bool {
+        guard [.get, .head, .options, .put, .delete, .trace].contains(method) else { return false }
+        if case .stream = body { return false }
+        if let error = error as? HTTPClientError { return error == .remoteConnectionClosed }
+        return error is IOError
     }
 
     /// The method as it goes on the wire. SwiftNIO's HTTP/1 parser reads

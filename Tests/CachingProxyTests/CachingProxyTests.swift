@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Caching
-import CachingProxy
+@testable import CachingProxy
 import Foundation
 import HTTPCaching
 import HTTPTypes
@@ -281,6 +281,25 @@ struct CachingProxyTests {
             #expect(second.headers.first(name: "Date") == date)
             #expect(second.headers.first(name: "Server") == "test-origin")
         }
+    }
+
+    @Test("RFC 9110 §9.1: NIO's MSEARCH is written as M-SEARCH; other methods keep their names")
+    func wireMethods() {
+        #expect(UpstreamOrigin.wireMethod(HTTPRequest.Method("MSEARCH") ?? .get) == .RAW(value: "M-SEARCH"))
+        #expect(UpstreamOrigin.wireMethod(.get) == .GET)
+        #expect(UpstreamOrigin.wireMethod(HTTPRequest.Method("PURGE") ?? .get) == .PURGE)
+        #expect(UpstreamOrigin.wireMethod(HTTPRequest.Method("X-CUSTOM") ?? .get) == .RAW(value: "X-CUSTOM"))
+    }
+
+    @Test("RFC 9110 §9.2.2: only idempotent requests without a streamed body are retried, and only after a closed connection")
+    func retries() {
+        let closed = HTTPClientError.remoteConnectionClosed
+        #expect(UpstreamOrigin.mayRetry(.get, body: .empty, after: closed))
+        #expect(UpstreamOrigin.mayRetry(.put, body: .buffered([1]), after: IOError(errnoCode: 104, reason: "read")))
+        #expect(!UpstreamOrigin.mayRetry(.post, body: .empty, after: closed))
+        #expect(!UpstreamOrigin.mayRetry(HTTPRequest.Method("MSEARCH") ?? .post, body: .empty, after: closed))
+        #expect(!UpstreamOrigin.mayRetry(.put, body: .stream(AsyncThrowingStream { $0.finish() }), after: closed))
+        #expect(!UpstreamOrigin.mayRetry(.get, body: .empty, after: HTTPClientError.deadlineExceeded))
     }
 
     @Test("an upstream that is down gives 502, not a hang or a crash")
