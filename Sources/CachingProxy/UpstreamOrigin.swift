@@ -116,6 +116,7 @@ public struct UpstreamOrigin: Sendable {
         guard [.get, .head, .options, .put, .delete, .trace].contains(method) else { return false }
         if case .stream = body { return false }
         if let error = error as? HTTPClientError { return error == .remoteConnectionClosed }
+        if let error = error as? ChannelError { return error == .ioOnClosedChannel }
         return error is IOError
     }
 

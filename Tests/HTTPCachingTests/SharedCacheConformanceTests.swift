@@ -166,12 +166,20 @@ struct SharedCacheServingTests {
         #expect(await harness.request(.get, "/undated").field("Date") == arrival)
     }
 
-    @Test("RFC 9111 §5.1: Age is sent on responses from the cache, not on responses fetched for this request")
+    @Test("RFC 9111 §5.1: Age is sent on responses from the cache, not on responses fetched or validated for this request")
     func ageOnlyOnHits() async {
         let harness = SharedCacheHarness(.init(fields: ["Cache-Control": "max-age=3600"]))
         #expect(await harness.request().field("Age") == nil)
         harness.time.advance(by: 5)
         #expect(await harness.request().field("Age") == "5")
+        // Validated by the origin for this request: no Age.
+        let validated = SharedCacheHarness(.init(fields: ["Cache-Control": "max-age=1", "ETag": "\"a\""]))
+        _ = await validated.request()
+        validated.time.advance(by: 5)
+        validated.origin.reply(.init(status: .notModified, fields: ["Cache-Control": "max-age=1", "ETag": "\"a\""], body: ""))
+        let answer = await validated.request()
+        #expect(answer.cacheStatus.contains("fwd-status=304"))
+        #expect(answer.field("Age") == nil)
     }
 
     @Test("RFC 9111 §4.2.4: a stale response stands in for an unreachable origin or a 5xx unless a directive forbids it")

@@ -276,7 +276,7 @@ public struct SharedHTTPCache: Sendable {
             freshened.responseTime = responseTime
             _ = await store(freshened, uri: uri)
             let renewed = self.freshness(of: freshened, now: clock.now())
-            return serve(freshened, to: request, freshness: renewed, status: "fwd=\(reason); fwd-status=304")
+            return serve(freshened, to: request, freshness: renewed, status: "fwd=\(reason); fwd-status=304", validated: response.head)
         }
         if Self.staleOnErrorStatuses.contains(code),
            let detail = staleOnErrorDetail(freshness, stored: stored, request: requestDirectives) {
@@ -405,8 +405,9 @@ public struct SharedHTTPCache: Sendable {
         return false
     }
 
-    /// The head as stored: without hop-by-hop fields, the fields a qualified
-    /// `private` or `no-cache` names, and `Age` (recomputed when served).
+    /// The head as stored: without hop-by-hop fields and the fields a qualified
+    /// `private` or `no-cache` names. The upstream's `Age` is kept (the Age
+    /// calculation of §4.2.3 starts from it); the cache writes its own when serving.
     func storableHead(_ response: HTTPResponse) -> HTTPResponse {
         var head = response
         let directives = self.directives(of: response.headerFields).directives
@@ -473,9 +474,20 @@ public struct SharedHTTPCache: Sendable {
 
     // MARK: Answering
 
-    private func serve(_ stored: StoredHTTPResponse, to request: HTTPRequest, freshness: SharedCacheFreshness, status: String) -> HTTPCacheResponse {
+    /// Answers from a stored response. `validated`: the origin has just
+    /// validated it for this request, so it carries no `Age` unless the
+    /// origin's 304 came with one (RFC 9111 §5.1: `Age` says the response was
+    /// not generated or validated by the origin for this request).
+    private func serve(
+        _ stored: StoredHTTPResponse, to request: HTTPRequest, freshness: SharedCacheFreshness, status: String,
+        validated: HTTPResponse? = nil
+    ) -> HTTPCacheResponse {
         var head = stored.response
-        head.headerFields[.age] = String(Int(freshness.age.rounded(.down)))
+        if let validated, validated.headerFields[.age] == nil {
+            head.headerFields[.age] = nil
+        } else {
+            head.headerFields[.age] = String(Int(freshness.age.rounded(.down)))
+        }
         if Self.clientConditionsMatch(request, stored: head.headerFields) {
             var notModified = HTTPResponse(status: .notModified)
             for name in Self.notModifiedFields {
