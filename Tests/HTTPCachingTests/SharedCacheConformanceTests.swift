@@ -339,3 +339,22 @@ struct SharedCacheSettingsTests {
         }
     }
 }
+
+@Suite("Shared-cache mode: malformed targeted fields and ranges")
+struct SharedCacheMalformedTests {
+    @Test("RFC 8941 §4.2: a value that is not a dictionary gives no targeted directives, never a crash", arguments: [
+        "", ",", "=", "a=", "a=(", "a=(1 2", "a=\"", "a=\"\\", "a=?", "a=?2", "a=:abc", "a=-", "a=1.", "a=1.2345",
+        "a=99999999999999999999", ";", "a;b=", "a,", "A=1", "a=1,,b", "a=1 b", String(repeating: "a=1, ", count: 2_000),
+    ])
+    func malformedDictionary(_ value: String) {
+        let fields = HTTPFields([HTTPField(name: .cdnCacheControl, value: value)])
+        #expect(TargetedCacheControl.directives(fields, targets: [.cdnCacheControl]) == nil)
+    }
+
+    @Test("RFC 9110 §14.2: a Range that does not parse is ignored (the whole response), never a crash", arguments: [
+        "bytes=-", "bytes=--1", "bytes=99999999999999999999999-", "bytes=,,,", "bytes=1-2-3", "bytes 0-1", "=0-1", "bytes=0-1;x",
+    ])
+    func malformedRange(_ value: String) {
+        #expect(ByteRanges.answer(value, length: 10) == .full)
+    }
+}
