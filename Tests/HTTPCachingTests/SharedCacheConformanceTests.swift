@@ -314,6 +314,30 @@ struct SharedCacheServingTests {
         #expect(harness.origin.count == 1)
     }
 
+    @Test("RFC 9111 §3.3: a fresh stored 206 answers Range requests it covers; others go to the origin")
+    func partialStored() async {
+        let harness = SharedCacheHarness(.init(
+            status: .partialContent, fields: ["Cache-Control": "max-age=3600", "Content-Range": "bytes 4-9/10"], body: "456789"))
+        let first = await harness.request(.get, "/page", ["Range": "bytes=-6"])
+        #expect(first.cacheStatus.contains("stored"))
+        let same = await harness.request(.get, "/page", ["Range": "bytes=-6"])
+        #expect(same.head.status == .partialContent)
+        #expect(same.text == "456789")
+        #expect(same.field("Content-Range") == "bytes 4-9/10")
+        let inner = await harness.request(.get, "/page", ["Range": "bytes=6-8"])
+        #expect(inner.text == "678")
+        #expect(inner.field("Content-Range") == "bytes 6-8/10")
+        #expect(await harness.request(.get, "/page", ["Range": "bytes=-1"]).text == "9")
+        #expect(harness.origin.count == 1)
+        // Outside the part, or no Range at all: the origin.
+        _ = await harness.request(.get, "/page", ["Range": "bytes=0-1"])
+        _ = await harness.request()
+        #expect(harness.origin.count == 3)
+        // A Content-Range that does not match the body is not stored.
+        harness.origin.reply(.init(status: .partialContent, fields: ["Cache-Control": "max-age=3600", "Content-Range": "bytes 0-1/10"], body: "012"))
+        #expect(!(await harness.request(.get, "/bad", ["Range": "bytes=0-1"]).cacheStatus.contains("stored")))
+    }
+
     @Test("RFC 9110 §14.2: a Range miss whose origin sent the whole body is narrowed once stored")
     func rangeOnMiss() async {
         let harness = SharedCacheHarness(.init(fields: ["Cache-Control": "max-age=3600"], body: "0123456789"))

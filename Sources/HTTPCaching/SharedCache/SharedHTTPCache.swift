@@ -116,6 +116,7 @@ public struct SharedHTTPCache: Sendable {
     public func invalidate(_ uri: String) async {
         do {
             _ = try await cache.delete(storageKey(uri))
+            _ = try await cache.delete(partialKey(uri))
         } catch {
             logger.error("shared cache: could not invalidate \(uri): \(error)")
         }
@@ -131,6 +132,7 @@ public struct SharedHTTPCache: Sendable {
         let selected = variants.flatMap { select(from: $0, for: request) }
 
         guard let stored = selected else {
+            if let partial = await servePartial(request, uri: uri, requestDirectives: requestDirectives) { return partial }
             if requestDirectives.onlyIfCached { return gatewayTimeout(status: "fwd=miss") }
             let detail = (variants?.isEmpty ?? true) ? "fwd=uri-miss" : "fwd=vary-miss"
             return await fetch(request, uri: uri, origin: origin, status: detail, coalesce: !requestDirectives.noCache)
@@ -237,6 +239,17 @@ public struct SharedHTTPCache: Sendable {
                 // An origin that ignored the request's Range sent the whole body.
                 let (head, body) = ByteRanges.apply(to: request, head: response.head, body: bytes)
                 response = HTTPCacheResponse(head: head, body: .buffered(body))
+            }
+        } else if request.method == .get, response.head.status == .partialContent {
+            do {
+                response.body = try await response.body.collect(upTo: configuration.maxBodyBytes)
+            } catch {
+                logger.warning("shared cache: origin body failed for \(uri): \(error)")
+                return badGateway(status: status)
+            }
+            if case .buffered(let bytes) = response.body {
+                stored = await storePartial(
+                    response.head, body: bytes, for: request, uri: uri, requestTime: requestTime, responseTime: responseTime)
             }
         }
         return decorate(response, status: status + (stored ? "; stored" : ""))
@@ -454,7 +467,7 @@ public struct SharedHTTPCache: Sendable {
         }
     }
 
-    private func storageKey(_ uri: String) -> String {
+    func storageKey(_ uri: String) -> String {
         configuration.keyPrefix + "." + HTTPCacheHeaders.md5Hex(uri.utf8)
     }
 
@@ -504,7 +517,7 @@ public struct SharedHTTPCache: Sendable {
         return decorate(HTTPCacheResponse(head: ranged, body: .buffered(body)), status: status, ttl: freshness.remaining)
     }
 
-    private func decorate(_ response: HTTPCacheResponse, status: String, ttl: Double? = nil) -> HTTPCacheResponse {
+    func decorate(_ response: HTTPCacheResponse, status: String, ttl: Double? = nil) -> HTTPCacheResponse {
         guard configuration.cacheStatus else { return response }
         var response = response
         var value = configuration.cacheName + "; " + status
