@@ -110,14 +110,17 @@ public struct UpstreamOrigin: Sendable {
     /// only an idempotent method without a streamed body (RFC 9110 §9.2.2 lets
     /// a client, proxies included, retry those when "the underlying connection
     /// closed before a response was received"), and only after the connection
-    /// was closed or reset — an upstream that closes idle kept-alive
-    /// connections (Node.js after 5 s, Apache after 5 s) races with reuse.
+    /// was closed or reset or its reply did not parse — an upstream that closes
+    /// idle kept-alive connections (Node.js after 5 s, Apache after 5 s) races
+    /// with reuse.
     static func mayRetry(_ method: HTTPRequest.Method, body: HTTPCacheBody, after error: any Error) -> Bool {
         guard [.get, .head, .options, .put, .delete, .trace].contains(method) else { return false }
         if case .stream = body { return false }
         if let error = error as? HTTPClientError { return error == .remoteConnectionClosed }
         if let error = error as? ChannelError { return error == .ioOnClosedChannel }
-        return error is IOError
+        // A reply that does not parse on a reused connection: usually bytes an
+        // earlier response left behind (a body sent after a 304 or a HEAD).
+        return error is IOError || error is HTTPParserError
     }
 
     /// The method as it goes on the wire. SwiftNIO's HTTP/1 parser reads

@@ -297,6 +297,7 @@ struct CachingProxyTests {
         #expect(UpstreamOrigin.mayRetry(.get, body: .empty, after: closed))
         #expect(UpstreamOrigin.mayRetry(.put, body: .buffered([1]), after: IOError(errnoCode: 104, reason: "read")))
         #expect(UpstreamOrigin.mayRetry(.head, body: .empty, after: ChannelError.ioOnClosedChannel))
+        #expect(UpstreamOrigin.mayRetry(.get, body: .empty, after: HTTPParserError.invalidConstant))
         #expect(!UpstreamOrigin.mayRetry(.post, body: .empty, after: closed))
         #expect(!UpstreamOrigin.mayRetry(HTTPRequest.Method("MSEARCH") ?? .post, body: .empty, after: closed))
         #expect(!UpstreamOrigin.mayRetry(.put, body: .stream(AsyncThrowingStream { $0.finish() }), after: closed))
