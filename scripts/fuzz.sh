@@ -23,6 +23,9 @@ if [ ${#targets[@]} -eq 0 ]; then
     targets=(fuzz-http-headers fuzz-resp fuzz-memcached fuzz-stored-entries fuzz-settings)
 fi
 max_time=${FUZZ_MAX_TIME:-$((runs / 200 + 300))}
+# FUZZ_SEED fixes libFuzzer's random seed (CI sets it, so a run is repeatable).
+seed_flag=()
+[ -n "${FUZZ_SEED:-}" ] && seed_flag=(-seed="$FUZZ_SEED")
 scratch=.build-fuzz
 
 mkdir -p "$scratch"
@@ -46,7 +49,7 @@ for target in "${targets[@]}"; do
     # with a non-zero status and an artifact.
     SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
         "$bin/$target" "$corpus" "Fuzz/Corpus/$target" \
-        -runs="$runs" -max_total_time="$max_time" -timeout=10 -rss_limit_mb=4096 \
+        -runs="$runs" -max_total_time="$max_time" -timeout=10 -rss_limit_mb=4096 ${seed_flag[@]+"${seed_flag[@]}"} \
         -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1 || status=$?
     end=$(date +%s.%N)
     elapsed=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')

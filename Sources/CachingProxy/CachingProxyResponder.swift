@@ -37,9 +37,15 @@ public struct CachingProxyResponder: HTTPResponder {
             body = .stream(AsyncThrowingStream(byteBuffers: request.body))
         }
         let upstream = self.upstream
-        let response = await shared.respond(to: head, body: body) { request, body in
+        let answer = await shared.respond(to: head, body: body) { request, body in
             try await upstream.respond(request, body)
         }
-        return Response(response)
+        var response = Response(answer)
+        if request.method == .head {
+            // A HEAD answer keeps the Content-Length of the GET it stands for
+            // (RFC 9110 §8.6), not the length of its empty body.
+            response.headers[.contentLength] = answer.head.headerFields[.contentLength]
+        }
+        return response
     }
 }

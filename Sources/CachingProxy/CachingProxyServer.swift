@@ -1,10 +1,21 @@
 import Caching
 import HTTPCaching
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import UnixSignals
 
-/// `caching-proxy`'s server: a Hummingbird application whose one responder puts
-/// the shared-cache mode in front of an upstream origin.
+/// `caching-proxy`'s server: an HTTP/1.1 server whose one responder puts the
+/// shared-cache mode in front of an upstream origin.
+///
+/// It runs Hummingbird's HTTP server directly rather than an `Application`:
+/// an `Application` writes its own `Date` (and `Server`) over every response,
+/// and a proxy must pass the origin's on — a stored response's `Date` is what
+/// its age is computed from downstream (RFC 9110 §6.6.1, RFC 9111 §4.2.3).
+/// The shared cache adds a `Date` only to a response that has none.
 public struct CachingProxyServer: Sendable {
     /// Where the proxy listens.
     public var host: String
@@ -33,15 +44,46 @@ public struct CachingProxyServer: Sendable {
         self.logger = logger
     }
 
-    /// The Hummingbird application; `onServerRunning` receives the bound port.
-    public func application(
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+    /// The server as a service; `onServerRunning` receives the bound port.
+    public func service(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> CachingProxyService {
         let shared = SharedHTTPCache(cache: cache, configuration: configuration, logger: logger)
-        return Application(
-            responder: CachingProxyResponder(shared: shared, upstream: upstream),
-            configuration: .init(address: .hostname(host, port: port), serverName: "caching-proxy"),
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
-            logger: logger)
+        return CachingProxyService(
+            host: host, port: port, responder: CachingProxyResponder(shared: shared, upstream: upstream),
+            logger: logger, onServerRunning: onServerRunning)
+    }
+}
+
+/// The running form of ``CachingProxyServer``: a service-lifecycle `Service`.
+public struct CachingProxyService: Service {
+    let host: String
+    let port: Int
+    let responder: CachingProxyResponder
+    let logger: Logger
+    let onServerRunning: @Sendable (Int) async -> Void
+
+    /// Serves until cancelled or shut down gracefully.
+    public func run() async throws {
+        let responder = self.responder
+        let logger = self.logger
+        let onServerRunning = self.onServerRunning
+        let server = try HTTPServerBuilder.http1().buildServer(
+            configuration: ServerConfiguration(address: .hostname(host, port: port)),
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: logger,
+            responder: { (request: Request, writer: consuming ResponseWriter, channel: any Channel) in
+                let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
+                let response = try await responder.respond(to: request, context: context)
+                try await writer.write(response: response.head, body: response.body)
+            },
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) })
+        try await server.run()
+    }
+
+    /// Runs the server in a service group that shuts it down gracefully on
+    /// `gracefulShutdownSignals`.
+    public func runService(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) async throws {
+        let group = ServiceGroup(
+            configuration: .init(services: [self], gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
+        try await group.run()
     }
 }

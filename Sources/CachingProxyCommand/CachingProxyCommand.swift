@@ -4,7 +4,7 @@ import CachingBackends
 import CachingProxy
 import Foundation
 import HTTPCaching
-import Hummingbird
+import HTTPTypes
 import Logging
 
 /// `caching-proxy`: a reverse proxy that puts swift-caching's shared-cache mode
@@ -44,12 +44,36 @@ struct CachingProxyCommand: AsyncParsableCommand {
     @Option(help: "Seconds a request to the upstream may take.")
     var upstreamTimeout: Int64 = 30
 
+    @Option(
+        name: .customLong("targeted-field"),
+        help: """
+            A targeted cache-control field this cache obeys instead of Cache-Control (RFC 9213), first given \
+            first; repeat for several. Default: CDN-Cache-Control. "none" disables targeted fields.
+            """)
+    var targetedFields: [String] = []
+
+    @Flag(help: "Serve stale responses only where stale-if-error allows, not whenever the upstream fails (RFC 9111 §4.2.4).")
+    var noStaleOnError = false
+
     func validate() throws {
         guard Self.hostAndPort(listen) != nil else {
             throw ValidationError("--listen must be host:port, such as 127.0.0.1:8080 (got \"\(listen)\")")
         }
         guard upstream.hasPrefix("http://") || upstream.hasPrefix("https://") else {
             throw ValidationError("--upstream must be an http:// or https:// URL (got \"\(upstream)\")")
+        }
+        _ = try targetedFieldNames()
+    }
+
+    /// The `--targeted-field` names as field names.
+    func targetedFieldNames() throws -> [HTTPField.Name] {
+        if targetedFields.isEmpty { return [.cdnCacheControl] }
+        if targetedFields == ["none"] { return [] }
+        return try targetedFields.map { text in
+            guard let name = HTTPField.Name(text) else {
+                throw ValidationError("--targeted-field must be a header field name such as CDN-Cache-Control (got \"\(text)\")")
+            }
+            return name
         }
     }
 
@@ -76,10 +100,11 @@ struct CachingProxyCommand: AsyncParsableCommand {
             upstream: UpstreamOrigin(baseURL: upstream, timeout: .seconds(upstreamTimeout)),
             cache: try caches[cache],
             configuration: SharedCacheConfiguration(
-                staleRetention: staleRetention, maxBodyBytes: maxBodyBytes, cacheStatus: cacheStatus),
+                staleRetention: staleRetention, maxBodyBytes: maxBodyBytes, cacheStatus: cacheStatus,
+                targetedFields: try targetedFieldNames(), staleOnError: !noStaleOnError),
             logger: logger)
         logger.info("caching-proxy: http://\(host):\(port) -> \(upstream)")
-        try await server.application().runService()
+        try await server.service().runService()
     }
 
     static func hostAndPort(_ value: String) -> (String, Int)? {

@@ -47,13 +47,17 @@ public struct HTTPCacheSettings: Sendable, Equatable {
     /// Django mode: a ``ConditionalGet`` step between the update and fetch
     /// steps, as in Django's recommended middleware order (default on).
     public var conditionalGet: Bool
+    /// The targeted cache-control fields the shared mode obeys (RFC 9213),
+    /// first listed first (default `["CDN-Cache-Control"]`; `[]` for none).
+    public var targetedCacheControl: [String]
 
     /// Settings built in code.
     public init(
         mode: Mode = .django, cache: String = "default", debugHeaders: Bool = false, keyPrefix: String = "",
         defaultTimeout: Int = HTTPCacheHeaders.defaultTimeout, maxBodyBytes: Int = 1 << 20,
         useI18N: Bool = false, languageCode: String = "en-us", useTZ: Bool = false, timeZone: String = "America/Chicago",
-        conditionalGet: Bool = true
+        conditionalGet: Bool = true,
+        targetedCacheControl: [String] = ["CDN-Cache-Control"]
     ) {
         self.mode = mode
         self.cache = cache
@@ -66,6 +70,7 @@ public struct HTTPCacheSettings: Sendable, Equatable {
         self.useTZ = useTZ
         self.timeZone = timeZone
         self.conditionalGet = conditionalGet
+        self.targetedCacheControl = targetedCacheControl
     }
 
     /// The page-key maker these settings describe: `keyPrefix`, and the
@@ -97,6 +102,7 @@ public struct HTTPCacheSettings: Sendable, Equatable {
         "useTZ": "true or false",
         "timeZone": "a time zone name such as \"America/Chicago\"",
         "conditionalGet": "true or false",
+        "targetedCacheControl": "a list of header field names such as [\"CDN-Cache-Control\"]",
     ]
 
     /// Reads the `httpCache` section (absent: the defaults). Unknown members and
@@ -125,6 +131,13 @@ public struct HTTPCacheSettings: Sendable, Equatable {
             case ("useTZ", .bool(let on)): useTZ = on
             case ("timeZone", .string(let name)): timeZone = name
             case ("conditionalGet", .bool(let on)): conditionalGet = on
+            case ("targetedCacheControl", .array(let names)):
+                targetedCacheControl = try names.map { name in
+                    guard case .string(let text) = name, HTTPField.Name(text) != nil else {
+                        throw CacheConfigurationError("must list header field names such as \"CDN-Cache-Control\", not \(name)", path: path)
+                    }
+                    return text
+                }
             default:
                 throw SettingsMembers.rejected(name, value, members: Self.members, at: Self.section)
             }

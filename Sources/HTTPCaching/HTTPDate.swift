@@ -9,12 +9,18 @@ import Darwin
 /// HTTP dates (RFC 9110 §5.6.7), as Django's `http_date` and `parse_http_date`.
 ///
 /// Formatting writes the IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`. Parsing
-/// accepts it and the two obsolete forms, RFC 850 (`Sunday, 06-Nov-94 08:49:37
-/// GMT`, two-digit years placed as Django does: more than 50 years ahead means
-/// the previous century) and asctime (`Sun Nov  6 08:49:37 1994`). Anything
-/// else, or an impossible date such as 32 October, is `nil` — callers treat it as
-/// absent. Hand-written rather than a `DateFormatter`: it runs on every
-/// conditional request and every cached response.
+/// accepts it and the two obsolete forms RFC 9110 §5.6.7 tells recipients to
+/// accept, RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`, two-digit years placed as
+/// the RFC and Django do: more than 50 years ahead means the previous century)
+/// and asctime (`Sun Nov  6 08:49:37 1994`), each exactly as its grammar spells
+/// it, single spaces between parts (asctime pads a one-digit day with a second
+/// space), as Django's regexes require: `Thu, 18  Aug  2050 ...`, a two-digit
+/// year in the IMF form, a missing comma, `UTC` or a one-digit hour are `nil`,
+/// and so is an impossible date such as 32 October. Day names, months and `GMT`
+/// are matched without regard to case (§5.6.7 asks recipients to be robust;
+/// Django lower-cases months too). Callers treat `nil` as absent or, for
+/// `Expires`, as already expired. Hand-written rather than a `DateFormatter`:
+/// it runs on every conditional request and every cached response.
 public enum HTTPDate {
     private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let longWeekdays = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
@@ -43,16 +49,16 @@ public enum HTTPDate {
     /// `parse` with the current year given, for the RFC 850 century rule.
     static func parse(_ text: some StringProtocol, now year: Int) -> Double? {
         let text = Substring(text)
-        let parts = text.split(separator: " ", omittingEmptySubsequences: true)
-        if parts.count == 6, parts[0].hasSuffix(","), parts[5] == "GMT",
-           weekdays.contains(String(parts[0].dropLast())) {
+        // Single spaces only: an empty part means two spaces in a row (or a
+        // leading or trailing one), which only asctime's padded day allows.
+        let parts = text.split(separator: " ", omittingEmptySubsequences: false)
+        if parts.count == 6, parts[0].hasSuffix(","), isGMT(parts[5]), named(parts[0].dropLast(), in: weekdays) {
             // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
-            guard let day = number(parts[1], digits: 1...2), let month = month(parts[2]),
+            guard let day = number(parts[1], digits: 2...2), let month = month(parts[2]),
                   let year = number(parts[3], digits: 4...4) else { return nil }
             return seconds(year: year, month: month, day: day, time: parts[4])
         }
-        if parts.count == 4, parts[0].hasSuffix(","), parts[3] == "GMT",
-           longWeekdays.contains(String(parts[0].dropLast())) {
+        if parts.count == 4, parts[0].hasSuffix(","), isGMT(parts[3]), named(parts[0].dropLast(), in: longWeekdays) {
             // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
             let date = parts[1].split(separator: "-", omittingEmptySubsequences: false)
             guard date.count == 3, let day = number(date[0], digits: 2...2), let month = month(date[1]),
@@ -61,13 +67,30 @@ public enum HTTPDate {
             if fullYear - year > 50 { fullYear -= 100 }
             return seconds(year: fullYear, month: month, day: day, time: parts[2])
         }
-        if parts.count == 5, weekdays.contains(String(parts[0])) {
-            // asctime: Sun Nov  6 08:49:37 1994
-            guard let month = month(parts[1]), let day = number(parts[2], digits: 1...2),
-                  let year = number(parts[4], digits: 4...4) else { return nil }
-            return seconds(year: year, month: month, day: day, time: parts[3])
+        if parts.count == 5 || parts.count == 6, named(parts[0], in: weekdays) {
+            // asctime: Sun Nov  6 08:49:37 1994 (a one-digit day is padded with a space).
+            let padded = parts.count == 6
+            let dayText = padded ? parts[3] : parts[2]
+            if padded, !parts[2].isEmpty { return nil }
+            guard let month = month(parts[1]), let day = number(dayText, digits: padded ? 1...1 : 2...2),
+                  let year = number(parts[parts.count - 1], digits: 4...4) else { return nil }
+            return seconds(year: year, month: month, day: day, time: parts[parts.count - 2])
         }
         return nil
+    }
+
+    private static func isGMT(_ text: Substring) -> Bool {
+        sameLetters(text, "GMT")
+    }
+
+    private static func named(_ text: Substring, in names: [String]) -> Bool {
+        names.contains { sameLetters(text, $0) }
+    }
+
+    /// ASCII comparison without regard to case, without building new strings.
+    private static func sameLetters(_ text: Substring, _ name: String) -> Bool {
+        guard text.utf8.count == name.utf8.count else { return false }
+        return zip(text.utf8, name.utf8).allSatisfy { $0 | 0x20 == $1 | 0x20 && ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z") }
     }
 
     private static func seconds(year: Int, month: Int, day: Int, time: Substring) -> Double? {
@@ -90,7 +113,7 @@ public enum HTTPDate {
     }
 
     private static func month(_ text: Substring) -> Int? {
-        months.firstIndex { $0 == text }.map { $0 + 1 }
+        months.firstIndex { sameLetters(text, $0) }.map { $0 + 1 }
     }
 
     private static func daysIn(month: Int, year: Int) -> Int {

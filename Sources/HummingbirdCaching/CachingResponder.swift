@@ -1,5 +1,6 @@
 import Caching
 import HTTPCaching
+import HTTPTypes
 import Hummingbird
 
 /// The page cache around a whole Hummingbird app in one line, in the mode the
@@ -57,7 +58,8 @@ public struct CachingResponder<Responder: HTTPResponder>: HTTPResponder where Re
             engine = .django(PageCache(cache: cache, configuration: configuration), conditionalGet: settings.conditionalGet)
         case .shared:
             let shared = SharedHTTPCache(cache: cache, configuration: SharedCacheConfiguration(
-                maxBodyBytes: settings.maxBodyBytes, cacheStatus: settings.debugHeaders))
+                maxBodyBytes: settings.maxBodyBytes, cacheStatus: settings.debugHeaders,
+                targetedFields: settings.targetedCacheControl.compactMap { HTTPField.Name($0) }))
             engine = .shared(SharedCacheResponder(responder, cache: shared, maxBodyBytes: settings.maxBodyBytes))
         }
     }

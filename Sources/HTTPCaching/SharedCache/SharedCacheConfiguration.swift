@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// Settings of the shared-cache mode (RFC 9111 for a shared cache).
 public struct SharedCacheConfiguration: Sendable {
     /// The share of the time since `Last-Modified` given as a heuristic
@@ -18,12 +20,23 @@ public struct SharedCacheConfiguration: Sendable {
     public var cacheName: String
     /// The prefix of this mode's keys in the backing ``Caching/Cache``.
     public var keyPrefix: String
+    /// The targeted cache-control fields this cache obeys (RFC 9213), first
+    /// listed first: a valid one replaces `Cache-Control` and `Expires` for
+    /// this cache. `CDN-Cache-Control` by default (a reverse proxy is the kind
+    /// of cache it targets); empty to follow `Cache-Control` only.
+    public var targetedFields: [HTTPField.Name]
+    /// Whether a stale response may be served when the origin cannot be reached
+    /// or answers 500, 502, 503 or 504 — RFC 9111 §4.2.4's "disconnected" cache
+    /// — unless the response forbids it (`must-revalidate`, `proxy-revalidate`,
+    /// `s-maxage`, `no-cache`). Off: only `stale-if-error` (RFC 5861) allows it.
+    public var staleOnError: Bool
 
     /// Creates a configuration; the defaults suit a reverse proxy.
     public init(
         heuristicFraction: Double = 0.1, heuristicLimit: Double = 86_400, staleRetention: Double = 86_400,
         maxBodyBytes: Int = 8 << 20, maxVariants: Int = 16, cacheStatus: Bool = false,
-        cacheName: String = "swift-caching", keyPrefix: String = "shared-http"
+        cacheName: String = "swift-caching", keyPrefix: String = "shared-http",
+        targetedFields: [HTTPField.Name] = [.cdnCacheControl], staleOnError: Bool = true
     ) {
         self.heuristicFraction = heuristicFraction
         self.heuristicLimit = heuristicLimit
@@ -33,5 +46,12 @@ public struct SharedCacheConfiguration: Sendable {
         self.cacheStatus = cacheStatus
         self.cacheName = cacheName
         self.keyPrefix = keyPrefix
+        self.targetedFields = targetedFields
+        self.staleOnError = staleOnError
     }
+}
+
+extension HTTPField.Name {
+    /// `CDN-Cache-Control` (RFC 9213 §3), the targeted field of all CDNs.
+    public static let cdnCacheControl = HTTPField.Name("CDN-Cache-Control") ?? .cacheControl
 }

@@ -25,9 +25,15 @@ public struct SharedCacheFreshness: Sendable, Equatable {
     ///   - heuristicFraction: the share of the time since `Last-Modified` used as
     ///     a heuristic lifetime (10% is the RFC's example).
     ///   - heuristicLimit: the longest heuristic lifetime.
-    public init(of stored: StoredHTTPResponse, now: Double, heuristicFraction: Double = 0.1, heuristicLimit: Double = 86_400) {
+    ///   - targetedFields: the cache's targeted cache-control fields (RFC 9213),
+    ///     such as `CDN-Cache-Control`; a valid one replaces `Cache-Control` and
+    ///     `Expires`.
+    public init(
+        of stored: StoredHTTPResponse, now: Double, heuristicFraction: Double = 0.1, heuristicLimit: Double = 86_400,
+        targetedFields: [HTTPField.Name] = []
+    ) {
         let fields = stored.headerFields
-        let directives = CacheDirectives(fields)
+        let (directives, targeted) = TargetedCacheControl.responseDirectives(fields, targets: targetedFields)
         let date = Self.singleDate(fields, .date)
         // §4.2.1: s-maxage, then max-age, then Expires - Date.
         if let shared = directives.sharedMaxAge {
@@ -36,7 +42,7 @@ public struct SharedCacheFreshness: Sendable, Equatable {
         } else if let maxAge = directives.maxAge {
             lifetime = Double(maxAge)
             isHeuristic = false
-        } else if fields[values: .expires].count > 0 {
+        } else if !targeted, fields[values: .expires].count > 0 {
             // An invalid or repeated Expires means "already expired".
             if let expires = Self.singleDate(fields, .expires) {
                 lifetime = max(0, expires - (date ?? stored.responseTime))
@@ -71,10 +77,14 @@ public struct SharedCacheFreshness: Sendable, Equatable {
         return HTTPDate.parse(first)
     }
 
-    /// The `Age` header as seconds: the first value if it is a non-negative
-    /// integer, else 0 (RFC 9111 §5.1 says to ignore an invalid Age).
+    /// The `Age` header as seconds: the first member of the first line if it is
+    /// a non-negative integer, else 0. `Age` is a single value (RFC 9111 §5.1),
+    /// but a list such as `7200, 0` or repeated lines reach caches; RFC 9110
+    /// §5.3 lets a recipient combine lines into one list, and the first member
+    /// is the value the upstream cache wrote. An invalid value is ignored (§5.1).
     static func ageValue(_ fields: HTTPFields) -> Double {
-        guard let first = fields[values: .age].first else { return 0 }
+        guard let line = fields[values: .age].first else { return 0 }
+        let first = line.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false).first ?? Substring(line)
         let trimmed = first.trimmingHTTPWhitespace()
         guard !trimmed.isEmpty, trimmed.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return 0 }
         return Double(CacheDirectives.seconds(String(trimmed)))

@@ -21,6 +21,36 @@ extension SharedHTTPCache {
     /// The fields a 304 may not replace in a stored response (RFC 9111 §3.2).
     static let unfreshenedFields: Set<String> = ["content-length", "content-encoding", "content-type", "content-range"]
 
+    /// Status codes whose caching rules this cache implements, for
+    /// `must-understand` (RFC 9111 §5.2.2.3): the final codes RFC 9110 §15 defines.
+    static let understoodStatuses: Set<Int> = Set(200...206).union(300...305).union(307...308)
+        .union(400...417).union(421...426).union(500...505)
+
+    /// Origin answers that a stale response may stand in for when allowed
+    /// (RFC 5861 §4 names 500, 502, 503 and 504).
+    static let staleOnErrorStatuses: Set<Int> = [500, 502, 503, 504]
+
+    /// The response with a `Date` added when the origin sent none: RFC 9110
+    /// §6.6.1 asks a recipient with a clock to add the time it received the
+    /// response before caching or forwarding it. A `Date` that is present is
+    /// never replaced (it is the origin's, and the Age calculation needs it).
+    static func dated(_ head: HTTPResponse, at seconds: Double) -> HTTPResponse {
+        guard head.headerFields[.date] == nil else { return head }
+        var head = head
+        head.headerFields[.date] = HTTPDate.format(seconds)
+        return head
+    }
+
+    /// Whether two responses carry the same validators (RFC 9111 §4.3.5): the
+    /// same strong entity tag, or, without one, the same `Last-Modified`.
+    static func sameValidators(_ new: HTTPFields, _ stored: HTTPFields) -> Bool {
+        if let etag = new[.eTag] ?? stored[.eTag] {
+            return !etag.hasPrefix("W/") && new[.eTag] == stored[.eTag]
+        }
+        if let modified = new[.lastModified] { return modified == stored[.lastModified] }
+        return false
+    }
+
     /// The request's target as a cache key: scheme, authority, path and query.
     static func uri(of request: HTTPRequest) -> String {
         (request.scheme ?? "http") + "://" + (request.authority ?? "") + (request.path ?? "/")
@@ -43,14 +73,16 @@ extension SharedHTTPCache {
     }
 
     /// A field's request value normalised for `Vary` matching: every line
-    /// joined, whitespace around commas removed (`nil` when absent).
+    /// joined, whitespace around commas removed (`nil` when absent);
+    /// `Accept-Language` also in its canonical order and case (``AcceptLanguage``).
     static func normalized(_ fields: HTTPFields, _ name: HTTPField.Name) -> String? {
         let values = fields[values: name]
         guard !values.isEmpty else { return nil }
-        return values
+        let members = values
             .flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
             .map { $0.trimmingHTTPWhitespace() }
-            .joined(separator: ",")
+        if name == .acceptLanguage { return AcceptLanguage.normalized(members) }
+        return members.joined(separator: ",")
     }
 
     /// The request's values of the fields a response's `Vary` names.

@@ -57,19 +57,66 @@ public struct SharedHTTPCache: Sendable {
         case .options, .trace, .connect:
             return await forward(request, body: body, origin: origin, status: "fwd=method")
         default:
-            // Unsafe: forward, then invalidate on a non-error response (§4.4).
-            let response = await forward(request, body: body, origin: origin, status: "fwd=method")
-            if (200..<400).contains(response.head.status.code) {
-                await invalidate(after: request, response: response.head)
-            }
-            return response
+            return await forwardUnsafe(request, body: body, origin: origin)
         }
+    }
+
+    /// An unsafe method: forwarded, then the target is invalidated on a
+    /// non-error response (§4.4). A POST response that names its own target in
+    /// `Content-Location` and has explicit freshness is stored for later GETs
+    /// (RFC 9110 §9.3.3).
+    private func forwardUnsafe(_ request: HTTPRequest, body: HTTPCacheBody, origin: @escaping Origin) async -> HTTPCacheResponse {
+        let uri = Self.uri(of: request)
+        let requestTime = clock.now()
+        var response: HTTPCacheResponse
+        do {
+            response = try await origin(request, body)
+        } catch {
+            logger.warning("shared cache: origin failed for \(uri): \(error)")
+            return badGateway(status: "fwd=method")
+        }
+        let responseTime = clock.now()
+        response.head = Self.dated(response.head, at: responseTime)
+        guard (200..<400).contains(response.head.status.code) else { return decorate(response, status: "fwd=method") }
+        await invalidate(after: request, response: response.head)
+        var read = request
+        read.method = .get
+        guard request.method == .post,
+              let location = response.head.headerFields[.contentLocation],
+              Self.resolve(location, against: request) == uri,
+              hasExplicitFreshness(response.head.headerFields),
+              isStorable(response.head, for: read) else {
+            return decorate(response, status: "fwd=method")
+        }
+        do {
+            response.body = try await response.body.collect(upTo: configuration.maxBodyBytes)
+        } catch {
+            logger.warning("shared cache: origin body failed for \(uri): \(error)")
+            return badGateway(status: "fwd=method")
+        }
+        var stored = false
+        if case .buffered(let bytes) = response.body {
+            let entry = StoredHTTPResponse(
+                response: storableHead(response.head), body: bytes,
+                varyValues: Self.varyValues(of: read, vary: response.head.headerFields),
+                requestTime: requestTime, responseTime: responseTime)
+            stored = await store(entry, uri: uri)
+        }
+        return decorate(response, status: "fwd=method" + (stored ? "; stored" : ""))
+    }
+
+    /// Whether a response states its freshness lifetime (RFC 9111 §4.2.1):
+    /// `s-maxage`, `max-age` or, without a targeted field, `Expires`.
+    private func hasExplicitFreshness(_ fields: HTTPFields) -> Bool {
+        let (directives, targeted) = self.directives(of: fields)
+        return directives.sharedMaxAge != nil || directives.maxAge != nil || (!targeted && fields[.expires] != nil)
     }
 
     /// Removes every stored response for `uri` (a full URI or a path).
     public func invalidate(_ uri: String) async {
         do {
             _ = try await cache.delete(storageKey(uri))
+            _ = try await cache.delete(partialKey(uri))
         } catch {
             logger.error("shared cache: could not invalidate \(uri): \(error)")
         }
@@ -85,15 +132,14 @@ public struct SharedHTTPCache: Sendable {
         let selected = variants.flatMap { select(from: $0, for: request) }
 
         guard let stored = selected else {
+            if let partial = await servePartial(request, uri: uri, requestDirectives: requestDirectives) { return partial }
             if requestDirectives.onlyIfCached { return gatewayTimeout(status: "fwd=miss") }
             let detail = (variants?.isEmpty ?? true) ? "fwd=uri-miss" : "fwd=vary-miss"
             return await fetch(request, uri: uri, origin: origin, status: detail, coalesce: !requestDirectives.noCache)
         }
 
-        let freshness = SharedCacheFreshness(
-            of: stored, now: now,
-            heuristicFraction: configuration.heuristicFraction, heuristicLimit: configuration.heuristicLimit)
-        let responseDirectives = stored.directives
+        let freshness = self.freshness(of: stored, now: now)
+        let responseDirectives = self.directives(of: stored.headerFields).directives
         switch usability(freshness, response: responseDirectives, request: requestDirectives) {
         case .fresh:
             return serve(stored, to: request, freshness: freshness, status: "hit")
@@ -154,10 +200,8 @@ public struct SharedHTTPCache: Sendable {
         }
         if case .ran(let response) = outcome { return response }
         if let variants = await load(uri), let stored = select(from: variants, for: request) {
-            let freshness = SharedCacheFreshness(
-                of: stored, now: clock.now(),
-                heuristicFraction: configuration.heuristicFraction, heuristicLimit: configuration.heuristicLimit)
-            if freshness.isFresh, !stored.directives.noCache {
+            let freshness = self.freshness(of: stored, now: clock.now())
+            if freshness.isFresh, !self.directives(of: stored.headerFields).directives.noCache {
                 return serve(stored, to: request, freshness: freshness, status: "hit; collapsed")
             }
         }
@@ -177,6 +221,7 @@ public struct SharedHTTPCache: Sendable {
             return badGateway(status: status)
         }
         let responseTime = clock.now()
+        response.head = Self.dated(response.head, at: responseTime)
         var stored = false
         if request.method == .get, isStorable(response.head, for: request) {
             do {
@@ -191,6 +236,20 @@ public struct SharedHTTPCache: Sendable {
                     varyValues: Self.varyValues(of: request, vary: response.head.headerFields),
                     requestTime: requestTime, responseTime: responseTime)
                 stored = await store(entry, uri: uri)
+                // An origin that ignored the request's Range sent the whole body.
+                let (head, body) = ByteRanges.apply(to: request, head: response.head, body: bytes)
+                response = HTTPCacheResponse(head: head, body: .buffered(body))
+            }
+        } else if request.method == .get, response.head.status == .partialContent {
+            do {
+                response.body = try await response.body.collect(upTo: configuration.maxBodyBytes)
+            } catch {
+                logger.warning("shared cache: origin body failed for \(uri): \(error)")
+                return badGateway(status: status)
+            }
+            if case .buffered(let bytes) = response.body {
+                stored = await storePartial(
+                    response.head, body: bytes, for: request, uri: uri, requestTime: requestTime, responseTime: responseTime)
             }
         }
         return decorate(response, status: status + (stored ? "; stored" : ""))
@@ -201,24 +260,27 @@ public struct SharedHTTPCache: Sendable {
         _ request: HTTPRequest, uri: String, stored: StoredHTTPResponse, freshness: SharedCacheFreshness,
         requestDirectives: CacheDirectives, origin: @escaping Origin, reason: String
     ) async -> HTTPCacheResponse {
+        // A HEAD is validated with a HEAD (RFC 9111 §4.3.1, §4.3.5): the client
+        // asked for no body, and the origin need not produce one.
         var conditional = request
-        conditional.method = .get
         for field in Self.conditionalFields { conditional.headerFields[field] = nil }
+        conditional.headerFields[.range] = nil
         if let etag = stored.entityTag { conditional.headerFields[.ifNoneMatch] = etag }
         if let lastModified = stored.lastModified { conditional.headerFields[.ifModifiedSince] = lastModified }
 
         let requestTime = clock.now()
-        let response: HTTPCacheResponse
+        var response: HTTPCacheResponse
         do {
             response = try await origin(conditional, .empty)
         } catch {
             logger.warning("shared cache: origin failed revalidating \(uri): \(error)")
-            if staleIfErrorAllows(freshness, stored: stored, request: requestDirectives) {
-                return serve(stored, to: request, freshness: freshness, status: "hit; detail=stale-if-error")
+            if let detail = staleOnErrorDetail(freshness, stored: stored, request: requestDirectives) {
+                return serve(stored, to: request, freshness: freshness, status: "hit; detail=\(detail)")
             }
             return badGateway(status: "fwd=\(reason)")
         }
         let responseTime = clock.now()
+        response.head = Self.dated(response.head, at: responseTime)
         let code = response.head.status.code
         if code == 304 {
             var freshened = stored
@@ -226,13 +288,26 @@ public struct SharedHTTPCache: Sendable {
             freshened.requestTime = requestTime
             freshened.responseTime = responseTime
             _ = await store(freshened, uri: uri)
-            let renewed = SharedCacheFreshness(
-                of: freshened, now: clock.now(),
-                heuristicFraction: configuration.heuristicFraction, heuristicLimit: configuration.heuristicLimit)
-            return serve(freshened, to: request, freshness: renewed, status: "fwd=\(reason); fwd-status=304")
+            let renewed = self.freshness(of: freshened, now: clock.now())
+            return serve(freshened, to: request, freshness: renewed, status: "fwd=\(reason); fwd-status=304", validated: response.head)
         }
-        if code >= 500, staleIfErrorAllows(freshness, stored: stored, request: requestDirectives) {
-            return serve(stored, to: request, freshness: freshness, status: "hit; detail=stale-if-error")
+        if Self.staleOnErrorStatuses.contains(code),
+           let detail = staleOnErrorDetail(freshness, stored: stored, request: requestDirectives) {
+            return serve(stored, to: request, freshness: freshness, status: "hit; detail=\(detail)")
+        }
+        if request.method == .head {
+            // A 200 to a HEAD with the stored validators freshens the stored
+            // response's fields; any other answer means it changed (§4.3.5).
+            if code == 200, Self.sameValidators(response.head.headerFields, stored.headerFields) {
+                var freshened = stored
+                freshened.headerFields = Self.freshen(stored.headerFields, with: response.head.headerFields)
+                freshened.requestTime = requestTime
+                freshened.responseTime = responseTime
+                _ = await store(freshened, uri: uri)
+            } else if code < 500 {
+                await invalidate(uri)
+            }
+            return decorate(HTTPCacheResponse(head: response.head, body: .empty), status: "fwd=\(reason); fwd-status=\(code)")
         }
         // A full response replaces the stored one (when storable) and is answered.
         var full = response
@@ -249,12 +324,13 @@ public struct SharedHTTPCache: Sendable {
                     varyValues: Self.varyValues(of: request, vary: full.head.headerFields),
                     requestTime: requestTime, responseTime: responseTime)
                 stored = await store(entry, uri: uri)
+                let (head, body) = ByteRanges.apply(to: request, head: full.head, body: bytes)
+                full = HTTPCacheResponse(head: head, body: .buffered(body))
             }
         } else if code < 500 {
             // The origin no longer allows storing: what is stored must not be reused.
             await invalidate(uri)
         }
-        if request.method == .head { full.body = .empty }
         return decorate(full, status: "fwd=\(reason); fwd-status=\(code)" + (stored ? "; stored" : ""))
     }
 
@@ -263,7 +339,7 @@ public struct SharedHTTPCache: Sendable {
         var unconditional = request
         for field in Self.conditionalFields { unconditional.headerFields[field] = nil }
         let plain = unconditional
-        let freshness = SharedCacheFreshness(of: stored, now: clock.now())
+        let freshness = self.freshness(of: stored, now: clock.now())
         let this = self
         Task {
             _ = try? await this.revalidations.run(uri) {
@@ -274,17 +350,39 @@ public struct SharedHTTPCache: Sendable {
         }
     }
 
-    private func staleIfErrorAllows(_ freshness: SharedCacheFreshness, stored: StoredHTTPResponse, request: CacheDirectives) -> Bool {
-        let response = stored.directives
-        if response.mustRevalidate || response.proxyRevalidate || response.sharedMaxAge != nil || response.noCache { return false }
+    /// Whether a stale response may stand in for an origin that failed or
+    /// answered 500, 502, 503 or 504, and the `Cache-Status` detail saying why:
+    /// `stale-if-error` (RFC 5861 §4) within its window, or — with
+    /// ``SharedCacheConfiguration/staleOnError`` — the origin being out of reach
+    /// (RFC 9111 §4.2.4). `must-revalidate`, `proxy-revalidate`, `s-maxage` and
+    /// `no-cache` forbid both (§5.2.2.2, §5.2.2.8, §5.2.2.10, §5.2.2.4).
+    private func staleOnErrorDetail(_ freshness: SharedCacheFreshness, stored: StoredHTTPResponse, request: CacheDirectives) -> String? {
+        let response = self.directives(of: stored.headerFields).directives
+        if response.mustRevalidate || response.proxyRevalidate || response.sharedMaxAge != nil || response.noCache { return nil }
         let window = max(response.staleIfError ?? -1, request.staleIfError ?? -1)
-        return window >= 0 && freshness.staleness <= Double(window)
+        if window >= 0, freshness.staleness <= Double(window) { return "stale-if-error" }
+        return configuration.staleOnError ? "stale-on-error" : nil
+    }
+
+    /// The response directives this cache follows for `fields`: a targeted
+    /// field's (RFC 9213) when one is valid, else `Cache-Control`'s.
+    func directives(of fields: HTTPFields) -> (directives: CacheDirectives, targeted: Bool) {
+        TargetedCacheControl.responseDirectives(fields, targets: configuration.targetedFields)
+    }
+
+    /// The freshness of `stored` at `now` under this cache's settings.
+    func freshness(of stored: StoredHTTPResponse, now: Double) -> SharedCacheFreshness {
+        SharedCacheFreshness(
+            of: stored, now: now, heuristicFraction: configuration.heuristicFraction,
+            heuristicLimit: configuration.heuristicLimit, targetedFields: configuration.targetedFields)
     }
 
     /// Forwards without caching (methods the cache does not store).
     private func forward(_ request: HTTPRequest, body: HTTPCacheBody, origin: @escaping Origin, status: String) async -> HTTPCacheResponse {
         do {
-            return decorate(try await origin(request, body), status: status)
+            var response = try await origin(request, body)
+            response.head = Self.dated(response.head, at: clock.now())
+            return decorate(response, status: status)
         } catch {
             logger.warning("shared cache: origin failed for \(Self.uri(of: request)): \(error)")
             return badGateway(status: status)
@@ -298,8 +396,15 @@ public struct SharedHTTPCache: Sendable {
         let code = response.status.code
         guard code >= 200, code != 206, code != 304 else { return false }
         let requestDirectives = CacheDirectives(request.headerFields)
-        let directives = CacheDirectives(response.headerFields)
-        if requestDirectives.noStore || directives.noStore || directives.isPrivate { return false }
+        let (directives, targeted) = self.directives(of: response.headerFields)
+        if requestDirectives.noStore || directives.isPrivate { return false }
+        // must-understand (§5.2.2.3): stored only when this cache knows the
+        // status code's caching rules, and then no-store is ignored.
+        if directives.mustUnderstand {
+            guard Self.understoodStatuses.contains(code) else { return false }
+        } else if directives.noStore {
+            return false
+        }
         if response.headerFields[values: .vary].contains(where: { $0.split(separator: ",").contains { $0.trimmingHTTPWhitespace() == "*" } }) {
             return false
         }
@@ -308,16 +413,17 @@ public struct SharedHTTPCache: Sendable {
             return false
         }
         if directives.isPublic || directives.sharedMaxAge != nil || directives.maxAge != nil { return true }
-        if response.headerFields[.expires] != nil { return true }
+        if !targeted, response.headerFields[.expires] != nil { return true }
         if SharedCacheFreshness.heuristicallyCacheable.contains(code) { return true }
         return false
     }
 
-    /// The head as stored: without hop-by-hop fields, the fields a qualified
-    /// `private` or `no-cache` names, and `Age` (recomputed when served).
+    /// The head as stored: without hop-by-hop fields and the fields a qualified
+    /// `private` or `no-cache` names. The upstream's `Age` is kept (the Age
+    /// calculation of §4.2.3 starts from it); the cache writes its own when serving.
     func storableHead(_ response: HTTPResponse) -> HTTPResponse {
         var head = response
-        let directives = CacheDirectives(response.headerFields)
+        let directives = self.directives(of: response.headerFields).directives
         var dropped = Set(Self.hopByHopFields)
         dropped.formUnion(directives.privateFields)
         dropped.formUnion(directives.noCacheFields)
@@ -329,10 +435,8 @@ public struct SharedHTTPCache: Sendable {
     }
 
     private func store(_ entry: StoredHTTPResponse, uri: String) async -> Bool {
-        let freshness = SharedCacheFreshness(
-            of: entry, now: clock.now(),
-            heuristicFraction: configuration.heuristicFraction, heuristicLimit: configuration.heuristicLimit)
-        let directives = entry.directives
+        let freshness = self.freshness(of: entry, now: clock.now())
+        let directives = self.directives(of: entry.headerFields).directives
         let hasValidator = entry.entityTag != nil || entry.lastModified != nil
         let staleWindow = Double(max(directives.staleWhileRevalidate ?? 0, directives.staleIfError ?? 0))
         let keep = max(0, freshness.remaining) + max(staleWindow, hasValidator ? configuration.staleRetention : 0)
@@ -342,7 +446,7 @@ public struct SharedHTTPCache: Sendable {
         variants.insert(entry, at: 0)
         if variants.count > configuration.maxVariants { variants.removeLast(variants.count - configuration.maxVariants) }
         let longest = variants.map { variant in
-            let f = SharedCacheFreshness(of: variant, now: clock.now())
+            let f = self.freshness(of: variant, now: clock.now())
             return max(0, f.remaining) + configuration.staleRetention
         }.max() ?? keep
         do {
@@ -363,25 +467,40 @@ public struct SharedHTTPCache: Sendable {
         }
     }
 
-    private func storageKey(_ uri: String) -> String {
+    func storageKey(_ uri: String) -> String {
         configuration.keyPrefix + "." + HTTPCacheHeaders.md5Hex(uri.utf8)
     }
 
-    /// The most recent stored variant whose `Vary` fields match `request` (§4.1).
+    /// The most recent stored variant whose `Vary` fields match `request`
+    /// (§4.1): equal once normalised, or, for `Accept-Language`, a variant in
+    /// the language the request prefers most.
     func select(from variants: [StoredHTTPResponse], for request: HTTPRequest) -> StoredHTTPResponse? {
         variants.first { variant in
             variant.varyValues.allSatisfy { name, value in
                 guard let fieldName = HTTPField.Name(name) else { return false }
-                return Self.normalized(request.headerFields, fieldName) == value
+                if Self.normalized(request.headerFields, fieldName) == value { return true }
+                return fieldName == .acceptLanguage
+                    && AcceptLanguage.prefers(request.headerFields, contentLanguage: variant.headerFields[.contentLanguage])
             }
         }
     }
 
     // MARK: Answering
 
-    private func serve(_ stored: StoredHTTPResponse, to request: HTTPRequest, freshness: SharedCacheFreshness, status: String) -> HTTPCacheResponse {
+    /// Answers from a stored response. `validated`: the origin has just
+    /// validated it for this request, so it carries no `Age` unless the
+    /// origin's 304 came with one (RFC 9111 §5.1: `Age` says the response was
+    /// not generated or validated by the origin for this request).
+    private func serve(
+        _ stored: StoredHTTPResponse, to request: HTTPRequest, freshness: SharedCacheFreshness, status: String,
+        validated: HTTPResponse? = nil
+    ) -> HTTPCacheResponse {
         var head = stored.response
-        head.headerFields[.age] = String(CacheDirectives.headerSeconds(freshness.age))
+        if let validated, validated.headerFields[.age] == nil {
+            head.headerFields[.age] = nil
+        } else {
+            head.headerFields[.age] = String(CacheDirectives.headerSeconds(freshness.age))
+        }
         if Self.clientConditionsMatch(request, stored: head.headerFields) {
             var notModified = HTTPResponse(status: .notModified)
             for name in Self.notModifiedFields {
@@ -389,11 +508,16 @@ public struct SharedHTTPCache: Sendable {
             }
             return decorate(HTTPCacheResponse(head: notModified, body: .empty), status: status, ttl: freshness.remaining)
         }
-        let body: HTTPCacheBody = request.method == .head ? .empty : .buffered(stored.body)
-        return decorate(HTTPCacheResponse(head: head, body: body), status: status, ttl: freshness.remaining)
+        if request.method == .head {
+            // The length of the body a GET would get (RFC 9110 §8.6).
+            head.headerFields[.contentLength] = String(stored.body.count)
+            return decorate(HTTPCacheResponse(head: head, body: .empty), status: status, ttl: freshness.remaining)
+        }
+        let (ranged, body) = ByteRanges.apply(to: request, head: head, body: stored.body)
+        return decorate(HTTPCacheResponse(head: ranged, body: .buffered(body)), status: status, ttl: freshness.remaining)
     }
 
-    private func decorate(_ response: HTTPCacheResponse, status: String, ttl: Double? = nil) -> HTTPCacheResponse {
+    func decorate(_ response: HTTPCacheResponse, status: String, ttl: Double? = nil) -> HTTPCacheResponse {
         guard configuration.cacheStatus else { return response }
         var response = response
         var value = configuration.cacheName + "; " + status
