@@ -83,7 +83,7 @@ public struct CacheBackendRegistry: Sendable {
             try options.finish()
             let backend = MemoryCacheBackend(location: context.configuration.location, configuration: configuration)
             if backend.policy != configuration.policy {
-                throw options.error("policy", "is '\(configuration.policy)', but the memory location '\(backend.location)' is "
+                throw options.error("policy", "'\(configuration.policy)' cannot apply: the memory location '\(backend.location)' is "
                     + "already open with policy '\(backend.policy)'; give this alias another location or the same policy")
             }
             return backend
