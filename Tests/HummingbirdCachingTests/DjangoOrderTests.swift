@@ -220,28 +220,11 @@ struct DjangoOrderTests {
 
     @Test("stampede protection spans the separate steps: 10 concurrent misses run the handler once")
     func stampedeAcrossSteps() async throws {
-        let counter = Counter()
         let pageCache = PageCache(cache: memoryCache())
-        let router = Router()
-        router.add(middleware: UpdateCacheMiddleware(pageCache))
-        router.add(middleware: ConditionalGetMiddleware())
-        router.add(middleware: FetchFromCacheMiddleware(pageCache))
-        router.get("/slow") { _, _ in
-            let n = counter.next()
-            try await Task.sleep(for: .milliseconds(300))
-            return "slow \(n)"
-        }
-        try await Application(router: router).test(.live) { client in
-            let bodies = try await withThrowingTaskGroup(of: String.self) { group in
-                for _ in 0..<10 {
-                    group.addTask { String(buffer: try await client.execute(uri: "/slow", method: .get).body) }
-                }
-                var bodies: [String] = []
-                for try await body in group { bodies.append(body) }
-                return bodies
-            }
-            #expect(bodies.allSatisfy { $0 == "slow 1" })
-            #expect(counter.count == 1)
+        try await HummingbirdCachingTests.expectOneRunForConcurrentMisses { router in
+            router.add(middleware: UpdateCacheMiddleware(pageCache))
+            router.add(middleware: ConditionalGetMiddleware())
+            router.add(middleware: FetchFromCacheMiddleware(pageCache))
         }
     }
 
