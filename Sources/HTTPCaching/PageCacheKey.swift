@@ -93,7 +93,7 @@ public struct PageCacheKey: Sendable {
     }
 
     /// The header list Django learns from a response's `Vary`: `HTTP_` plus the
-    /// name upper-cased with `-` as `_`, sorted.
+    /// name upper-cased with `-` as `_`, sorted by code point as Python sorts.
     public func headerList(vary fields: HTTPFields) -> [String] {
         var names = Set<String>()
         for name in HTTPCacheHeaders.varyNames(fields) {
@@ -101,7 +101,10 @@ public struct PageCacheKey: Sendable {
             if language != nil, meta == "HTTP_ACCEPT_LANGUAGE" { continue }
             names.insert(meta)
         }
-        return names.sorted()
+        // Code-point order, as Python sorts Django's list (UTF-8 byte order is
+        // code-point order); Swift's String `<` compares canonical equivalents,
+        // which differs for non-ASCII names.
+        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// A request header's value as Django's `request.META[name]` holds it (lines

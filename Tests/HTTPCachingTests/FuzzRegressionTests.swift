@@ -52,6 +52,19 @@ struct FuzzRegressionTests {
         #expect(HTTPDate.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
     }
 
+    @Test("the learned header list is in code-point order, as Python sorts it, whatever the Vary names hold (fuzz-http-headers)")
+    func headerListCodePointOrder() {
+        var fields = HTTPFields()
+        for name in ["4H", "4G", "S \u{0}\u{0}4H", "\u{0338}\u{FFFD}2. Ful", " 2016 02*9", "P"] {
+            fields.append(HTTPField(name: .vary, value: name))
+        }
+        let list = PageCacheKey().headerList(vary: fields)
+        #expect(list == list.sorted { $0.unicodeScalars.map(\.value).lexicographicallyPrecedes($1.unicodeScalars.map(\.value)) })
+        #expect(list.first == "HTTP_2016 02*9")
+        #expect(list.allSatisfy { $0.utf8.starts(with: "HTTP_".utf8) })
+        #expect(list.last?.unicodeScalars.dropFirst(5).first == "\u{0338}")
+    }
+
     @Test("entity tags are read by bytes: a quote or comma followed by a combining mark still counts (fuzz-http-headers)")
     func entityTagCombiningMarks() {
         let combining = "\u{0345}"
