@@ -20,6 +20,18 @@ public struct ChildProcessError: Error, CustomStringConvertible {
 
 /// A program run to its end, its output captured.
 public enum ChildProcess {
+    /// The path of this package's executable `name`, built next to the test
+    /// bundle (a test target that runs it depends on its target), or in
+    /// `.build/debug` of the working directory.
+    public static func builtExecutable(_ name: String) throws -> String {
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        for candidate in [bundleDirectory + "/" + name, FileManager.default.currentDirectoryPath + "/.build/debug/" + name]
+        where FileManager.default.isExecutableFile(atPath: candidate) {
+            return candidate
+        }
+        throw ChildProcessError(message: "\(name) is not built next to \(bundleDirectory); run `swift build`")
+    }
+
     /// Runs `executable` and returns its exit status, standard output and standard error.
     public static func run(_ executable: String, _ arguments: [String], directory: String? = nil) async throws
         -> (status: Int32, output: String, errors: String) {

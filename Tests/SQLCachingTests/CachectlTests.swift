@@ -8,12 +8,7 @@ import Testing
 struct CachectlTests {
     /// The binary, built next to the test bundle (the test target depends on it).
     static func binary() throws -> String {
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
-        for candidate in [bundleDirectory + "/cachectl", FileManager.default.currentDirectoryPath + "/.build/debug/cachectl"]
-        where FileManager.default.isExecutableFile(atPath: candidate) {
-            return candidate
-        }
-        throw TestPostgresServer.ServerError(message: "cachectl is not built next to \(bundleDirectory); run `swift build`")
+        try ChildProcess.builtExecutable("cachectl")
     }
 
     /// A directory holding a `caches.json` with a memory, an SQLite and a PostgreSQL alias.

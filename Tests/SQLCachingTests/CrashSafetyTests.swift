@@ -12,16 +12,6 @@ import Testing
 /// times over the same store.
 @Suite("Crash safety: kill -9 in the middle of writes")
 struct CrashSafetyTests {
-    /// The writer, built next to the test bundle (the test target depends on it).
-    static func writer() throws -> String {
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
-        for candidate in [bundleDirectory + "/CacheCrashWriter", FileManager.default.currentDirectoryPath + "/.build/debug/CacheCrashWriter"]
-        where FileManager.default.isExecutableFile(atPath: candidate) {
-            return candidate
-        }
-        throw ChildProcessError(message: "CacheCrashWriter is not built next to \(bundleDirectory); run `swift build`")
-    }
-
     static func backend(_ kind: String, _ location: String) -> any CacheBackend {
         kind == "file"
             ? FileCacheBackend(directory: location, configuration: .init(maxEntries: 10_000))
@@ -42,7 +32,7 @@ struct CrashSafetyTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let location = kind == "file" ? directory + "/entries" : directory + "/cache.sqlite3"
-        let binary = try Self.writer()
+        let binary = try ChildProcess.builtExecutable("CacheCrashWriter")
         var whole = 0
         for _ in 0..<25 {
             let process = Process()
