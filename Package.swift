@@ -22,6 +22,16 @@ let package = Package(
         .executable(name: "cachectl", targets: ["cachectl"]),
         .executable(name: "caching-demo", targets: ["CachingDemo"]),
         .executable(name: "caching-proxy", targets: ["CachingProxyCommand"]),
+        .library(name: "VaporCaching", targets: ["VaporCaching"]),
+        .executable(name: "caching-demo-vapor", targets: ["CachingDemoVapor"]),
+    ],
+    // Opt-in parts, so that an app resolves and builds only what it uses:
+    // a Hummingbird app never compiles Vapor, and `swift run caching-demo`
+    // skips the PostgreSQL client stack unless asked (README, "Build sizes").
+    traits: [
+        .default(enabledTraits: []),
+        .trait(name: "Vapor", description: "The Vapor 4 adapter (VaporCaching) and the Vapor demo."),
+        .trait(name: "PostgreSQL", description: "PostgreSQL in CacheBackendRegistry.allBackends (the demo, caching-proxy)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -36,6 +46,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
     ],
     targets: [
         // The low-level API and the local backends (memory, file, dummy).
@@ -120,7 +131,7 @@ let package = Package(
         .target(
             name: "CachingDemoSite",
             dependencies: [
-                "Caching", "HTTPCaching", "HummingbirdCaching", "MustacheCaching",
+                "Caching", "HTTPCaching", "HummingbirdCaching", "MustacheCaching", "CachingDemoContent",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -130,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "CachingDemo",
             dependencies: [
-                "Caching", "CachingBackends", "CachingDemoSite", "HTTPCaching", "HummingbirdCaching",
+                "Caching", "CachingBackends", "CachingDemoContent", "CachingDemoSite", "HTTPCaching", "HummingbirdCaching",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -160,10 +171,47 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Thin adapter for Vapor 4 (trait "Vapor"; its sources are empty without it).
+        .target(
+            name: "VaporCaching",
+            dependencies: [
+                "Caching", "HTTPCaching",
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The demo's pages without a web framework: both demos serve them.
+        .target(
+            name: "CachingDemoContent",
+            dependencies: ["Caching", "HTTPCaching", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: swiftSettings
+        ),
+        // The Vapor demo's routes, a library so that tests can drive them in-process.
+        .target(
+            name: "CachingDemoVaporSite",
+            dependencies: [
+                "Caching", "CachingDemoContent", "HTTPCaching", "VaporCaching", "MustacheCaching",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CachingDemoVapor",
+            dependencies: [
+                "Caching", "CachingBackends", "CachingDemoContent", "CachingDemoVaporSite", "HTTPCaching", "VaporCaching",
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // One registry with every backend, for executables that read settings.
         .target(
             name: "CachingBackends",
-            dependencies: ["Caching", "SQLiteCaching", "PostgresCaching", "RedisCaching", "MemcachedCaching"],
+            dependencies: [
+                "Caching", "SQLiteCaching", "RedisCaching", "MemcachedCaching",
+                .target(name: "PostgresCaching", condition: .when(traits: ["PostgreSQL"])),
+            ],
             swiftSettings: swiftSettings
         ),
         // Test support, not a product: writes self-checking records until it
@@ -176,7 +224,10 @@ let package = Package(
         // Helpers shared by the test targets (log capture); not a product.
         .target(
             name: "CachingTestSupport",
-            dependencies: ["Caching", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Caching", .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -240,6 +291,18 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VaporCachingTests",
+            dependencies: [
+                "VaporCaching", "HTTPCaching", "Caching", "CachingTestSupport", "CachingDemoContent", "CachingDemoVaporSite",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

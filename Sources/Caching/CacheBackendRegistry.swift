@@ -44,6 +44,8 @@ public struct CacheBackendRegistry: Sendable {
 
     private var factories: [String: Entry] = [:]
     private var keyFunctions: [String: CacheKeyFunction] = [:]
+    /// Backends deliberately left out of this build, with what to do instead.
+    private var missing: [String: String] = [:]
 
     /// An empty registry.
     public init() {}
@@ -122,8 +124,17 @@ public struct CacheBackendRegistry: Sendable {
         _ name: String, aliases: [String] = [], options: [String]? = nil, factory: @escaping CacheBackendFactory
     ) {
         let entry = Entry(name: name, factory: factory, options: options)
-        factories[name] = entry
-        for alias in aliases { factories[alias] = entry }
+        for registered in [name] + aliases {
+            factories[registered] = entry
+            missing[registered] = nil
+        }
+    }
+
+    /// Makes a settings file that names one of `names` fail with `explanation`
+    /// (for a backend left out of this build, saying how to put it in) rather
+    /// than with the generic "not in this registry".
+    public mutating func explainMissing(_ names: [String], _ explanation: String) {
+        for name in names where factories[name] == nil { missing[name] = explanation }
     }
 
     /// The option names a registered backend declared, if it did.
@@ -194,6 +205,9 @@ public struct CacheBackendRegistry: Sendable {
     /// and one of the package's other backends points to the module and to
     /// `CacheBackendRegistry.allBackends`, which has every backend.
     private func unknownBackend(_ name: String, at path: String) -> CacheConfigurationError {
+        if let explanation = missing[name] {
+            return CacheConfigurationError("the backend \"\(name)\" is not available: \(explanation)", path: path)
+        }
         let registered = Set(factories.values.map(\.name)).sorted()
         if let module = Self.packageBackends.first(where: { $0.names.contains(name) })?.module {
             return CacheConfigurationError(

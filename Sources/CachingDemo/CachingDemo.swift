@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Caching
 import CachingBackends
+import CachingDemoContent
 import CachingDemoSite
 import HTTPCaching
 import Hummingbird
@@ -57,11 +58,8 @@ struct CachingDemo: AsyncParsableCommand {
         if caches.settings.document["httpCache"]?["debugHeaders"] == nil { httpCache.debugHeaders = true }
         _ = try httpCache.pageCache(in: caches)
         let router = try DemoSite(caches: caches).router()
-        // With "useI18N": true the page keys end in the request's language, here
-        // the first Accept-Language tag (a real app might read a cookie or a URL prefix).
-        let responder = try CachingResponder(router.buildResponder(), settings: httpCache, caches: caches) { request in
-            request.headerFields[.acceptLanguage]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        }
+        // With "useI18N": true the page keys end in the request's language.
+        let responder = try CachingResponder(router.buildResponder(), settings: httpCache, caches: caches, language: DemoPages.language)
         logger.info("page cache: \(httpCache.mode.rawValue) mode on cache '\(httpCache.cache)'")
         let app = Application(
             responder: responder,

@@ -31,13 +31,8 @@ public struct CachingResponder<Responder: HTTPResponder>: HTTPResponder where Re
     /// The app's request context.
     public typealias Context = Responder.Context
 
-    enum Engine: Sendable {
-        case django(PageCache, conditionalGet: Bool)
-        case shared(SharedCacheResponder<Responder>)
-    }
-
     let responder: Responder
-    let engine: Engine
+    let site: SiteCache
     let adapter: HummingbirdPageAdapter
 
     /// Wraps `responder` in the configured mode; an unknown cache alias is an
@@ -47,21 +42,9 @@ public struct CachingResponder<Responder: HTTPResponder>: HTTPResponder where Re
         _ responder: Responder, settings: HTTPCacheSettings, caches: Caches,
         language: (@Sendable (HTTPRequest) -> String?)? = nil
     ) throws {
-        let cache = try caches[settings.cache]
         self.responder = responder
+        self.site = try SiteCache(settings: settings, caches: caches, language: language)
         self.adapter = HummingbirdPageAdapter(maxBodyBytes: settings.maxBodyBytes)
-        switch settings.mode {
-        case .django:
-            let configuration = PageCacheConfiguration(
-                defaultTimeout: settings.defaultTimeout, key: settings.pageCacheKey(language: language),
-                debugHeaders: settings.debugHeaders)
-            engine = .django(PageCache(cache: cache, configuration: configuration), conditionalGet: settings.conditionalGet)
-        case .shared:
-            let shared = SharedHTTPCache(cache: cache, configuration: SharedCacheConfiguration(
-                maxBodyBytes: settings.maxBodyBytes, cacheStatus: settings.debugHeaders,
-                targetedFields: settings.targetedCacheControl.compactMap { HTTPField.Name($0) }))
-            engine = .shared(SharedCacheResponder(responder, cache: shared, maxBodyBytes: settings.maxBodyBytes))
-        }
     }
 
     /// Answers through the configured page cache.
@@ -72,15 +55,14 @@ public struct CachingResponder<Responder: HTTPResponder>: HTTPResponder where Re
     }
 
     private func respondCached(to request: Request, context: Context) async throws -> Response {
-        switch engine {
+        switch site.mode {
         case .django(let pageCache, let conditionalGet):
-            let head = request.cacheHead
-            return try await pageCache.update(head, adapter: adapter) {
-                let fetch = { try await pageCache.fetch(head, adapter: adapter) { try await responder.respond(to: request, context: context) } }
-                return conditionalGet ? try await ConditionalGet.respond(head, adapter: adapter, next: fetch) : try await fetch()
-            }
-        case .shared(let shared):
-            return try await shared.respond(to: request, context: context)
+            return try await SiteCache.respondInDjangoOrder(
+                request.cacheHead, pageCache: pageCache, conditionalGet: conditionalGet, adapter: adapter
+            ) { try await responder.respond(to: request, context: context) }
+        case .shared(let cache):
+            return try await SharedCacheResponder(responder, cache: cache, maxBodyBytes: site.maxBodyBytes)
+                .respond(to: request, context: context)
         }
     }
 }

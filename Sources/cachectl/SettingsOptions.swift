@@ -2,14 +2,20 @@ import ArgumentParser
 import Caching
 import Logging
 import CachingBackends
+import PostgresCaching
 
 /// The `--settings` option every subcommand takes, and the caches it describes.
 struct SettingsOptions: ParsableArguments {
     @Option(name: .long, help: "The settings JSON file (the application's).")
     var settings: String = "caches.json"
 
-    /// The backends cachectl can build: every backend of the package.
-    static var registry: CacheBackendRegistry { .allBackends }
+    /// The backends cachectl can build: every backend of the package,
+    /// PostgreSQL always (cachectl creates its tables, so it links it anyway).
+    static var registry: CacheBackendRegistry {
+        var registry = CacheBackendRegistry.allBackends
+        registry.registerPostgresBackend()
+        return registry
+    }
 
     /// Loads the settings and builds every alias. Logging is quiet: warnings
     /// would clutter the output of a command-line tool.

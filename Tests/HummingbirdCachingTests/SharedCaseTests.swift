@@ -1,0 +1,33 @@
+import Caching
+import CachingDemoSite
+import CachingTestSupport
+import HTTPCaching
+import HTTPTypes
+import Hummingbird
+import HummingbirdCaching
+import HummingbirdTesting
+import Testing
+
+/// The Hummingbird adapter held to the same table of cases as the Vapor one
+/// (``CachingTestSupport/DemoSiteCase``), on the same pages, through a live
+/// Hummingbird server.
+@Suite("HummingbirdCaching: the shared cases on the demo")
+struct SharedCaseTests {
+    static let runs: [(DemoSiteCase, HTTPCacheSettings.Mode)] = DemoSiteCase.all.flatMap { entry in
+        [HTTPCacheSettings.Mode.django, .shared].filter { entry.modes.contains($0.rawValue) }.map { (entry, $0) }
+    }
+
+    @Test("each case holds", arguments: runs)
+    func holds(_ entry: DemoSiteCase, _ mode: HTTPCacheSettings.Mode) async throws {
+        let caches = try isolatedCaches()
+        let router = try DemoSite(caches: caches).router()
+        let responder = try CachingResponder(router.buildResponder(), settings: HTTPCacheSettings(mode: mode, debugHeaders: true), caches: caches)
+        let failures = try await Application(responder: responder).test(.live) { client in
+            try await entry.run { method, path, fields in
+                let response = try await client.execute(uri: path, method: method, headers: fields)
+                return SiteReply(status: response.status.code, fields: response.headers, body: Array(response.body.readableBytesView))
+            }
+        }
+        #expect(failures.isEmpty, "\(entry.name) [\(mode.rawValue)]: \(failures.joined(separator: "; "))")
+    }
+}
