@@ -56,7 +56,6 @@ struct CachingDemo: AsyncParsableCommand {
         // debug headers unless the settings say otherwise.
         var httpCache = try HTTPCacheSettings(document: caches.settings.document)
         if caches.settings.document["httpCache"]?["debugHeaders"] == nil { httpCache.debugHeaders = true }
-        _ = try httpCache.pageCache(in: caches)
         let router = try DemoSite(caches: caches).router()
         // With "useI18N": true the page keys end in the request's language.
         let responder = try CachingResponder(router.buildResponder(), settings: httpCache, caches: caches, language: DemoPages.language)

@@ -28,10 +28,11 @@ public struct SiteCache: Sendable {
     /// The page cache `settings` describe, on its alias of `caches`; an
     /// unknown alias is an error. `language` derives a request's language for
     /// the `useI18N` key suffix (`nil` answers fall back to `languageCode`).
+    /// An unknown alias is an error at `httpCache.cache`.
     public init(
         settings: HTTPCacheSettings, caches: Caches, language: (@Sendable (HTTPRequest) -> String?)? = nil
     ) throws {
-        let cache = try caches[settings.cache]
+        let cache = try settings.pageCache(in: caches)
         maxBodyBytes = settings.maxBodyBytes
         switch settings.mode {
         case .django:

@@ -22,31 +22,10 @@ struct StartupErrorTests {
         var description: String { message }
     }
 
-    static let cases: [(name: String, json: String, expected: String)] = [
-        ("section", #"{"cache": {"default": {"backend": "memory"}}}"#, #"cache: unknown section "cache"; did you mean "caches"?"#),
-        ("member", #"{"caches": {"default": {"backend": "memory", "optons": {}}}}"#,
-         #"caches.default.optons: unknown member "optons"; did you mean "options"?"#),
-        ("option", #"{"caches": {"default": {"backend": "memory", "options": {"maxEntrys": 5}}}}"#,
-         #"caches.default.options.maxEntrys: unknown option "maxEntrys"; did you mean "maxEntries"?"#),
-        ("version", #"{"caches": {"default": {"backend": "memory", "version": "2"}}}"#,
-         #"caches.default.version: must be a whole number such as 2, not "2" (a string)"#),
-        ("json", "{\n  \"caches\": {\n    \"default\": {\"backend\": \"memory\",}\n  }\n}",
-         #"line 3, column 37: a trailing comma before "}" is not allowed in JSON"#),
-        ("regex", #"{"cacheHeaders": {"timeouts": {"all-users": {"600": ["^/(news"]}}}}"#,
-         #"cacheHeaders.timeouts.all-users.600[0]: the URL pattern "^/(news" (policy "all-users", 600 s) is not a valid regular expression: expected ')', at character 3 ("(")"#),
-        ("httpcache", #"{"httpCache": {"mode": "shared", "cache": "pages"}}"#,
-         "httpCache.cache: The cache alias 'pages' doesn't exist; the configured aliases are default"),
-    ]
+    static let cases = StartupErrorCases.all
 
     /// A directory with one settings file per case.
-    static func workspace() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.path + "/swift-caching-startup-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for entry in cases {
-            try entry.json.write(toFile: "\(directory)/\(entry.name).json", atomically: true, encoding: .utf8)
-        }
-        return directory
-    }
+    static func workspace() throws -> String { try StartupErrorCases.workspace() }
 
     @Test("caching-demo: one line naming the file, the path and the fix; exit status 1")
     func demo() async throws {
@@ -68,7 +47,7 @@ struct StartupErrorTests {
         let directory = try Self.workspace()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // The proxy reads no HTTP sections; the cases about caches apply.
-        for entry in Self.cases where ["section", "member", "option", "version", "json"].contains(entry.name) {
+        for entry in Self.cases where StartupErrorCases.cacheCases.contains(entry.name) {
             let file = "\(directory)/\(entry.name).json"
             let result = try await Self.run("caching-proxy", ["--upstream", "http://127.0.0.1:1", "--listen", "127.0.0.1:1", "--settings", file])
             #expect(result.status == 1, "\(entry.name): \(result.errors)")
@@ -80,7 +59,7 @@ struct StartupErrorTests {
     func cachectl() async throws {
         let directory = try Self.workspace()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        for entry in Self.cases where ["section", "member", "option", "version", "json"].contains(entry.name) {
+        for entry in Self.cases where StartupErrorCases.cacheCases.contains(entry.name) {
             let file = "\(directory)/\(entry.name).json"
             let result = try await Self.run("cachectl", ["stats", "default", "--settings", file])
             #expect(result.status == 1, "\(entry.name): \(result.errors)")

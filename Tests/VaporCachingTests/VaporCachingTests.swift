@@ -219,3 +219,26 @@ final class Counter: Sendable {
     var value: Int { count.withLockedValue { $0 } }
 }
 #endif
+
+#if Vapor
+/// The Vapor demo meets a bad settings file as the Hummingbird demo does: the
+/// same table of mistakes, the same one line, exit status 1.
+@Suite("caching-demo-vapor: start-up errors and a smoke run")
+struct VaporDemoExecutableTests {
+    @Test("each settings mistake is one line naming the file, the path and the fix; exit status 1")
+    func startupErrors() async throws {
+        let binary = try ChildProcess.builtExecutable("caching-demo-vapor")
+        let directory = try StartupErrorCases.workspace()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for entry in StartupErrorCases.all {
+            let file = "\(directory)/\(entry.name).json"
+            let result = try await ChildProcess.run(binary, ["--settings", file, "serve", "--port", "1"])
+            #expect(result.status == 1, "\(entry.name): \(result.errors)")
+            #expect(result.errors == "error: \(file): \(entry.expected)\n", "\(entry.name)")
+        }
+        let missing = try await ChildProcess.run(binary, ["--settings", "\(directory)/nope.json"])
+        #expect(missing.status == 1)
+        #expect(missing.errors.hasPrefix("error: \(directory)/nope.json: the settings file does not exist"), "\(missing.errors)")
+    }
+}
+#endif
