@@ -37,7 +37,7 @@ trap cleanup EXIT
 
 proxy=${CACHING_PROXY:-}
 if [ -z "$proxy" ]; then
-    swift build --package-path "$root" --product caching-proxy >&2
+    swift build --enable-all-traits --package-path "$root" --product caching-proxy >&2
     proxy="$root/.build/debug/caching-proxy"
 fi
 

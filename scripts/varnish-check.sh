@@ -29,7 +29,7 @@ varnishd=$(command -v varnishd || echo /usr/sbin/varnishd)
 # CACHING_DEMO: an already-built caching-demo (the test suite passes its own).
 demo=${CACHING_DEMO:-}
 if [ -z "$demo" ]; then
-    swift build --package-path "$root" --product caching-demo >&2
+    swift build --enable-all-traits --package-path "$root" --product caching-demo >&2
     demo="$root/.build/debug/caching-demo"
 fi
 # Ports chosen per run, and checked free, so a leftover server never answers.
