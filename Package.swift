@@ -286,8 +286,9 @@ let package = Package(
             name: "ReadmeSnippetTests",
             dependencies: [
                 "Caching", "CachingBackends", "HTTPCaching", "HummingbirdCaching", "MustacheCaching",
-                "SQLiteCaching", "PostgresCaching", "RedisCaching", "MemcachedCaching",
+                "SQLiteCaching", "PostgresCaching", "RedisCaching", "MemcachedCaching", "VaporCaching",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Vapor", package: "vapor"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),

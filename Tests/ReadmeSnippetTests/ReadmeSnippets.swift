@@ -10,9 +10,9 @@ import MemcachedCaching
 import Mustache
 import MustacheCaching
 
-/// The ```swift block at README.md:85.
+/// The ```swift block at README.md:112.
 func readmeSnippet1() async throws {
-#sourceLocation(file: "README.md", line: 86)
+#sourceLocation(file: "README.md", line: 113)
 
 
 
@@ -47,9 +47,9 @@ try await app.runService()
     _ = app
 }
 
-/// The ```swift block at README.md:138.
+/// The ```swift block at README.md:168.
 func readmeSnippet2() async throws {
-#sourceLocation(file: "README.md", line: 139)
+#sourceLocation(file: "README.md", line: 169)
 
 
 let caches = try Caches(settings: .load(contentsOf: "caches.json"))   // or Caches() for one memory cache
@@ -80,9 +80,9 @@ try await cache.clear()
     _ = found
 }
 
-/// The ```swift block at README.md:226.
+/// The ```swift block at README.md:256.
 func readmeSnippet3() async throws {
-#sourceLocation(file: "README.md", line: 227)
+#sourceLocation(file: "README.md", line: 257)
 var registry = CacheBackendRegistry.allBackends
 registry.register("mine", options: ["path"]) { context in
     MyBackend(location: context.configuration.location, path: try context.options.string("path"))
@@ -93,9 +93,9 @@ let caches = try Caches(settings: settings, registry: registry)
     _ = caches
 }
 
-/// The ```swift block at README.md:358.
+/// The ```swift block at README.md:388.
 func readmeSnippet4() async throws {
-#sourceLocation(file: "README.md", line: 359)
+#sourceLocation(file: "README.md", line: 389)
 
 
 var registry = CacheBackendRegistry.standard
@@ -108,9 +108,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:490.
+/// The ```swift block at README.md:520.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 491)
+#sourceLocation(file: "README.md", line: 521)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -124,9 +124,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:522.
+/// The ```swift block at README.md:552.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 523)
+#sourceLocation(file: "README.md", line: 553)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -140,9 +140,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:541.
+/// The ```swift block at README.md:571.
 func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 542)
+#sourceLocation(file: "README.md", line: 572)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -157,9 +157,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:602.
-func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 603)
+/// The ```swift block at README.md:736.
+func readmeSnippet12() async throws {
+#sourceLocation(file: "README.md", line: 737)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -169,9 +169,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:621.
-func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 622)
+/// The ```swift block at README.md:755.
+func readmeSnippet13() async throws {
+#sourceLocation(file: "README.md", line: 756)
 
 
 
@@ -182,9 +182,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:656.
-func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 657)
+/// The ```swift block at README.md:789.
+func readmeSnippet14() async throws {
+#sourceLocation(file: "README.md", line: 790)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -197,7 +197,7 @@ router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context
 
 /// The ```json blocks: settings files, or one section of one.
 let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
-    ReadmeSettingsBlock(file: "README.md", line: 73, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 100, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "options": { "maxEntries": 10000 } },
@@ -206,7 +206,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages" }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 182, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 212, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "timeout": 300, "options": { "maxEntries": 10000, "maxBytes": 67108864 } },
@@ -215,22 +215,22 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 268, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 298, json: #"""
 { "caches": { "default": { "backend": "memory", "location": "hot-pages", "options": { "maxEntries": 10000, "policy": "tinylfu", "shards": 8 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 303, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 333, json: #"""
 { "caches": {
     "default": { "backend": "sqlite", "location": "cache_table", "options": { "path": "/var/lib/myapp/cache.sqlite3" } },
     "shared":  { "backend": "postgres", "location": "cache table", "options": {
                  "url": "postgres://app:secret@10.0.0.5:5432/app", "replicaUrl": "postgres://app:secret@10.0.0.6:5432/app" } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 337, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 367, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"],
                  "options": { "connectTimeout": 1, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 350, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 380, json: #"""
 { "caches": { "default": {
     "backend": "memcached",
     "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
@@ -238,11 +238,11 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 453, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 483, json: #"""
 { "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
     "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 469, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 499, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -251,7 +251,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 644, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 777, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,
