@@ -265,6 +265,10 @@ extension DemoSiteCase {
             Step("/policies/all-users", expect: [("Cache-Control", .contains("s-maxage=600"))], body: .contains("same for every reader")),
             Step(.post, "/policies/login", status: 303, expect: [("Set-Cookie", .contains("isauthenticated=1; Path=/")), ("Location", .equals("/policies/all-users"))]),
         ]),
+        DemoSiteCase("a malformed session cookie is 400; logout deletes the VCL's cookie", [
+            Step("/policies/per-user", fields: [("Cookie", .text("sessionid=123"))], status: 400, body: .contains("User has an invalid sessionid")),
+            Step(.post, "/policies/logout", status: 303, expect: [("Set-Cookie", .contains("isauthenticated="))]),
+        ]),
         DemoSiteCase("a cached template fragment inside an uncached page", [
             Step("/fragment", expect: [("Cache-Control", .equals("no-cache"))], body: .contains("Sidebar (news)")),
             Step("/fragment?section=sport", body: .contains("Sidebar (sport)")),

@@ -242,3 +242,62 @@ struct VaporDemoExecutableTests {
     }
 }
 #endif
+
+#if Vapor
+@Suite("VaporCaching: hostile request heads")
+struct VaporBadInputTests {
+    @Test("malformed, huge and odd request heads never crash the cached app, and it goes on serving")
+    func badHeads() async throws {
+        let caches = try isolatedCaches()
+        let server = try await VaporTestServer.start { app in
+            app.middleware.use(try CachingMiddleware(settings: HTTPCacheSettings(debugHeaders: true), caches: caches))
+            try VaporDemoSite(caches: caches).register(on: app)
+        }
+        var lines: [String: String] = [:]
+        do {
+            for probe in RawHTTPProbe.badHeads {
+                lines[probe.name] = try await RawHTTPProbe.firstLine(port: server.port, bytes: probe.bytes)
+            }
+            let after = try await server.send(.get, "/site")
+            #expect(after.status == 200)
+        } catch {
+            try await server.stop()
+            throw error
+        }
+        try await server.stop()
+        for (name, line) in lines { #expect(line.isEmpty || line.hasPrefix("HTTP/1.1 "), "\(name): \(line)") }
+        // A malformed head is refused (an error status, or the connection closed), never served a page.
+        for name in RawHTTPProbe.malformed { #expect(!(lines[name] ?? "").contains(" 200 "), "\(name): \(lines[name] ?? "")") }
+    }
+}
+
+@Suite("caching-demo-vapor: a smoke run")
+struct VaporDemoSmokeTests {
+    @Test("the built demo serves its pages, caches /site and answers its ETag with 304")
+    func demoRuns() async throws {
+        let binary = try ChildProcess.builtExecutable("caching-demo-vapor")
+        let port = try FreePort.next()
+        let demo = Process()
+        demo.executableURL = URL(fileURLWithPath: binary)
+        demo.arguments = ["serve", "--hostname", "127.0.0.1", "--port", String(port)]
+        demo.standardOutput = FileHandle.nullDevice
+        demo.standardError = FileHandle.nullDevice
+        try demo.run()
+        defer { demo.terminate() }
+        let base = "http://127.0.0.1:\(port)"
+        var home = ""
+        for _ in 0..<100 {
+            home = (try? await ChildProcess.run("/usr/bin/env", ["curl", "-s", "-i", "--max-time", "5", base + "/"]).output) ?? ""
+            if home.hasPrefix("HTTP/1.1 200") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(home.contains("Memoized computation"))
+        _ = try await ChildProcess.run("/usr/bin/env", ["curl", "-s", base + "/site"])
+        let hit = try await ChildProcess.run("/usr/bin/env", ["curl", "-s", "-i", base + "/site"]).output
+        #expect(hit.contains("X-Cache: HIT"))
+        let etag = hit.components(separatedBy: "\r\n").first { $0.hasPrefix("ETag: ") }.map { String($0.dropFirst(6)) } ?? ""
+        let conditional = try await ChildProcess.run("/usr/bin/env", ["curl", "-s", "-i", "-H", "If-None-Match: \(etag)", base + "/site"]).output
+        #expect(conditional.hasPrefix("HTTP/1.1 304"))
+    }
+}
+#endif
