@@ -15,8 +15,8 @@ trap cleanup EXIT
 command -v wrk >/dev/null || { echo "compare-vapor: wrk is needed (apt-get install -y wrk)" >&2; exit 1; }
 
 echo "building vapor-bench-server (release)..." >&2
-swift build -c release --package-path "$here/vapor" --scratch-path "$here/vapor/.build-release" >&2
-server="$here/vapor/.build-release/release/vapor-bench-server"
+swift build -c release --package-path "$here/vapor-bench" --scratch-path "$here/vapor-bench/.build-release" >&2
+server="$here/vapor-bench/.build-release/release/vapor-bench-server"
 
 echo "installing django==5.2.19 and gunicorn into a temporary folder..." >&2
 python3 -m pip install --quiet --target "$work/py" django==5.2.19 gunicorn >&2

@@ -1,5 +1,6 @@
 // swift-tools-version:6.1
-// The Vapor side of the benchmarks: a Vapor 4 server serving a 2 KB page
+// (The folder is not named "vapor": a root package whose identity is a dependency's
+// confuses SwiftPM.) The Vapor side of the benchmarks: a Vapor 4 server serving a 2 KB page
 // plainly or behind VaporCaching's site-wide cache. Driven by ../compare-vapor.sh.
 import PackageDescription
 
