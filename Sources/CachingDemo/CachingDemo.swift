@@ -63,8 +63,10 @@ struct CachingDemo: AsyncParsableCommand {
             request.headerFields[.acceptLanguage]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         }
         logger.info("page cache: \(httpCache.mode.rawValue) mode on cache '\(httpCache.cache)'")
+        // Cache hits are answered at the connection, before the router.
         let app = Application(
             responder: responder,
+            server: .http1(servingHitsFrom: responder, serverName: "caching-demo"),
             configuration: .init(address: .hostname(hostname, port: port), serverName: "caching-demo"),
             onServerRunning: { _ in print("caching-demo: serving http://\(hostname):\(port)/ (Ctrl-C to stop)") },
             logger: logger)

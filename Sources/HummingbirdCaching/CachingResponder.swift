@@ -40,6 +40,19 @@ public struct CachingResponder<Responder: HTTPResponder>: HTTPResponder where Re
     let engine: Engine
     let adapter: HummingbirdPageAdapter
 
+    /// The same page cache's hits answered at the connection (``HotPathHandler``),
+    /// sharing this responder's hot tier; `nil` when the settings turn the hot
+    /// tier off (`hotStoreBytes` 0). `HTTPServerBuilder.http1(servingHitsFrom:)`
+    /// puts it in the server.
+    public var hotPath: HotPathResponder? {
+        switch engine {
+        case .django(let pageCache, let conditionalGet):
+            return pageCache.hotStore == nil ? nil : .django(pageCache, conditionalGet: conditionalGet)
+        case .shared(let shared):
+            return shared.shared.hotStore == nil ? nil : .shared(shared.shared)
+        }
+    }
+
     /// Wraps `responder` in the configured mode; an unknown cache alias is an
     /// error. `language` derives the request's language for the `useI18N`
     /// key suffix (`nil` answers fall back to the settings' `languageCode`).
@@ -48,6 +61,7 @@ public struct CachingResponder<Responder: HTTPResponder>: HTTPResponder where Re
         language: (@Sendable (HTTPRequest) -> String?)? = nil
     ) throws {
         let cache = try caches[settings.cache]
+        let hotStore = settings.hotStore()
         self.responder = responder
         self.adapter = HummingbirdPageAdapter(maxBodyBytes: settings.maxBodyBytes)
         switch settings.mode {
@@ -55,11 +69,11 @@ public struct CachingResponder<Responder: HTTPResponder>: HTTPResponder where Re
             let configuration = PageCacheConfiguration(
                 defaultTimeout: settings.defaultTimeout, key: settings.pageCacheKey(language: language),
                 debugHeaders: settings.debugHeaders)
-            engine = .django(PageCache(cache: cache, configuration: configuration), conditionalGet: settings.conditionalGet)
+            engine = .django(PageCache(cache: cache, configuration: configuration, hotStore: hotStore), conditionalGet: settings.conditionalGet)
         case .shared:
             let shared = SharedHTTPCache(cache: cache, configuration: SharedCacheConfiguration(
                 maxBodyBytes: settings.maxBodyBytes, cacheStatus: settings.debugHeaders,
-                targetedFields: settings.targetedCacheControl.compactMap { HTTPField.Name($0) }))
+                targetedFields: settings.targetedCacheControl.compactMap { HTTPField.Name($0) }), hotStore: hotStore)
             engine = .shared(SharedCacheResponder(responder, cache: shared, maxBodyBytes: settings.maxBodyBytes))
         }
     }

@@ -108,9 +108,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:490.
+/// The ```swift block at README.md:492.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 491)
+#sourceLocation(file: "README.md", line: 493)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -124,9 +124,24 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:522.
+/// The ```swift block at README.md:528.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 523)
+#sourceLocation(file: "README.md", line: 529)
+let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
+let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
+let app = Application(
+    responder: responder,
+    server: .http1(servingHitsFrom: responder, serverName: "myapp"),   // the same serverName as below, if any
+    configuration: .init(address: .hostname("127.0.0.1", port: 8080), serverName: "myapp"))
+#sourceLocation()
+    _ = pageSettings
+    _ = responder
+    _ = app
+}
+
+/// The ```swift block at README.md:584.
+func readmeSnippet7() async throws {
+#sourceLocation(file: "README.md", line: 585)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -140,9 +155,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:541.
-func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 542)
+/// The ```swift block at README.md:603.
+func readmeSnippet8() async throws {
+#sourceLocation(file: "README.md", line: 604)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -157,9 +172,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:602.
-func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 603)
+/// The ```swift block at README.md:664.
+func readmeSnippet9() async throws {
+#sourceLocation(file: "README.md", line: 665)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -169,9 +184,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:621.
-func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 622)
+/// The ```swift block at README.md:683.
+func readmeSnippet10() async throws {
+#sourceLocation(file: "README.md", line: 684)
 
 
 
@@ -182,9 +197,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:656.
-func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 657)
+/// The ```swift block at README.md:718.
+func readmeSnippet11() async throws {
+#sourceLocation(file: "README.md", line: 719)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -251,7 +266,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 644, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 706, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,
