@@ -162,7 +162,7 @@ public struct PageCache: Sendable {
     }
 
     func lookup(_ request: HTTPRequest, urlHash: String) async -> (head: HTTPResponse, body: [UInt8])? {
-        if let (key, page) = hotPage(request, urlHash: urlHash) {
+        if case let (key, page)? = hotPage(request, urlHash: urlHash) {
             let head = hitHead(page.head, maxAge: page.maxAge, expires: page.expires, key: key, bodyCount: page.body.readableBytes)
             return (head, request.method == .head ? [] : Array(page.body.readableBytesView))
         }
@@ -239,7 +239,7 @@ public struct PageCache: Sendable {
     /// Serves hits at the connection, below the web framework's router.
     public func hotAnswer(_ request: HTTPRequest, conditionalGet: Bool) -> HotAnswer? {
         guard request.method == .get || request.method == .head else { return nil }
-        guard let (key, page) = hotPage(request, urlHash: PageCacheKey.urlHash(request)) else { return nil }
+        guard case let (key, page)? = hotPage(request, urlHash: PageCacheKey.urlHash(request)) else { return nil }
         var head = hitHead(page.head, maxAge: page.maxAge, expires: page.expires, key: key, bodyCount: page.body.readableBytes)
         guard request.method == .get else { return HotAnswer(head: head, body: nil) }
         if conditionalGet {

@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdCore
+import NIOCore
 
 extension HTTPServerBuilder {
     /// Hummingbird's HTTP/1 server with the page cache's hits answered at the
@@ -32,7 +33,10 @@ extension HTTP1Channel.Configuration {
         guard let hotPath else { return self }
         var configuration = self
         let others = additionalChannelHandlers
-        configuration.additionalChannelHandlers = { others() + [HotPathHandler(hotPath)] }
+        configuration.additionalChannelHandlers = {
+            let handler: any RemovableChannelHandler = HotPathHandler(hotPath)
+            return others() + [handler]
+        }
         return configuration
     }
 }

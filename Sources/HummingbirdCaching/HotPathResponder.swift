@@ -1,6 +1,7 @@
 import Caching
 import HTTPCaching
 import HTTPTypes
+import Hummingbird
 import NIOCore
 
 /// What ``HotPathHandler`` answers cache hits with: the page cache whose hot

@@ -71,12 +71,15 @@ func withHotPathServers(
     let responder = CountingResponder(inner: caching, reached: reached)
     try await withThrowingTaskGroup(of: Void.self) { group in
         var ports: [Int] = []
-        for server in [HTTPServerBuilder.http1(servingHitsFrom: caching, serverName: "hot-test"), .http1()] {
+        for hot in [true, false] {
             let (stream, port) = AsyncStream.makeStream(of: Int.self)
-            let app = Application(
-                responder: responder, server: server,
-                configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "hot-test"),
-                onServerRunning: { channel in port.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+            let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: "hot-test")
+            let running: @Sendable (any Channel) async -> Void = { channel in port.yield(channel.localAddress?.port ?? 0) }
+            let app = hot
+                ? Application(
+                    responder: responder, server: .http1(servingHitsFrom: caching, serverName: "hot-test"),
+                    configuration: configuration, onServerRunning: running, logger: logger)
+                : Application(responder: responder, configuration: configuration, onServerRunning: running, logger: logger)
             group.addTask { try await app.runService(gracefulShutdownSignals: []) }
             var iterator = stream.makeAsyncIterator()
             ports.append(await iterator.next() ?? 0)

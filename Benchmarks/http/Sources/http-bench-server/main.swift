@@ -30,8 +30,12 @@ if mode == "cached" || mode == "cached-full" {
     let caches = try Caches(settings: CacheSettings(caches: ["default": CacheConfiguration(
         backend: "memory", location: "bench", options: ["maxEntries": .number(10_000)])]))
     let responder = try CachingResponder(router.buildResponder(), settings: HTTPCacheSettings(), caches: caches)
-    let server: HTTPServerBuilder = mode == "cached" ? .http1(servingHitsFrom: responder) : .http1()
-    try await Application(responder: responder, server: server, configuration: configuration, logger: logger).runService()
+    if mode == "cached" {
+        try await Application(responder: responder, server: .http1(servingHitsFrom: responder), configuration: configuration, logger: logger)
+            .runService()
+    } else {
+        try await Application(responder: responder, configuration: configuration, logger: logger).runService()
+    }
 } else {
     try await Application(router: router, configuration: configuration, logger: logger).runService()
 }
