@@ -259,6 +259,8 @@ let package = Package(
                 "Caching", "RedisCaching", "MemcachedCaching", "CachingTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // The page caches' hot tier in front of Redis (HotTierRedisTests).
+                "HTTPCaching", .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),
