@@ -26,15 +26,16 @@ extension HTTPServerBuilder {
 }
 
 extension HTTP1Channel.Configuration {
-    /// This configuration with a ``HotPathHandler`` answering `hotPath`'s hits
-    /// after its other channel handlers (`nil`: unchanged). For servers built
-    /// without ``CachingResponder``, such as `caching-proxy`'s.
+    /// This configuration with a ``HotPathHandler`` answering `hotPath`'s hits,
+    /// placed after Hummingbird's own connection-state handler on the first
+    /// read (`nil`: unchanged). For servers built without ``CachingResponder``,
+    /// such as `caching-proxy`'s.
     public func servingHits(_ hotPath: HotPathResponder?) -> HTTP1Channel.Configuration {
         guard let hotPath else { return self }
         var configuration = self
         let others = additionalChannelHandlers
         configuration.additionalChannelHandlers = {
-            let handler: any RemovableChannelHandler = HotPathHandler(hotPath)
+            let handler: any RemovableChannelHandler = HotPathInstaller(hotPath)
             return others() + [handler]
         }
         return configuration
