@@ -510,9 +510,7 @@ public struct SharedHTTPCache: Sendable {
         let fields = request.headerFields
         for name in Self.hotPassFields where fields[name] != nil { return nil }
         let uri = Self.uri(of: request)
-        guard let variants = hotVariants(uri),
-              let index = selectIndex(from: variants.map(\.stored), for: request) else { return nil }
-        let hot = variants[index]
+        guard let hot = hotVariants(uri)?.first(where: { matches($0.stored, request) }) else { return nil }
         let freshness = self.freshness(of: hot.stored, now: clock.now())
         guard usability(freshness, response: directives(of: hot.stored.headerFields).directives, request: CacheDirectives()) == .fresh
         else { return nil }
@@ -533,18 +531,16 @@ public struct SharedHTTPCache: Sendable {
     /// (§4.1): equal once normalised, or, for `Accept-Language`, a variant in
     /// the language the request prefers most.
     func select(from variants: [StoredHTTPResponse], for request: HTTPRequest) -> StoredHTTPResponse? {
-        selectIndex(from: variants, for: request).map { variants[$0] }
+        variants.first { matches($0, request) }
     }
 
-    /// The index of the variant ``select(from:for:)`` picks.
-    func selectIndex(from variants: [StoredHTTPResponse], for request: HTTPRequest) -> Int? {
-        variants.firstIndex { variant in
-            variant.varyValues.allSatisfy { name, value in
-                guard let fieldName = HTTPField.Name(name) else { return false }
-                if Self.normalized(request.headerFields, fieldName) == value { return true }
-                return fieldName == .acceptLanguage
-                    && AcceptLanguage.prefers(request.headerFields, contentLanguage: variant.headerFields[.contentLanguage])
-            }
+    /// Whether `variant`'s `Vary` fields match `request` (``select(from:for:)``).
+    func matches(_ variant: StoredHTTPResponse, _ request: HTTPRequest) -> Bool {
+        variant.varyValues.allSatisfy { name, value in
+            guard let fieldName = HTTPField.Name(name) else { return false }
+            if Self.normalized(request.headerFields, fieldName) == value { return true }
+            return fieldName == .acceptLanguage
+                && AcceptLanguage.prefers(request.headerFields, contentLanguage: variant.headerFields[.contentLanguage])
         }
     }
 
