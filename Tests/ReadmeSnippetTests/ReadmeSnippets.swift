@@ -139,9 +139,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:584.
+/// The ```swift block at README.md:587.
 func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 585)
+#sourceLocation(file: "README.md", line: 588)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -155,9 +155,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:603.
+/// The ```swift block at README.md:606.
 func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 604)
+#sourceLocation(file: "README.md", line: 607)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -172,9 +172,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:664.
+/// The ```swift block at README.md:667.
 func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 665)
+#sourceLocation(file: "README.md", line: 668)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -184,9 +184,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:683.
+/// The ```swift block at README.md:686.
 func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 684)
+#sourceLocation(file: "README.md", line: 687)
 
 
 
@@ -197,9 +197,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:718.
+/// The ```swift block at README.md:721.
 func readmeSnippet11() async throws {
-#sourceLocation(file: "README.md", line: 719)
+#sourceLocation(file: "README.md", line: 722)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -266,7 +266,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 706, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 709, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,
