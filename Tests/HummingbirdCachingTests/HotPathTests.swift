@@ -363,6 +363,36 @@ struct HotPathTests {
         }
     }
 
+    @Test("a connection answered only at the connection is not idle: Hummingbird's idleTimeout sees its requests")
+    func idleTimeout() async throws {
+        var logger = Logger(label: "hot-path-idle")
+        logger.logLevel = .critical
+        let caches = try Caches(settings: CacheSettings(caches: ["default": CacheConfiguration(
+            backend: "memory", location: "hot-idle-" + UUID().uuidString)]))
+        let caching = try CachingResponder(hotPathRouter(shared: false).buildResponder(), settings: HTTPCacheSettings(hotStoreStaleness: 60), caches: caches)
+        let reached = Counter()
+        let (stream, port) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            responder: CountingResponder(inner: caching, reached: reached),
+            server: .http1(servingHitsFrom: caching, configuration: .init(idleTimeout: .seconds(2))),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in port.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            var iterator = stream.makeAsyncIterator()
+            let port = await iterator.next() ?? 0
+            _ = try await rawRequest(port, "GET", "/page")
+            // Three hits 1.2 s apart on one connection: 2.4 s in all, longer
+            // than the idle timeout, but never 2 s without a request.
+            let exchange = try await RawHTTPConnection.turns(port: port, Array(repeating: .request("GET", "/page"), count: 3), pause: .milliseconds(1200))
+            let (answered, closed) = (exchange.responses.count, exchange.closed)
+            #expect(answered == 3)
+            #expect(!closed)
+            #expect(reached.count == 1)
+            group.cancelAll()
+        }
+    }
+
     @Test("without a hot tier (hotStoreBytes 0) the server is the plain one")
     func hotTierOff() async throws {
         try await withHotPathServers(HTTPCacheSettings(hotStoreBytes: 0)) { fast, full, reached in

@@ -52,6 +52,39 @@ enum RawHTTPConnection {
         }
     }
 
+    /// One connection, several turns: each request is sent after the answer
+    /// to the previous one has been read, with `pause` in between. Returns
+    /// the answers read before the server closed the connection, if it did.
+    static func turns(port: Int, _ requests: [String], pause: Duration) async throws -> RawExchange {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            var iterator = inbound.makeAsyncIterator()
+            var received: [UInt8] = []
+            var methods: [String] = []
+            for (index, request) in requests.enumerated() {
+                if index > 0 { try await Task.sleep(for: pause) }
+                methods.append(String(request.prefix { $0 != " " }))
+                do {
+                    try await outbound.write(ByteBuffer(string: request))
+                } catch {
+                    return RawExchange(responses: parse(received, methods: methods), closed: true)
+                }
+                while parse(received, methods: methods).count < methods.count {
+                    guard let buffer = try await iterator.next() else {
+                        return RawExchange(responses: parse(received, methods: methods), closed: true)
+                    }
+                    received += buffer.readableBytesView
+                }
+            }
+            return RawExchange(responses: parse(received, methods: methods), closed: false)
+        }
+    }
+
     /// Sends requests given as text (lines joined with CRLF by the caller).
     static func exchange(port: Int, _ text: String, methods: [String], untilClose: Bool = false) async throws -> RawExchange {
         try await exchange(port: port, chunks: [Array(text.utf8)], methods: methods, untilClose: untilClose)
