@@ -38,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -68,6 +69,8 @@ let package = Package(
                 "Caching",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Hot-store bodies are kept as ready-to-write ByteBuffers.
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -77,6 +80,11 @@ let package = Package(
             dependencies: [
                 "Caching", "HTTPCaching",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // Hits served at the connection: a channel handler in
+                // Hummingbird's HTTP/1 pipeline (HotPathHandler).
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -252,6 +260,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                // Raw sockets for the hot-path tests (RawHTTPConnection).
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             // The Django side of DjangoParityTests, run with python3.
             exclude: ["django_parity_site.py"],
@@ -313,6 +323,8 @@ let package = Package(
                 "Caching", "RedisCaching", "MemcachedCaching", "CachingTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // The page caches' hot tier in front of Redis (HotTierRedisTests).
+                "HTTPCaching", .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -60,8 +60,10 @@ struct CachingDemo: AsyncParsableCommand {
         // With "useI18N": true the page keys end in the request's language.
         let responder = try CachingResponder(router.buildResponder(), settings: httpCache, caches: caches, language: DemoPages.language)
         logger.info("page cache: \(httpCache.mode.rawValue) mode on cache '\(httpCache.cache)'")
+        // Cache hits are answered at the connection, before the router.
         let app = Application(
             responder: responder,
+            server: .http1(servingHitsFrom: responder, serverName: "caching-demo"),
             configuration: .init(address: .hostname(hostname, port: port), serverName: "caching-demo"),
             onServerRunning: { _ in print("caching-demo: serving http://\(hostname):\(port)/ (Ctrl-C to stop)") },
             logger: logger)

@@ -1,6 +1,7 @@
 import Caching
 import HTTPCaching
 import Hummingbird
+import HummingbirdCaching
 import HummingbirdCore
 import Logging
 import NIOCore
@@ -29,11 +30,19 @@ public struct CachingProxyServer: Sendable {
     public var configuration: SharedCacheConfiguration
     /// The proxy's logger.
     public var logger: Logger
+    /// The byte budget of the in-process hot tier fresh hits are answered
+    /// from at the connection (``HummingbirdCaching/HotPathHandler``); 0: no
+    /// hot tier, every request takes the full path.
+    public var hotStoreBytes: Int
+    /// The longest, in seconds, a response stays in the hot tier: the
+    /// staleness bound when several proxies share a network backend.
+    public var hotStoreStaleness: Double
 
     /// A proxy on `host:port` in front of `upstream`.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, upstream: UpstreamOrigin, cache: Cache,
         configuration: SharedCacheConfiguration = SharedCacheConfiguration(),
+        hotStoreBytes: Int = HTTPCacheSettings.defaultHotStoreBytes, hotStoreStaleness: Double = 1,
         logger: Logger = Logger(label: "caching-proxy")
     ) {
         self.host = host
@@ -41,15 +50,23 @@ public struct CachingProxyServer: Sendable {
         self.upstream = upstream
         self.cache = cache
         self.configuration = configuration
+        self.hotStoreBytes = hotStoreBytes
+        self.hotStoreStaleness = hotStoreStaleness
         self.logger = logger
     }
 
     /// The server as a service; `onServerRunning` receives the bound port.
     public func service(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> CachingProxyService {
-        let shared = SharedHTTPCache(cache: cache, configuration: configuration, logger: logger)
+        let hotStore = hotStoreBytes > 0 && hotStoreStaleness > 0
+            ? HotResponseStore(byteBudget: hotStoreBytes, staleness: hotStoreStaleness) : nil
+        let shared = SharedHTTPCache(cache: cache, configuration: configuration, hotStore: hotStore, logger: logger)
+        // A proxy passes the origin's Date on and adds no Server field; a HEAD
+        // keeps the stored Content-Length (CachingProxyResponder).
+        var hotPath: HotPathResponder? = hotStore == nil ? nil : .shared(shared, headKeepsLength: true)
+        hotPath?.stampsDate = false
         return CachingProxyService(
             host: host, port: port, responder: CachingProxyResponder(shared: shared, upstream: upstream),
-            logger: logger, onServerRunning: onServerRunning)
+            hotPath: hotPath, logger: logger, onServerRunning: onServerRunning)
     }
 }
 
@@ -58,6 +75,7 @@ public struct CachingProxyService: Service {
     let host: String
     let port: Int
     let responder: CachingProxyResponder
+    let hotPath: HotPathResponder?
     let logger: Logger
     let onServerRunning: @Sendable (Int) async -> Void
 
@@ -66,7 +84,7 @@ public struct CachingProxyService: Service {
         let responder = self.responder
         let logger = self.logger
         let onServerRunning = self.onServerRunning
-        let server = try HTTPServerBuilder.http1().buildServer(
+        let server = try HTTPServerBuilder.http1(configuration: HTTP1Channel.Configuration().servingHits(hotPath)).buildServer(
             configuration: ServerConfiguration(address: .hostname(host, port: port)),
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger,

@@ -55,6 +55,12 @@ struct CachingProxyCommand: AsyncParsableCommand {
     @Flag(help: "Serve stale responses only where stale-if-error allows, not whenever the upstream fails (RFC 9111 §4.2.4).")
     var noStaleOnError = false
 
+    @Option(help: "Bytes of fresh responses kept in memory and answered at the connection (0: off).")
+    var hotStoreBytes = HTTPCacheSettings.defaultHotStoreBytes
+
+    @Option(help: "Seconds a response stays in that memory tier: how stale a proxy may be after another one sharing the backend changes it.")
+    var hotStoreStaleness: Double = 1
+
     func validate() throws {
         guard Self.hostAndPort(listen) != nil else {
             throw ValidationError("--listen must be host:port, such as 127.0.0.1:8080 (got \"\(listen)\")")
@@ -63,6 +69,10 @@ struct CachingProxyCommand: AsyncParsableCommand {
             throw ValidationError("--upstream must be an http:// or https:// URL (got \"\(upstream)\")")
         }
         _ = try targetedFieldNames()
+        guard hotStoreBytes >= 0 else { throw ValidationError("--hot-store-bytes must be 0 or more (got \(hotStoreBytes))") }
+        guard hotStoreStaleness >= 0, hotStoreStaleness.isFinite else {
+            throw ValidationError("--hot-store-staleness must be a number of seconds, 0 or more (got \(hotStoreStaleness))")
+        }
     }
 
     /// The `--targeted-field` names as field names.
@@ -102,6 +112,7 @@ struct CachingProxyCommand: AsyncParsableCommand {
             configuration: SharedCacheConfiguration(
                 staleRetention: staleRetention, maxBodyBytes: maxBodyBytes, cacheStatus: cacheStatus,
                 targetedFields: try targetedFieldNames(), staleOnError: !noStaleOnError),
+            hotStoreBytes: hotStoreBytes, hotStoreStaleness: hotStoreStaleness,
             logger: logger)
         logger.info("caching-proxy: http://\(host):\(port) -> \(upstream)")
         try await server.service().runService()

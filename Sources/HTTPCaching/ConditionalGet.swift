@@ -23,7 +23,7 @@ public enum ConditionalGet {
         guard request.method == .get else { return response }
         var head = adapter.head(of: response)
         var result = response
-        if head.headerFields[.eTag] == nil, !CacheControlHeader(parsing: head.headerFields[.cacheControl]).contains("no-store") {
+        if wantsETag(head) {
             var page = try await adapter.page(from: response)
             if case .bytes(let body) = page.body {
                 HTTPCacheHeaders.setETag(&page.head.headerFields, body: body)
@@ -35,5 +35,12 @@ public enum ConditionalGet {
             return adapter.response(from: PageResponse(head: answer, body: .bytes([])))
         }
         return result
+    }
+
+    /// Whether the step gives `response` an ETag computed from its body:
+    /// it has none and its `Cache-Control` has no `no-store`. Shared by the
+    /// step and the hits served at the connection (``PageCache/hotAnswer(_:conditionalGet:)``).
+    public static func wantsETag(_ response: HTTPResponse) -> Bool {
+        response.headerFields[.eTag] == nil && !CacheControlHeader(parsing: response.headerFields[.cacheControl]).contains("no-store")
     }
 }

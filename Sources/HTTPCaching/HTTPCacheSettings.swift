@@ -50,6 +50,19 @@ public struct HTTPCacheSettings: Sendable, Equatable {
     /// The targeted cache-control fields the shared mode obeys (RFC 9213),
     /// first listed first (default `["CDN-Cache-Control"]`; `[]` for none).
     public var targetedCacheControl: [String]
+    /// The byte budget of the in-process hot tier in front of the backend,
+    /// which hits served at the connection are answered from (default 32 MiB;
+    /// 0 turns the tier, and with it those hits, off).
+    public var hotStoreBytes: Int
+    /// The longest, in seconds, an entry stays in the hot tier (default 1):
+    /// the staleness bound across app instances sharing a network backend —
+    /// a page another instance deletes or replaces is served from this
+    /// instance's tier for at most this long. Never longer than the entry's
+    /// own lifetime.
+    public var hotStoreStaleness: Double
+
+    /// The default of ``hotStoreBytes``.
+    public static let defaultHotStoreBytes = 32 << 20
 
     /// Settings built in code.
     public init(
@@ -57,7 +70,8 @@ public struct HTTPCacheSettings: Sendable, Equatable {
         defaultTimeout: Int = HTTPCacheHeaders.defaultTimeout, maxBodyBytes: Int = 1 << 20,
         useI18N: Bool = false, languageCode: String = "en-us", useTZ: Bool = false, timeZone: String = "America/Chicago",
         conditionalGet: Bool = true,
-        targetedCacheControl: [String] = ["CDN-Cache-Control"]
+        targetedCacheControl: [String] = ["CDN-Cache-Control"],
+        hotStoreBytes: Int = HTTPCacheSettings.defaultHotStoreBytes, hotStoreStaleness: Double = 1
     ) {
         self.mode = mode
         self.cache = cache
@@ -71,6 +85,14 @@ public struct HTTPCacheSettings: Sendable, Equatable {
         self.timeZone = timeZone
         self.conditionalGet = conditionalGet
         self.targetedCacheControl = targetedCacheControl
+        self.hotStoreBytes = hotStoreBytes
+        self.hotStoreStaleness = hotStoreStaleness
+    }
+
+    /// The hot tier these settings describe (``hotStoreBytes``,
+    /// ``hotStoreStaleness``); `nil` when the budget is 0.
+    public func hotStore() -> HotResponseStore? {
+        hotStoreBytes > 0 && hotStoreStaleness > 0 ? HotResponseStore(byteBudget: hotStoreBytes, staleness: hotStoreStaleness) : nil
     }
 
     /// The page-key maker these settings describe: `keyPrefix`, and the
@@ -103,6 +125,8 @@ public struct HTTPCacheSettings: Sendable, Equatable {
         "timeZone": "a time zone name such as \"America/Chicago\"",
         "conditionalGet": "true or false",
         "targetedCacheControl": "a list of header field names such as [\"CDN-Cache-Control\"]",
+        "hotStoreBytes": "a whole number of bytes (0: no hot tier)",
+        "hotStoreStaleness": "a number of seconds, 0 or more",
     ]
 
     /// Reads the `httpCache` section (absent: the defaults). Unknown members and
@@ -131,6 +155,12 @@ public struct HTTPCacheSettings: Sendable, Equatable {
             case ("useTZ", .bool(let on)): useTZ = on
             case ("timeZone", .string(let name)): timeZone = name
             case ("conditionalGet", .bool(let on)): conditionalGet = on
+            case ("hotStoreBytes", .number): hotStoreBytes = try SettingsMembers.integer(value, at: path, minimum: 0)
+            case ("hotStoreStaleness", .number(let seconds)):
+                guard seconds >= 0, seconds.isFinite else {
+                    throw CacheConfigurationError("must be a number of seconds, 0 or more, not \(value.quoted)", path: path)
+                }
+                hotStoreStaleness = seconds
             case ("targetedCacheControl", .array(let names)):
                 targetedCacheControl = try names.map { name in
                     guard case .string(let text) = name, HTTPField.Name(text) != nil else {

@@ -1,6 +1,7 @@
 import Caching
 import HTTPTypes
 import Logging
+import NIOCore
 
 /// A response as the page cache sees it: a head and either the whole body or
 /// the adapter's own streaming body, which is passed through and never cached.
@@ -80,6 +81,10 @@ public struct PageCache: Sendable {
     public let configuration: PageCacheConfiguration
     /// Wall-clock time, for `Expires` and `Age`.
     public let clock: CacheClock
+    /// The in-process memory tier in front of ``cache`` (filled on store and
+    /// on hit), which hits served at the connection are answered from; `nil`:
+    /// none.
+    public let hotStore: HotResponseStore?
     let logger: Logger
     let flights: SingleFlight<Bool>
 
@@ -91,11 +96,12 @@ public struct PageCache: Sendable {
     /// A page cache on `cache`.
     public init(
         cache: Cache, configuration: PageCacheConfiguration = PageCacheConfiguration(), clock: CacheClock = .wall,
-        logger: Logger = Logger(label: "swift-caching.page")
+        hotStore: HotResponseStore? = nil, logger: Logger = Logger(label: "swift-caching.page")
     ) {
         self.cache = cache
         self.configuration = configuration
         self.clock = clock
+        self.hotStore = hotStore
         self.logger = logger
         self.flights = SingleFlight()
     }
@@ -156,34 +162,97 @@ public struct PageCache: Sendable {
     }
 
     func lookup(_ request: HTTPRequest, urlHash: String) async -> (head: HTTPResponse, body: [UInt8])? {
+        if case let (key, page)? = hotPage(request, urlHash: urlHash) {
+            let head = hitHead(page.head, maxAge: page.maxAge, expires: page.expires, key: key, bodyCount: page.body.readableBytes)
+            return (head, request.method == .head ? [] : Array(page.body.readableBytesView))
+        }
         do {
-            guard let headerList = try await cache.get(configuration.key.headerListKey(request, urlHash: urlHash), as: [String].self) else {
+            let listKey = configuration.key.headerListKey(request, urlHash: urlHash)
+            guard let headerList = try await cache.get(listKey, as: [String].self) else {
                 return nil
             }
             var key = configuration.key.pageKey(request, method: .get, headerList: headerList, urlHash: urlHash)
             var page = try await cache.get(key, as: CachedPage.self)
-            if page == nil, request.method == .head {
+            if let page {
+                remember(headerList, at: listKey, page: page, at: key)
+            } else if request.method == .head {
                 key = configuration.key.pageKey(request, method: .head, headerList: headerList, urlHash: urlHash)
                 page = try await cache.get(key, as: CachedPage.self)
             }
             guard let page else { return nil }
             let stored = page.response
-            var head = stored.response
-            if let maxAge = page.maxAge, let expires = page.expires {
-                let age = max(0, Double(maxAge) - (expires - clock.now().rounded(.down)))
-                head.headerFields[.age] = String(CacheDirectives.headerSeconds(age))
-            }
-            if configuration.debugHeaders {
-                head.headerFields[Self.xCache] = "HIT"
-                head.headerFields[Self.xCacheKey] = key
-            }
-            // The stored body's length, for GET and HEAD alike (RFC 9110 §8.6).
-            head.headerFields[.contentLength] = String(stored.body.count)
+            let head = hitHead(stored.response, maxAge: page.maxAge, expires: page.expires, key: key, bodyCount: stored.body.count)
             return (head, request.method == .head ? [] : stored.body)
         } catch {
             logger.error("page cache: lookup failed, serving uncached: \(error)")
             return nil
         }
+    }
+
+    /// A stored page's head as a hit answers with it: `Age` from the stored
+    /// `max-age` and `Expires`, the debug fields, and the body's length (for
+    /// GET and HEAD alike, RFC 9110 §8.6). One home for the backend and the
+    /// hot-tier hits.
+    func hitHead(_ stored: HTTPResponse, maxAge: Int?, expires: Double?, key: String, bodyCount: Int) -> HTTPResponse {
+        var head = stored
+        if let maxAge, let expires {
+            let age = max(0, Double(maxAge) - (expires - clock.now().rounded(.down)))
+            head.headerFields[.age] = String(CacheDirectives.headerSeconds(age))
+        }
+        if configuration.debugHeaders {
+            head.headerFields[Self.xCache] = "HIT"
+            head.headerFields[Self.xCacheKey] = key
+        }
+        head.headerFields[.contentLength] = String(bodyCount)
+        return head
+    }
+
+    // MARK: Hot tier
+
+    /// The GET page for `request` from the hot tier, with its key. Only the
+    /// GET page is looked up: a stored HEAD is answered only when no GET is
+    /// stored, which only the backend can tell.
+    func hotPage(_ request: HTTPRequest, urlHash: String) -> (key: String, page: HotPage)? {
+        guard let hotStore,
+              case .headerList(let headerList)? = hotStore.value(configuration.key.headerListKey(request, urlHash: urlHash))
+        else { return nil }
+        let key = configuration.key.pageKey(request, method: .get, headerList: headerList, urlHash: urlHash)
+        guard case .page(let page)? = hotStore.value(key) else { return nil }
+        return (key, page)
+    }
+
+    /// Copies a GET page read from (or written to) the backend into the hot
+    /// tier, for no longer than it lives there.
+    private func remember(_ headerList: [String], at listKey: String, page: CachedPage, at key: String) {
+        guard let hotStore, hotStore.isEnabled, let until = page.until else { return }
+        let lifetime = until - clock.now()
+        let hot = HotPage(
+            head: page.response.response, body: ByteBuffer(bytes: page.response.body), maxAge: page.maxAge, expires: page.expires)
+        hotStore.set(listKey, .headerList(headerList), lifetime: lifetime)
+        hotStore.set(key, .page(hot), lifetime: lifetime)
+    }
+
+    /// The answer to `request` from the hot tier alone, exactly as the fetch
+    /// step — and, with `conditionalGet`, the ``ConditionalGet`` step around
+    /// it, as ``PageCache`` places them in Django's order — would give it:
+    /// `nil` unless the request is a GET or HEAD whose page is in the hot tier.
+    /// Serves hits at the connection, below the web framework's router.
+    public func hotAnswer(_ request: HTTPRequest, conditionalGet: Bool) -> HotAnswer? {
+        guard request.method == .get || request.method == .head else { return nil }
+        guard case let (key, page)? = hotPage(request, urlHash: PageCacheKey.urlHash(request)) else { return nil }
+        var head = hitHead(page.head, maxAge: page.maxAge, expires: page.expires, key: key, bodyCount: page.body.readableBytes)
+        guard request.method == .get else { return HotAnswer(head: head, body: nil) }
+        if conditionalGet {
+            if ConditionalGet.wantsETag(head) { HTTPCacheHeaders.setETag(&head.headerFields, body: page.body.readableBytesView) }
+            if let answer = ConditionalRequest.answer(request, to: head) { return HotAnswer(head: answer, body: nil) }
+        }
+        return HotAnswer(head: head, body: page.body)
+    }
+
+    /// Empties the cache pages are kept in and the hot tier in front of it.
+    public func clear() async throws {
+        hotStore?.removeAll()
+        try await cache.clear()
     }
 
     // MARK: Update (UpdateCacheMiddleware)
@@ -259,8 +328,16 @@ public struct PageCache: Sendable {
             let page = CachedPage(
                 response: StoredHTTPResponse(response: head, body: body, varyValues: [:], requestTime: 0, responseTime: 0),
                 maxAge: HTTPCacheHeaders.maxAge(head.headerFields),
-                expires: head.headerFields[.expires].flatMap { HTTPDate.parse($0) })
+                expires: head.headerFields[.expires].flatMap { HTTPDate.parse($0) },
+                until: clock.now() + Double(timeout))
             try await cache.set(key, page, timeout: .seconds(Double(timeout)))
+            if request.method == .get {
+                remember(headerList, at: configuration.key.headerListKey(request, urlHash: urlHash), page: page, at: key)
+            } else {
+                // A HEAD page is never served from the hot tier; a GET page
+                // there stays valid (the backend still holds it).
+                hotStore?.remove(configuration.key.headerListKey(request, urlHash: urlHash))
+            }
             return key
         } catch {
             logger.error("page cache: store failed, response served uncached: \(error)")
@@ -277,4 +354,7 @@ struct CachedPage: Codable, Sendable {
     var maxAge: Int?
     /// Its `Expires`, parsed, if any.
     var expires: Double?
+    /// When its backend entry expires (stored since the hot tier: a page
+    /// stored before has none and is not copied into the hot tier).
+    var until: Double?
 }

@@ -33,17 +33,18 @@ public struct SiteCache: Sendable {
         settings: HTTPCacheSettings, caches: Caches, language: (@Sendable (HTTPRequest) -> String?)? = nil
     ) throws {
         let cache = try settings.pageCache(in: caches)
+        let hotStore = settings.hotStore()
         maxBodyBytes = settings.maxBodyBytes
         switch settings.mode {
         case .django:
             let configuration = PageCacheConfiguration(
                 defaultTimeout: settings.defaultTimeout, key: settings.pageCacheKey(language: language),
                 debugHeaders: settings.debugHeaders)
-            mode = .django(PageCache(cache: cache, configuration: configuration), conditionalGet: settings.conditionalGet)
+            mode = .django(PageCache(cache: cache, configuration: configuration, hotStore: hotStore), conditionalGet: settings.conditionalGet)
         case .shared:
             mode = .shared(SharedHTTPCache(cache: cache, configuration: SharedCacheConfiguration(
                 maxBodyBytes: settings.maxBodyBytes, cacheStatus: settings.debugHeaders,
-                targetedFields: settings.targetedCacheControl.compactMap { HTTPField.Name($0) })))
+                targetedFields: settings.targetedCacheControl.compactMap { HTTPField.Name($0) }), hotStore: hotStore))
         }
     }
 

@@ -35,6 +35,19 @@ public struct CachingResponder<Responder: HTTPResponder>: HTTPResponder where Re
     let site: SiteCache
     let adapter: HummingbirdPageAdapter
 
+    /// The same page cache's hits answered at the connection (``HotPathHandler``),
+    /// sharing this responder's hot tier; `nil` when the settings turn the hot
+    /// tier off (`hotStoreBytes` 0). `HTTPServerBuilder.http1(servingHitsFrom:)`
+    /// puts it in the server.
+    public var hotPath: HotPathResponder? {
+        switch site.mode {
+        case .django(let pageCache, let conditionalGet):
+            return pageCache.hotStore == nil ? nil : .django(pageCache, conditionalGet: conditionalGet)
+        case .shared(let shared):
+            return shared.hotStore == nil ? nil : .shared(shared)
+        }
+    }
+
     /// Wraps `responder` in the configured mode; an unknown cache alias is an
     /// error. `language` derives the request's language for the `useI18N`
     /// key suffix (`nil` answers fall back to the settings' `languageCode`).

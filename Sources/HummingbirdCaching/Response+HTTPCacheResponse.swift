@@ -6,16 +6,25 @@ extension Response {
     /// A Hummingbird response for a shared-cache response; a streamed body
     /// stays streamed.
     public init(_ response: HTTPCacheResponse) {
-        var headers = response.head.headerFields
-        headers[.contentLength] = nil
-        let body: ResponseBody
         switch response.body {
         case .buffered(let bytes):
-            body = ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
+            let headers = Self.cacheResponseFields(response.head.headerFields, bodyCount: bytes.count)
+            self.init(status: response.head.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         case .stream(let stream):
-            body = ResponseBody(asyncSequence: stream.map { ByteBuffer(bytes: $0) })
+            var headers = response.head.headerFields
+            headers[.contentLength] = nil
+            self.init(status: response.head.status, headers: headers, body: ResponseBody(asyncSequence: stream.map { ByteBuffer(bytes: $0) }))
         }
-        self.init(status: response.head.status, headers: headers, body: body)
+    }
+
+    /// The fields a shared-cache response with a body of `bodyCount` bytes is
+    /// sent with: its own `Content-Length` replaced by the body's length. One
+    /// home for the full path and hits at the connection.
+    static func cacheResponseFields(_ fields: HTTPFields, bodyCount: Int) -> HTTPFields {
+        var fields = fields
+        fields[.contentLength] = nil
+        fields[.contentLength] = String(bodyCount)
+        return fields
     }
 
     /// The response as the shared cache sees it: the body in memory when its

@@ -18,8 +18,7 @@ extension Response {
     init(_ page: PageResponse<ResponseBody>) {
         switch page.body {
         case .bytes(let bytes):
-            var headers = page.head.headerFields
-            if !bytes.isEmpty { headers[.contentLength] = String(bytes.count) }
+            let headers = Self.pageFields(page.head.headerFields, bodyCount: bytes.count)
             self.init(status: page.head.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         case .streamed(let body):
             self.init(status: page.head.status, headers: page.head.headerFields, body: body)
@@ -27,11 +26,19 @@ extension Response {
     }
 }
 
+extension Response {
+    /// The fields a page with a body of `bodyCount` bytes is sent with: a
+    /// non-empty body's length, or a `Content-Length` already in the head
+    /// (a HEAD answer carries the GET body's), else 0 as Hummingbird frames an
+    /// empty body. One home for the full path and hits at the connection.
+    static func pageFields(_ fields: HTTPFields, bodyCount: Int) -> HTTPFields {
+        var fields = fields
+        if bodyCount > 0 || fields[.contentLength] == nil { fields[.contentLength] = String(bodyCount) }
+        return fields
+    }
+}
+
 extension Request {
     /// The request head with a scheme, as cache keys need an absolute URL.
-    var cacheHead: HTTPRequest {
-        var head = self.head
-        if head.scheme == nil { head.scheme = "http" }
-        return head
-    }
+    var cacheHead: HTTPRequest { head.cacheHead }
 }

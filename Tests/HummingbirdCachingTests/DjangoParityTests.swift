@@ -131,8 +131,8 @@ struct DjangoParityTests {
         }
     }
 
-    @Test("every step answers with Django's status and headers")
-    func sideBySide() async throws {
+    @Test("every step answers with Django's status and headers, through Hummingbird and with hits served at the connection", arguments: [false, true])
+    func sideBySide(hitsAtConnection: Bool) async throws {
         let pythonPath = ProcessInfo.processInfo.environment["DJANGO_PYTHONPATH"] ?? Self.root.appendingPathComponent(".build-django").path
         let djangoThere = FileManager.default.fileExists(atPath: pythonPath + "/django/__init__.py")
         try #require(djangoThere, "Django 5.2.19 is not installed: run scripts/install-django.sh (looked in \(pythonPath))")
@@ -148,8 +148,11 @@ struct DjangoParityTests {
         try await Self.waitForPort(djangoPort)
 
         let caches = try isolatedCaches()
-        let responder = try CachingResponder(Self.router(caches).buildResponder(), settings: HTTPCacheSettings(), caches: caches)
-        try await Application(responder: responder).test(.live) { client in
+        // Hot entries live a minute: every hit is answered at the connection.
+        let responder = try CachingResponder(Self.router(caches).buildResponder(), settings: HTTPCacheSettings(hotStoreStaleness: 60), caches: caches)
+        let app = hitsAtConnection
+            ? Application(responder: responder, server: .http1(servingHitsFrom: responder)) : Application(responder: responder)
+        try await app.test(.live) { client in
             let ourPort = try #require(client.port)
             // Both servers have seen /never once (the readiness probe); nothing cached.
             _ = try await Self.curl(ourPort, Step(method: "GET", path: "/never"), etag: nil)

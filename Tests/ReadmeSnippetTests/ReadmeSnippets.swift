@@ -108,9 +108,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:520.
+/// The ```swift block at README.md:522.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 521)
+#sourceLocation(file: "README.md", line: 523)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -124,9 +124,24 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:552.
+/// The ```swift block at README.md:558.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 553)
+#sourceLocation(file: "README.md", line: 559)
+let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
+let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
+let app = Application(
+    responder: responder,
+    server: .http1(servingHitsFrom: responder, serverName: "myapp"),   // the same serverName as below, if any
+    configuration: .init(address: .hostname("127.0.0.1", port: 8080), serverName: "myapp"))
+#sourceLocation()
+    _ = pageSettings
+    _ = responder
+    _ = app
+}
+
+/// The ```swift block at README.md:617.
+func readmeSnippet7() async throws {
+#sourceLocation(file: "README.md", line: 618)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -140,9 +155,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:571.
-func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 572)
+/// The ```swift block at README.md:636.
+func readmeSnippet8() async throws {
+#sourceLocation(file: "README.md", line: 637)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -157,9 +172,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:736.
-func readmeSnippet12() async throws {
-#sourceLocation(file: "README.md", line: 737)
+/// The ```swift block at README.md:801.
+func readmeSnippet13() async throws {
+#sourceLocation(file: "README.md", line: 802)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -169,9 +184,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:755.
-func readmeSnippet13() async throws {
-#sourceLocation(file: "README.md", line: 756)
+/// The ```swift block at README.md:820.
+func readmeSnippet14() async throws {
+#sourceLocation(file: "README.md", line: 821)
 
 
 
@@ -182,9 +197,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:789.
-func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 790)
+/// The ```swift block at README.md:854.
+func readmeSnippet15() async throws {
+#sourceLocation(file: "README.md", line: 855)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -251,7 +266,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 777, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 842, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,

@@ -7,9 +7,9 @@ import HTTPCaching
 import Vapor
 import VaporCaching
 
-/// The ```swift block at README.md:637.
-func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 638)
+/// The ```swift block at README.md:702.
+func readmeSnippet9() async throws {
+#sourceLocation(file: "README.md", line: 703)
 
 
 
@@ -38,9 +38,9 @@ try await app.execute()
     _ = app
 }
 
-/// The ```swift block at README.md:668.
-func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 669)
+/// The ```swift block at README.md:733.
+func readmeSnippet10() async throws {
+#sourceLocation(file: "README.md", line: 734)
 
 
 
@@ -56,9 +56,9 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
     _ = pageCache
 }
 
-/// The ```swift block at README.md:694.
-func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 695)
+/// The ```swift block at README.md:759.
+func readmeSnippet11() async throws {
+#sourceLocation(file: "README.md", line: 760)
 
 
 
@@ -75,9 +75,9 @@ app.get("profile") { request async throws -> String in
     _ = app
 }
 
-/// The ```swift block at README.md:720.
-func readmeSnippet11() async throws {
-#sourceLocation(file: "README.md", line: 721)
+/// The ```swift block at README.md:785.
+func readmeSnippet12() async throws {
+#sourceLocation(file: "README.md", line: 786)
 
 
 

@@ -1,6 +1,7 @@
 import Caching
 import HTTPTypes
 import Logging
+import NIOCore
 
 /// The page cache's shared-cache mode: an HTTP cache that follows RFC 9111 for a
 /// shared cache (with RFC 5861's `stale-while-revalidate` and `stale-if-error`,
@@ -30,6 +31,10 @@ public struct SharedHTTPCache: Sendable {
     public let configuration: SharedCacheConfiguration
     /// The clock ages are measured on (wall time: `Date` headers are wall time).
     public let clock: CacheClock
+    /// The in-process memory tier in front of ``cache`` (filled on store and
+    /// on hit), which hits served at the connection are answered from; `nil`:
+    /// none.
+    public let hotStore: HotResponseStore?
     let logger: Logger
     let flights = SingleFlight<Bool>()
     let revalidations = SingleFlight<Bool>()
@@ -37,11 +42,12 @@ public struct SharedHTTPCache: Sendable {
     /// A shared cache on `cache`.
     public init(
         cache: Cache, configuration: SharedCacheConfiguration = SharedCacheConfiguration(),
-        clock: CacheClock = .wall, logger: Logger = Logger(label: "swift-caching.shared")
+        clock: CacheClock = .wall, hotStore: HotResponseStore? = nil, logger: Logger = Logger(label: "swift-caching.shared")
     ) {
         self.cache = cache
         self.configuration = configuration
         self.clock = clock
+        self.hotStore = hotStore
         self.logger = logger
     }
 
@@ -114,6 +120,7 @@ public struct SharedHTTPCache: Sendable {
 
     /// Removes every stored response for `uri` (a full URI or a path).
     public func invalidate(_ uri: String) async {
+        hotStore?.remove(storageKey(uri))
         do {
             _ = try await cache.delete(storageKey(uri))
             _ = try await cache.delete(partialKey(uri))
@@ -451,6 +458,7 @@ public struct SharedHTTPCache: Sendable {
         }.max() ?? keep
         do {
             try await cache.set(storageKey(uri), StoredVariants(variants: variants), timeout: .seconds(max(keep, longest)))
+            remember(variants, uri: uri, lifetime: max(keep, longest))
             return true
         } catch {
             logger.error("shared cache: could not store \(uri): \(error)")
@@ -459,13 +467,61 @@ public struct SharedHTTPCache: Sendable {
     }
 
     private func load(_ uri: String) async -> [StoredHTTPResponse]? {
+        if let variants = hotVariants(uri) { return variants.map(\.stored) }
         do {
-            return try await cache.get(storageKey(uri), as: StoredVariants.self)?.variants
+            let variants = try await cache.get(storageKey(uri), as: StoredVariants.self)?.variants
+            if let variants {
+                // Filled on hit for as long as some variant stays fresh: the
+                // backend keeps the entry at least that long.
+                let now = clock.now()
+                let fresh = variants.map { self.freshness(of: $0, now: now).remaining }.max() ?? 0
+                remember(variants, uri: uri, lifetime: fresh)
+            }
+            return variants
         } catch {
             logger.error("shared cache: could not read \(uri), treating it as a miss: \(error)")
             return nil
         }
     }
+
+    // MARK: Hot tier
+
+    /// The variants of `uri` in the hot tier.
+    private func hotVariants(_ uri: String) -> [HotVariant]? {
+        guard let hotStore, case .variants(let variants)? = hotStore.value(storageKey(uri)) else { return nil }
+        return variants
+    }
+
+    /// Copies the variants of `uri` into the hot tier for at most `lifetime` seconds.
+    private func remember(_ variants: [StoredHTTPResponse], uri: String, lifetime: Double) {
+        guard let hotStore, hotStore.isEnabled else { return }
+        let hot = variants.map { HotVariant(stored: $0, body: ByteBuffer(bytes: $0.body)) }
+        hotStore.set(storageKey(uri), .variants(hot), lifetime: lifetime)
+    }
+
+    /// The answer to `request` from the hot tier alone, exactly as
+    /// ``respond(to:body:origin:)`` would give it: `nil` unless it is a GET or
+    /// HEAD without request directives (`Cache-Control`),
+    /// `Authorization`, `Range` or preconditions other than `If-None-Match` /
+    /// `If-Modified-Since`, whose selected variant is in the hot tier and
+    /// fresh. Serves hits at the connection, below the web framework's router.
+    public func hotAnswer(_ request: HTTPRequest) -> HotAnswer? {
+        guard request.method == .get || request.method == .head else { return nil }
+        let fields = request.headerFields
+        for name in Self.hotPassFields where fields[name] != nil { return nil }
+        let uri = Self.uri(of: request)
+        guard let hot = hotVariants(uri)?.first(where: { matches($0.stored, request) }) else { return nil }
+        let freshness = self.freshness(of: hot.stored, now: clock.now())
+        guard usability(freshness, response: directives(of: hot.stored.headerFields).directives, request: CacheDirectives()) == .fresh
+        else { return nil }
+        let answer = serve(hot.stored, to: request, freshness: freshness, status: "hit")
+        let full = request.method == .get && answer.head.status.code != 304
+        return HotAnswer(head: answer.head, body: full ? hot.body : nil)
+    }
+
+    /// Request fields that send a request the full way: directives, credentials,
+    /// ranges and the preconditions only the full path evaluates.
+    static let hotPassFields: [HTTPField.Name] = [.cacheControl, .authorization, .range, .ifRange, .ifMatch, .ifUnmodifiedSince]
 
     func storageKey(_ uri: String) -> String {
         configuration.keyPrefix + "." + HTTPCacheHeaders.md5Hex(uri.utf8)
@@ -475,13 +531,16 @@ public struct SharedHTTPCache: Sendable {
     /// (§4.1): equal once normalised, or, for `Accept-Language`, a variant in
     /// the language the request prefers most.
     func select(from variants: [StoredHTTPResponse], for request: HTTPRequest) -> StoredHTTPResponse? {
-        variants.first { variant in
-            variant.varyValues.allSatisfy { name, value in
-                guard let fieldName = HTTPField.Name(name) else { return false }
-                if Self.normalized(request.headerFields, fieldName) == value { return true }
-                return fieldName == .acceptLanguage
-                    && AcceptLanguage.prefers(request.headerFields, contentLanguage: variant.headerFields[.contentLanguage])
-            }
+        variants.first { matches($0, request) }
+    }
+
+    /// Whether `variant`'s `Vary` fields match `request` (``select(from:for:)``).
+    func matches(_ variant: StoredHTTPResponse, _ request: HTTPRequest) -> Bool {
+        variant.varyValues.allSatisfy { name, value in
+            guard let fieldName = HTTPField.Name(name) else { return false }
+            if Self.normalized(request.headerFields, fieldName) == value { return true }
+            return fieldName == .acceptLanguage
+                && AcceptLanguage.prefers(request.headerFields, contentLanguage: variant.headerFields[.contentLanguage])
         }
     }
 
@@ -491,7 +550,7 @@ public struct SharedHTTPCache: Sendable {
     /// validated it for this request, so it carries no `Age` unless the
     /// origin's 304 came with one (RFC 9111 §5.1: `Age` says the response was
     /// not generated or validated by the origin for this request).
-    private func serve(
+    func serve(
         _ stored: StoredHTTPResponse, to request: HTTPRequest, freshness: SharedCacheFreshness, status: String,
         validated: HTTPResponse? = nil
     ) -> HTTPCacheResponse {

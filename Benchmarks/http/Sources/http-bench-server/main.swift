@@ -2,7 +2,10 @@
 //   plain   a Hummingbird route returning a 2 KB page
 //   cached  the same route behind the site-wide page cache as the README sets it
 //           up: CachingResponder in django mode (update, conditional GET, fetch;
-//           memory backend)
+//           memory backend), hits answered at the connection
+//           (.http1(servingHitsFrom:))
+//   cached-full  the same without hits at the connection (every hit through
+//           Hummingbird's request path)
 //   origin  the plain route with Cache-Control: public, max-age=3600 (for proxies)
 import Caching
 import HTTPCaching
@@ -23,11 +26,16 @@ router.get("/page") { _, _ in Response(status: .ok, headers: headers, body: .ini
 var logger = Logger(label: "http-bench-server")
 logger.logLevel = .error
 let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port))
-if mode == "cached" {
+if mode == "cached" || mode == "cached-full" {
     let caches = try Caches(settings: CacheSettings(caches: ["default": CacheConfiguration(
         backend: "memory", location: "bench", options: ["maxEntries": .number(10_000)])]))
     let responder = try CachingResponder(router.buildResponder(), settings: HTTPCacheSettings(), caches: caches)
-    try await Application(responder: responder, configuration: configuration, logger: logger).runService()
+    if mode == "cached" {
+        try await Application(responder: responder, server: .http1(servingHitsFrom: responder), configuration: configuration, logger: logger)
+            .runService()
+    } else {
+        try await Application(responder: responder, configuration: configuration, logger: logger).runService()
+    }
 } else {
     try await Application(router: router, configuration: configuration, logger: logger).runService()
 }

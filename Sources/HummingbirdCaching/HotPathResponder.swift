@@ -1,0 +1,87 @@
+import Caching
+import HTTPCaching
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// What ``HotPathHandler`` answers cache hits with: the page cache whose hot
+/// tier it reads (``HTTPCaching/PageCache/hotAnswer(_:conditionalGet:)`` or
+/// ``HTTPCaching/SharedHTTPCache/hotAnswer(_:)``, which hold every caching
+/// rule) and the fields the server adds to every response, so that a hit
+/// answered at the connection is the response the full path would send.
+///
+/// Build it from a ``CachingResponder`` (``CachingResponder/hotPath``), which
+/// shares its page cache and hot tier with it; then
+/// `HTTPServerBuilder.http1(servingHitsFrom:)` puts it in the server.
+public struct HotPathResponder: Sendable {
+    enum Engine: Sendable {
+        case django(PageCache, conditionalGet: Bool)
+        case shared(SharedHTTPCache, headKeepsLength: Bool)
+    }
+
+    let engine: Engine
+    /// Writes `Date` (the current time) on every answer, as Hummingbird's
+    /// `Application` does on every response (default on).
+    public var stampsDate: Bool
+    /// The `Server` field, as `ApplicationConfiguration.serverName` sets it on
+    /// every response of an `Application` (default none).
+    public var serverName: String?
+
+    /// Django mode: hits of `pageCache`, with the conditional-GET step around
+    /// the fetch step when `conditionalGet` is on (``CachingResponder``'s order).
+    public static func django(_ pageCache: PageCache, conditionalGet: Bool = true) -> HotPathResponder {
+        HotPathResponder(engine: .django(pageCache, conditionalGet: conditionalGet), stampsDate: true, serverName: nil)
+    }
+
+    /// Shared mode: fresh hits of `cache`. `headKeepsLength`: a HEAD answer
+    /// keeps the stored `Content-Length` (as `caching-proxy` answers) rather
+    /// than the length of its empty body (as ``SharedCacheResponder`` does).
+    public static func shared(_ cache: SharedHTTPCache, headKeepsLength: Bool = false) -> HotPathResponder {
+        HotPathResponder(engine: .shared(cache, headKeepsLength: headKeepsLength), stampsDate: true, serverName: nil)
+    }
+
+    /// Whether a request head may be answered here, before its end is read:
+    /// a GET or HEAD the server would keep alive or close as it does any
+    /// (`Connection` absent, `keep-alive` or `close`), with no body, no
+    /// `Expect` and no `Upgrade`. Every other request goes the full way.
+    func mayAnswer(_ request: HTTPRequest) -> Bool {
+        guard request.method == .get || request.method == .head else { return false }
+        let fields = request.headerFields
+        if let connection = fields[.connection], connection != "keep-alive", connection != "close" { return false }
+        if fields[.expect] != nil || fields[.upgrade] != nil || fields[.transferEncoding] != nil { return false }
+        if let length = fields[.contentLength], length != "0" { return false }
+        return true
+    }
+
+    /// The answer to `request` from the hot tier, head framed as the full path
+    /// frames it (`Content-Length`), without `Date` and `Server`; `nil`: the
+    /// request goes the full way.
+    func answer(_ request: HTTPRequest) -> (head: HTTPResponse, body: ByteBuffer?)? {
+        let request = request.cacheHead
+        switch engine {
+        case .django(let pageCache, let conditionalGet):
+            guard let answer = pageCache.hotAnswer(request, conditionalGet: conditionalGet) else { return nil }
+            var head = answer.head
+            head.headerFields = Response.pageFields(head.headerFields, bodyCount: answer.body?.readableBytes ?? 0)
+            return (head, answer.body)
+        case .shared(let cache, let headKeepsLength):
+            guard let answer = cache.hotAnswer(request) else { return nil }
+            var head = answer.head
+            let stored = head.headerFields[.contentLength]
+            head.headerFields = Response.cacheResponseFields(head.headerFields, bodyCount: answer.body?.readableBytes ?? 0)
+            if headKeepsLength, request.method == .head { head.headerFields[.contentLength] = stored }
+            return (head, answer.body)
+        }
+    }
+}
+
+extension HTTPRequest {
+    /// The request with a scheme, as cache keys need an absolute URL. One
+    /// home for the full path (`Request.cacheHead`) and hits at the connection.
+    var cacheHead: HTTPRequest {
+        guard scheme == nil else { return self }
+        var head = self
+        head.scheme = "http"
+        return head
+    }
+}
