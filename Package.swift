@@ -233,7 +233,7 @@ let package = Package(
         .target(
             name: "CachingTestSupport",
             dependencies: [
-                "Caching", .product(name: "Logging", package: "swift-log"),
+                "Caching", "HTTPCaching", .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings

@@ -10,28 +10,13 @@
 # a larger ratio is better).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d)
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-command -v wrk >/dev/null || { echo "compare-http: wrk is needed (apt-get install -y wrk)" >&2; exit 1; }
+source "$here/http-load.sh"
 
 echo "building http-bench-server (release)..." >&2
 swift build -c release --package-path "$here/http" --scratch-path "$here/http/.build-release" >&2
 server="$here/http/.build-release/release/http-bench-server"
 
-echo "installing django==5.2.19 and gunicorn into a temporary folder..." >&2
-python3 -m pip install --quiet --target "$work/py" django==5.2.19 gunicorn >&2
-
-wait_up() { for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$1/page" && return 0; sleep 0.1; done; echo "nothing on port $1" >&2; return 1; }
-load() { # port -> "requests/s p99-microseconds"
-    curl -s -o /dev/null "http://127.0.0.1:$1/page"; curl -s -o /dev/null "http://127.0.0.1:$1/page"
-    wrk -t1 -c32 -d10s --latency "http://127.0.0.1:$1/page" | awk '
-        function us(v) { if (v ~ /ms$/) return v * 1000; if (v ~ /us$/) return v + 0; if (v ~ /s$/) return v * 1000000; return v + 0 }
-        /Requests\/sec/ { rps = int($2) }
-        $1 == "99%" { p99 = us($2) }
-        END { printf "%d %d\n", rps, p99 }'
-}
+install_django
 
 "$server" plain 18091 & pids+=($!); wait_up 18091
 read -r plain plain_p99 <<<"$(load 18091)"; kill "${pids[-1]}"
@@ -39,8 +24,7 @@ read -r plain plain_p99 <<<"$(load 18091)"; kill "${pids[-1]}"
 "$server" cached 18092 & pids+=($!); wait_up 18092
 read -r cached cached_p99 <<<"$(load 18092)"; kill "${pids[-1]}"
 
-(cd "$here/http" && PYTHONPATH="$work/py:$here/http" exec python3 -m gunicorn -w 2 -b 127.0.0.1:18093 --log-level warning django_site:application) & pids+=($!)
-wait_up 18093
+start_django 18093
 read -r django _ <<<"$(load 18093)"
 
 awk -v o="$cached" -v p="$plain" 'BEGIN { printf "http-cached-vs-plain-2kb: ours=%d peer=%d ratio=%.2f\n", o, p, o / p }'

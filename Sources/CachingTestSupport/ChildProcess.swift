@@ -32,6 +32,18 @@ public enum ChildProcess {
         throw ChildProcessError(message: "\(name) is not built next to \(bundleDirectory); run `swift build`")
     }
 
+    /// `curl -s -i` of `url`, retried every 100 ms for up to 10 s until the
+    /// answer is a 200 (a server starting up); the last transcript either way.
+    public static func curlUntilOK(_ url: String) async throws -> String {
+        var transcript = ""
+        for _ in 0..<100 {
+            transcript = try await run("/usr/bin/env", ["curl", "-s", "-i", "--max-time", "5", url]).output
+            if transcript.hasPrefix("HTTP/1.1 200") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return transcript
+    }
+
     /// Runs `executable` and returns its exit status, standard output and standard error.
     public static func run(_ executable: String, _ arguments: [String], directory: String? = nil) async throws
         -> (status: Int32, output: String, errors: String) {

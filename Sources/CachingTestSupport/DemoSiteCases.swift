@@ -1,3 +1,4 @@
+import HTTPCaching
 import HTTPTypes
 
 /// What a framework adapter answered to one request of a ``DemoSiteCase``.
@@ -191,6 +192,12 @@ extension DemoSiteCase {
             index += 3
         }
         return output
+    }
+
+    /// Every case with each page-cache mode it holds in: the arguments of
+    /// each adapter's parameterized test.
+    public static var runs: [(DemoSiteCase, HTTPCacheSettings.Mode)] {
+        all.flatMap { entry in [HTTPCacheSettings.Mode.django, .shared].filter { entry.modes.contains($0.rawValue) }.map { (entry, $0) } }
     }
 
     /// The never-cache headers of Django's `never_cache`.

@@ -45,12 +45,7 @@ struct DemoSmokeTests {
         try demo.run()
         defer { demo.terminate() }
         let base = "http://127.0.0.1:\(port)"
-        var home = ""
-        for _ in 0..<100 {
-            home = try await Self.curl([base + "/"])
-            if home.hasPrefix("HTTP/1.1 200") { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let home = try await ChildProcess.curlUntilOK(base + "/")
         #expect(home.hasPrefix("HTTP/1.1 200"))
         #expect(home.contains("Memoized computation"))
         // A HEAD for a page not cached yet is answered through its GET route (spec §6).

@@ -13,11 +13,7 @@ import Testing
 /// Hummingbird server.
 @Suite("HummingbirdCaching: the shared cases on the demo")
 struct SharedCaseTests {
-    static let runs: [(DemoSiteCase, HTTPCacheSettings.Mode)] = DemoSiteCase.all.flatMap { entry in
-        [HTTPCacheSettings.Mode.django, .shared].filter { entry.modes.contains($0.rawValue) }.map { (entry, $0) }
-    }
-
-    @Test("each case holds", arguments: runs)
+    @Test("each case holds", arguments: DemoSiteCase.runs)
     func holds(_ entry: DemoSiteCase, _ mode: HTTPCacheSettings.Mode) async throws {
         let caches = try isolatedCaches()
         let router = try DemoSite(caches: caches).router()

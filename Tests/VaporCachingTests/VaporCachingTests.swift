@@ -16,11 +16,7 @@ import VaporTesting
 /// Vapor server.
 @Suite("VaporCaching: the shared cases on the Vapor demo")
 struct VaporSharedCaseTests {
-    static let runs: [(DemoSiteCase, HTTPCacheSettings.Mode)] = DemoSiteCase.all.flatMap { entry in
-        [HTTPCacheSettings.Mode.django, .shared].filter { entry.modes.contains($0.rawValue) }.map { (entry, $0) }
-    }
-
-    @Test("each case holds", arguments: runs)
+    @Test("each case holds", arguments: DemoSiteCase.runs)
     func holds(_ entry: DemoSiteCase, _ mode: HTTPCacheSettings.Mode) async throws {
         let caches = try isolatedCaches()
         let server = try await VaporTestServer.start { app in
@@ -285,12 +281,7 @@ struct VaporDemoSmokeTests {
         try demo.run()
         defer { demo.terminate() }
         let base = "http://127.0.0.1:\(port)"
-        var home = ""
-        for _ in 0..<100 {
-            home = (try? await ChildProcess.run("/usr/bin/env", ["curl", "-s", "-i", "--max-time", "5", base + "/"]).output) ?? ""
-            if home.hasPrefix("HTTP/1.1 200") { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let home = try await ChildProcess.curlUntilOK(base + "/")
         #expect(home.contains("Memoized computation"))
         _ = try await ChildProcess.run("/usr/bin/env", ["curl", "-s", base + "/site"])
         let hit = try await ChildProcess.run("/usr/bin/env", ["curl", "-s", "-i", base + "/site"]).output
