@@ -292,3 +292,36 @@ struct VaporDemoSmokeTests {
     }
 }
 #endif
+
+#if Vapor
+/// A backend that records being closed (otherwise the dummy backend).
+struct ClosingBackend: CacheBackend {
+    let closed: Counter
+    var name: String { "closing" }
+    func get(_ key: String) async throws -> CacheValue? { nil }
+    func set(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws {}
+    func add(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws -> Bool { true }
+    func touch(_ key: String, lifetime: CacheLifetime) async throws -> Bool { false }
+    func delete(_ key: String) async throws -> Bool { false }
+    func hasKey(_ key: String) async throws -> Bool { false }
+    func increment(_ key: String, by delta: Int) async throws -> Int { throw CacheError.keyNotFound(key: key) }
+    func clear() async throws {}
+    func close() async throws { _ = closed.next() }
+}
+
+@Suite("VaporCaching: the app's lifecycle")
+struct VaporLifecycleTests {
+    @Test("every configured backend is closed once when the application shuts down")
+    func closedOnShutdown() async throws {
+        let closed = Counter()
+        var registry = CacheBackendRegistry.standard
+        registry.register("closing") { _ in ClosingBackend(closed: closed) }
+        let settings = try CacheSettings(json: Data(#"{"caches": {"default": {"backend": "closing"}, "other": {"backend": "closing"}}}"#.utf8))
+        let app = try await Application.make(.testing)
+        try app.caches.configure(settings: settings, registry: registry)
+        #expect(closed.value == 0)
+        try await app.asyncShutdown()
+        #expect(closed.value == 2)
+    }
+}
+#endif
