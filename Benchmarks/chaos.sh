@@ -56,7 +56,7 @@ fi
 demo="$scratch/$configuration/caching-demo"
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "nothing on port $1" >&2; return 1; }
+wait_port() { for _ in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "nothing on port $1" >&2; return 1; }
 now_ms() { date +%s%3N; }
 
 cat >"$work/slice.lua" <<'LUA'
@@ -192,7 +192,11 @@ JSON
     if [ -n "${CHAOS_VERBOSE:-}" ]; then sed 's/^/    slice: /' "$work/slices" >&2; fi
     kill "$demo_pid" 2>/dev/null || true
     if [ -n "$server_pid" ]; then
-        for each in $(server_pids "$server_pid"); do kill -CONT "$each" 2>/dev/null || true; kill -9 "$each" 2>/dev/null || true; done
+        local each gone=($(server_pids "$server_pid"))
+        for each in "${gone[@]}"; do kill -CONT "$each" 2>/dev/null || true; kill -9 "$each" 2>/dev/null || true; done
+        # The next case's server reuses the data directory (PostgreSQL refuses
+        # to start while an old process still holds its shared memory).
+        for each in "${gone[@]}"; do while kill -0 "$each" 2>/dev/null; do sleep 0.01; done; done
     fi
     wait 2>/dev/null || true
     # Everything of this case is gone: forget its pids (never signal a reused one).
