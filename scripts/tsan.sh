@@ -16,6 +16,11 @@
 # of Synchronization.Mutex in ordinary builds) becomes a pthread mutex, which
 # TSan sees; TSan on Linux does not see Mutex's futex lock and would report
 # every withLock closure as a race (Sources/Caching/CacheLock.swift).
+#
+# The suites run one at a time (--no-parallel): TSan slows code 5-15 times,
+# and 141 tests at once on a small machine pass their 5 s server timeouts
+# (2026-12-01, 2 cores under load: 24 such failures in parallel, none in
+# series; 122 s in series).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +31,7 @@ export TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1 suppressions=$PWD/s
 
 start=$(date +%s)
 status=0
-swift test --sanitize=thread --scratch-path .build-tsan -Xswiftc -DCACHING_TSAN_LOCKS --filter "$suites" "$@" 2>&1 | tee "$log" || status=$?
+swift test --sanitize=thread --scratch-path .build-tsan -Xswiftc -DCACHING_TSAN_LOCKS --no-parallel --filter "$suites" "$@" 2>&1 | tee "$log" || status=$?
 end=$(date +%s)
 
 races=$(grep -c 'WARNING: ThreadSanitizer' "$log" || true)
