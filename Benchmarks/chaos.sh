@@ -24,7 +24,9 @@
 # run as `nobody` so that the permissions apply.
 # CHAOS_CONFIGURATION=debug skips the release build (for trying the script out;
 # the figures then mean nothing); CHAOS_BACKENDS="redis" limits the backends;
-# CHAOS_VERBOSE=1 prints each slice (phase, requests, failed, p99, max).
+# CHAOS_VERBOSE=1 prints each slice (phase, requests, failed, p99, max);
+# CHAOS_EXTRA_OPTIONS adds options to every backend's (e.g.
+# '"breakerThreshold": 1'); CHAOS_SCRATCH names the build directory.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -105,14 +107,17 @@ location() {
         postgres|sqlite) echo "chaos_cache" ;;
     esac
 }
-# The backend's options besides failureMode.
+# The backend's options besides failureMode (CHAOS_EXTRA_OPTIONS, JSON
+# members such as `"breakerThreshold": 1`, are added to every backend's).
 backend_options() {
+    extra_options
     case $1 in
         redis|memcached) echo '"timeout": 0.1' ;;
         postgres) echo "\"timeout\": 0.1, \"createTable\": true, \"url\": \"postgres://postgres:chaos@127.0.0.1:$2/postgres\"" ;;
         sqlite) echo "\"path\": \"$work/sqlite/cache.sqlite3\"" ;;
     esac
 }
+extra_options() { [ -n "${CHAOS_EXTRA_OPTIONS:-}" ] && echo "$CHAOS_EXTRA_OPTIONS," || true; }
 # The fault, and the server's return: kill (SIGKILL of every process of the
 # server; restarted by resume), hang (SIGSTOP; SIGCONT), or for sqlite the
 # directory made unreachable.
