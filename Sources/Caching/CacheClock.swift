@@ -51,11 +51,11 @@ import Synchronization
 
 /// A settable time source for tests.
 public final class ManualClockSource: Sendable {
-    private let value: Mutex<Double>
+    private let value: CacheLock<Double>
 
     /// Starts the clock at `start` seconds.
     public init(start: Double = 1_000_000) {
-        value = Mutex(start)
+        value = CacheLock(start)
     }
 
     /// The current time.

@@ -206,7 +206,8 @@ public struct CacheSettings: Sendable {
         case .null: configuration.timeout = .never
         case .number(let seconds): configuration.timeout = .seconds(seconds)
         case .string(let text):
-            guard let seconds = Double(text) else {
+            // Swift's Double(_:) also reads "nan", "inf" and "1e999"; none is a lifetime.
+            guard let seconds = Double(text), seconds.isFinite else {
                 throw CacheConfigurationError("must be a number of seconds or null (never expires), not \"\(text)\"", path: path + ".timeout")
             }
             configuration.timeout = .seconds(seconds)

@@ -62,7 +62,7 @@ package final class CircuitBreaker: Sendable {
     private let settings: CircuitBreakerSettings
     private let probeTimeout: Duration
     private let logger: Logger
-    private let inner = Mutex(Inner())
+    private let inner = CacheLock(Inner())
     /// `true` while closed with no recent failure: the hot path reads only this.
     private let healthy = Atomic<Bool>(true)
     private let stateGauge: Gauge
@@ -73,8 +73,10 @@ package final class CircuitBreaker: Sendable {
     package static let summaryInterval: Duration = .seconds(1)
 
     /// A closed breaker for `server`. `probeTimeout` should exceed the longest
-    /// call (the backend's timeout).
-    package init(backend: String, server: String, settings: CircuitBreakerSettings, probeTimeout: Duration, logger: Logger) {
+    /// call (the backend's timeout). `metrics` is the bootstrapped
+    /// `MetricsSystem` unless a test passes its own factory.
+    package init(backend: String, server: String, settings: CircuitBreakerSettings, probeTimeout: Duration, logger: Logger,
+                 metrics: any MetricsFactory = MetricsSystem.factory) {
         self.backend = backend
         self.server = server
         self.settings = settings
@@ -83,9 +85,9 @@ package final class CircuitBreaker: Sendable {
         logger[metadataKey: "cache.server"] = .string(server)
         self.logger = logger
         let dimensions = [("alias", settings.alias), ("backend", backend), ("server", server)]
-        stateGauge = Gauge(label: "swift_caching_backend_breaker_state", dimensions: dimensions)
-        failures = Counter(label: "swift_caching_backend_failures_total", dimensions: dimensions)
-        rejections = Counter(label: "swift_caching_backend_rejected_total", dimensions: dimensions)
+        stateGauge = Gauge(label: "swift_caching_backend_breaker_state", dimensions: dimensions, factory: metrics)
+        failures = Counter(label: "swift_caching_backend_failures_total", dimensions: dimensions, factory: metrics)
+        rejections = Counter(label: "swift_caching_backend_rejected_total", dimensions: dimensions, factory: metrics)
         stateGauge.record(State.closed.rawValue)
     }
 
@@ -149,7 +151,7 @@ package final class CircuitBreaker: Sendable {
         failures.increment()
         guard settings.failureThreshold > 0 else { return }
         let now = ContinuousClock.now
-        let (opened, summary) = inner.withLock { inner -> (Duration?, String?) in
+        let (opened, reopened, summary) = inner.withLock { inner -> (Duration?, Bool, String?) in
             healthy.store(false, ordering: .relaxed)
             inner.lastError = error
             inner.failedSinceSummary += 1
@@ -162,16 +164,18 @@ package final class CircuitBreaker: Sendable {
                 inner.openUntil = now + coolDown
                 inner.failedSinceSummary = 0
                 inner.lastSummary = now
-                return (coolDown, nil)
+                return (coolDown, false, nil)
             case .halfOpen:
                 inner.state = .open
                 inner.probeStarted = nil
                 inner.openUntil = now + nextCoolDown(&inner)
-                return (nil, summaryIfDue(&inner, now: now))
+                return (nil, true, summaryIfDue(&inner, now: now))
             case .closed, .open:
-                return (nil, summaryIfDue(&inner, now: now))
+                return (nil, false, summaryIfDue(&inner, now: now))
             }
         }
+        // A failed probe reopens the circuit: the gauge leaves half-open.
+        if reopened { stateGauge.record(State.open.rawValue) }
         if let opened {
             stateGauge.record(State.open.rawValue)
             logger.warning("""
@@ -179,7 +183,6 @@ package final class CircuitBreaker: Sendable {
                 (\(error)); its calls fail at once for \(Self.seconds(opened)) s, then one call probes it
                 """)
         } else if let summary {
-            if state == .open { stateGauge.record(State.open.rawValue) }
             logger.warning("\(summary)")
         }
     }

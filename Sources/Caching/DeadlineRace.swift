@@ -14,7 +14,7 @@ package final class DeadlineRace<T: Sendable>: Sendable {
         case finished(Result<T, any Error>)
     }
 
-    private let state = Mutex<State>(.pending)
+    private let state = CacheLock<State>(.pending)
 
     /// An undecided race.
     package init() {}

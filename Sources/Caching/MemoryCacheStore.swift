@@ -20,7 +20,7 @@ final class MemoryCacheStore: @unchecked Sendable {
     let shardCount: Int
     let policy: MemoryCachePolicy
     private let shardMask: Int
-    private static let stride = max(128, MemoryLayout<Mutex<MemoryCacheShard>>.stride + 127) & ~127
+    private static let stride = max(128, MemoryLayout<CacheLock<MemoryCacheShard>>.stride + 127) & ~127
 
     init(shardCount: Int, policy: MemoryCachePolicy, capacityPerShard: Int) {
         let count = shardCount.nextPowerOfTwo
@@ -29,8 +29,8 @@ final class MemoryCacheStore: @unchecked Sendable {
         self.policy = policy
         shards = UnsafeMutableRawPointer.allocate(byteCount: Self.stride * count, alignment: 128)
         for index in 0..<count {
-            (shards + Self.stride * index).bindMemory(to: Mutex<MemoryCacheShard>.self, capacity: 1)
-                .initialize(to: Mutex(MemoryCacheShard(policy: policy, capacity: capacityPerShard)))
+            (shards + Self.stride * index).bindMemory(to: CacheLock<MemoryCacheShard>.self, capacity: 1)
+                .initialize(to: CacheLock(MemoryCacheShard(policy: policy, capacity: capacityPerShard)))
         }
     }
 
@@ -41,23 +41,23 @@ final class MemoryCacheStore: @unchecked Sendable {
 
     /// The shard at an index in `0..<shardCount`.
     @inline(__always)
-    func shard(_ index: Int) -> UnsafeMutablePointer<Mutex<MemoryCacheShard>> {
-        (shards + Self.stride * index).assumingMemoryBound(to: Mutex<MemoryCacheShard>.self)
+    func shard(_ index: Int) -> UnsafeMutablePointer<CacheLock<MemoryCacheShard>> {
+        (shards + Self.stride * index).assumingMemoryBound(to: CacheLock<MemoryCacheShard>.self)
     }
 
     /// The shard holding a key, picked by the hash's high bits (the
     /// dictionaries use the low ones).
     @inline(__always)
-    func shard(_ key: MemoryCacheKey) -> UnsafeMutablePointer<Mutex<MemoryCacheShard>> {
+    func shard(_ key: MemoryCacheKey) -> UnsafeMutablePointer<CacheLock<MemoryCacheShard>> {
         shard(Int(truncatingIfNeeded: UInt64(bitPattern: Int64(key.hash)) >> 40) & shardMask)
     }
 
     /// Every shard, in order.
-    var allShards: [UnsafeMutablePointer<Mutex<MemoryCacheShard>>] {
+    var allShards: [UnsafeMutablePointer<CacheLock<MemoryCacheShard>>] {
         (0..<shardCount).map { shard($0) }
     }
 
-    private static let stores = Mutex<[String: MemoryCacheStore]>([:])
+    private static let stores = CacheLock<[String: MemoryCacheStore]>([:])
 
     /// The store named `location`, created with this layout if it does not exist.
     static func named(_ location: String, shardCount: Int, policy: MemoryCachePolicy, capacityPerShard: Int) -> MemoryCacheStore {

@@ -81,7 +81,7 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
     private let errors: Errors
     private let eventLoopGroup: any EventLoopGroup
     private let connect: @Sendable () -> EventLoopFuture<Connection>
-    private let state: Mutex<State>
+    private let state: CacheLock<State>
     private let attempts = Atomic<Int>(0)
 
     /// A pool of `connections` slots; `connect` opens one connection (bounded
@@ -93,7 +93,7 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
         self.errors = errors
         self.eventLoopGroup = eventLoopGroup
         self.connect = connect
-        state = Mutex(State(slots: Array(repeating: .empty, count: max(1, connections))))
+        state = CacheLock(State(slots: Array(repeating: .empty, count: max(1, connections))))
     }
 
     deinit {

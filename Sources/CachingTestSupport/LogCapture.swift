@@ -1,9 +1,10 @@
+import Caching
 import Logging
 import Synchronization
 
 /// Records log messages, so tests can assert on key warnings and logged errors.
 public final class LogCapture: Sendable {
-    private let storage = Mutex<[(level: Logger.Level, message: String)]>([])
+    private let storage = CacheLock<[(level: Logger.Level, message: String)]>([])
 
     /// An empty capture.
     public init() {}

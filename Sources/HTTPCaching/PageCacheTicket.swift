@@ -1,3 +1,4 @@
+import Caching
 import Synchronization
 
 /// What the fetch step decided for one request, for the update step to read:
@@ -19,7 +20,7 @@ public final class PageCacheTicket: Sendable {
         var flight: (group: SingleFlight<Bool>, key: String)?
     }
 
-    private let state = Mutex(State())
+    private let state = CacheLock(State())
 
     /// A ticket no fetch step has marked yet.
     public init() {}

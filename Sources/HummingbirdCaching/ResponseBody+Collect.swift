@@ -1,3 +1,4 @@
+import Caching
 import Hummingbird
 import NIOCore
 import Synchronization
@@ -16,7 +17,7 @@ extension ResponseBody {
 
 /// Where a ``CollectingWriter`` puts the bytes (the writer itself is consumed).
 final class CollectingSink: Sendable {
-    let buffer = Mutex(ByteBuffer())
+    let buffer = CacheLock(ByteBuffer())
 }
 
 /// A body writer that keeps what is written.

@@ -43,16 +43,9 @@ extension CacheBackendRegistry {
                 throw CacheConfigurationError(
                     "Cache '\(context.alias)' (backend 'memcached'): 'location' is not usable: \(error.message)")
             }
-            func seconds(_ name: String, default defaultValue: Double, allowZero: Bool = false) throws -> Duration {
-                let value = try options.double(name) ?? defaultValue
-                guard value.isFinite, value < 1e9, allowZero ? value >= 0 : value > 0 else {
-                    throw options.error(name, allowZero ? "must be a number of seconds, 0 or more" : "must be a positive number of seconds")
-                }
-                return .nanoseconds(Int64(value * 1e9))
-            }
-            let connectTimeout = try seconds("connectTimeout", default: 1)
-            let timeout = try seconds("timeout", default: 1)
-            let retryInterval = try options.double("retryInterval").map { _ in try seconds("retryInterval", default: 0, allowZero: true) }
+            let connectTimeout = try options.seconds("connectTimeout", default: 1)
+            let timeout = try options.seconds("timeout", default: 1)
+            let retryInterval = try options.double("retryInterval").map { _ in try options.seconds("retryInterval", default: 0, allowZero: true) }
             let failureMode = try options.failureMode()
             let breaker = try options.circuitBreaker(defaultCoolDown: retryInterval.map { max(0.001, $0 / .seconds(1)) } ?? 0.25)
             let connectionsPerServer = try options.int("connectionsPerServer", default: 2, minimum: 1)

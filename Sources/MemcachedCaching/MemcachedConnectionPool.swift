@@ -25,7 +25,7 @@ final class MemcachedConnectionPool: Sendable {
     let server: MemcachedServer
     private let pool: ServerConnectionPool<MemcachedConnection>
     /// The server's item size limit, once asked for.
-    private let itemSize = Mutex<Int?>(nil)
+    private let itemSize = CacheLock<Int?>(nil)
 
     init(server: MemcachedServer, settings: Settings, logger: Logger) {
         self.server = server

@@ -61,8 +61,7 @@ extension CacheBackendRegistry {
             } catch let error as CacheConfigurationError {
                 throw options.error("replicaUrl", "is not usable: \(error.message)")
             }
-            let timeout = try options.double("timeout") ?? 5
-            guard timeout > 0 else { throw options.error("timeout", "must be a positive number of seconds") }
+            let timeout = try options.seconds("timeout", default: 5)
             let configuration = PostgresCacheBackend.Configuration(
                 url: url,
                 table: table,
@@ -71,7 +70,7 @@ extension CacheBackendRegistry {
                 cullFrequency: try options.int("cullFrequency", default: 3, minimum: 0),
                 createTable: try options.bool("createTable") ?? false,
                 maxConnections: try options.int("maxConnections", default: 10, minimum: 1),
-                timeout: .milliseconds(Int64(timeout * 1000)),
+                timeout: timeout,
                 maxValueBytes: try options.int("maxValueBytes", default: (1 << 30) - 1, minimum: 1),
                 failureMode: try options.failureMode(),
                 breaker: try options.circuitBreaker()

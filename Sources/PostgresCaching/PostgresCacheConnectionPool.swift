@@ -27,14 +27,14 @@ public final class PostgresCacheConnectionPool: Sendable {
     private let maxConnections: Int
     private let connectTimeout: Duration
     private let logger: Logger
-    private let state = Mutex<(client: PostgresClient, runner: Task<Void, Never>)?>(nil)
+    private let state = CacheLock<(client: PostgresClient, runner: Task<Void, Never>)?>(nil)
     /// A client the application runs itself; never closed here.
     private let external: PostgresClient?
     /// The server's circuit breaker.
     package let breaker: CircuitBreaker
-    private let check = Mutex<Check>(.needed)
+    private let check = CacheLock<Check>(.needed)
     /// The check connection's configuration, made on the first check.
-    private let checkConfiguration = Mutex<PostgresConnection.Configuration?>(nil)
+    private let checkConfiguration = CacheLock<PostgresConnection.Configuration?>(nil)
     private let attempts = Atomic<Int>(0)
 
     private enum Check {

@@ -31,7 +31,7 @@ final class PostgresReadBatcher: Sendable {
         var waiting: [Waiter] = []
     }
 
-    private let state = Mutex(State())
+    private let state = CacheLock(State())
     private let maxRunning: Int
 
     init(maxRunning: Int) {

@@ -53,14 +53,9 @@ extension CacheBackendRegistry {
                     throw CacheConfigurationError("Cache '\(context.alias)': \(error)")
                 }
             }
-            func seconds(_ name: String) throws -> TimeAmount {
-                let value = try options.double(name) ?? 5
-                guard value > 0 else { throw options.error(name, "must be a positive number of seconds") }
-                return .nanoseconds(Int64(value * 1e9))
-            }
             let client = RedisClient.Configuration(
-                connectTimeout: try seconds("connectTimeout"),
-                commandTimeout: try seconds("timeout"),
+                connectTimeout: TimeAmount(try options.seconds("connectTimeout", default: 5)),
+                commandTimeout: TimeAmount(try options.seconds("timeout", default: 5)),
                 connectionsPerServer: try options.int("connectionsPerServer", default: 2, minimum: 1),
                 breaker: try options.circuitBreaker())
             let namespace = try options.string("namespace") ?? ""

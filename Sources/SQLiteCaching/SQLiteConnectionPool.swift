@@ -32,7 +32,7 @@ final class SQLiteConnectionPool: Sendable {
     private let threadPool: NIOThreadPool
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state = CacheLock(State())
 
     private struct State {
         var idle: [SQLiteConnection] = []

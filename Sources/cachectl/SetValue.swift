@@ -39,7 +39,7 @@ struct SetValue: AsyncParsableCommand {
             case nil: lifetime = .default
             case "never"?: lifetime = .never
             case let text?:
-                guard let seconds = Double(text) else { throw CacheCommandError("--timeout must be a number of seconds or 'never'") }
+                guard let seconds = Double(text), seconds.isFinite else { throw CacheCommandError("--timeout must be a number of seconds or 'never'") }
                 lifetime = .seconds(seconds)
             }
             switch type {

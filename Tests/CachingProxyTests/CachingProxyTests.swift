@@ -20,7 +20,7 @@ extension HTTPField.Name {
 
 /// A small origin for the proxy: counts its requests per path.
 final class OriginCounter: Sendable {
-    private let counts = Mutex<[String: Int]>([:])
+    private let counts = CacheLock<[String: Int]>([:])
     func hit(_ path: String) -> Int { counts.withLock { $0[path, default: 0] += 1; return $0[path, default: 0] } }
     func count(_ path: String) -> Int { counts.withLock { $0[path, default: 0] } }
 }

@@ -208,7 +208,7 @@ extension ConformanceCheck {
 
 /// A thread-safe call counter for closures in checks.
 final class Counter: Sendable {
-    private let count = Synchronization.Mutex(0)
+    private let count = CacheLock(0)
     var value: Int { count.withLock { $0 } }
     func bump() { count.withLock { $0 += 1 } }
 }

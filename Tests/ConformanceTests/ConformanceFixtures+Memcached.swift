@@ -32,7 +32,7 @@ enum SharedMemcached {
             servers: try MemcachedServer.list(parsing: servers), connectTimeout: .seconds(10), timeout: .seconds(10)))
     }
 
-    private static let seenStores = Mutex<Set<String>>([])
+    private static let seenStores = CacheLock<Set<String>>([])
 
     static func backend() throws -> MemcachedCacheBackend {
         try shared.get()

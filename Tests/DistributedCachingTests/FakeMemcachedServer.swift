@@ -1,3 +1,4 @@
+import Caching
 import CachingTestSupport
 import Foundation
 import Synchronization
@@ -24,7 +25,7 @@ final class FakeMemcachedServer: Sendable {
     private let respond: Responder
     /// Send replies one byte at a time, so the client sees them in pieces.
     private let dribble: Bool
-    private let state = Mutex(State())
+    private let state = CacheLock(State())
 
     private struct State {
         var connections = 0

@@ -1,3 +1,4 @@
+import Caching
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -18,7 +19,7 @@ final class FakeRedisServer: Sendable {
     }
 
     static func start(_ script: @escaping Script) async throws -> FakeRedisServer {
-        let connections = Mutex(0)
+        let connections = CacheLock(0)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in

@@ -55,7 +55,7 @@ struct PageCacheKeyTests {
 
 /// A handler that counts its calls and answers with the given head and body.
 final class CountingHandler: Sendable {
-    let calls = Mutex(0)
+    let calls = CacheLock(0)
     let head: HTTPResponse
     let body: String
     let delay: Duration
@@ -225,7 +225,7 @@ struct PageCacheTests {
     @Test("streamed bodies pass through and are never stored")
     func streamed() async throws {
         let harness = PageCacheHarness()
-        let calls = Mutex(0)
+        let calls = CacheLock(0)
         for _ in 0..<2 {
             let response: PageResponse<String> = try await harness.pages.respond(to: djangoRequest()) {
                 calls.withLock { $0 += 1 }

@@ -15,7 +15,7 @@ final class ScriptedOrigin: Sendable {
         var delay: Duration = .zero
     }
 
-    private let state = Mutex<(reply: Reply, requests: [HTTPRequest])>((Reply(), []))
+    private let state = CacheLock<(reply: Reply, requests: [HTTPRequest])>((Reply(), []))
 
     init(_ reply: Reply = Reply()) {
         state.withLock { $0.reply = reply }

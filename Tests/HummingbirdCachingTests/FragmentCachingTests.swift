@@ -13,7 +13,7 @@ func fragmentCaches(_ extra: [String: CacheConfiguration] = [:]) throws -> Cache
 
 /// Counts how many times a template asks for the expensive value.
 final class Expensive: Sendable {
-    private let calls = Mutex(0)
+    private let calls = CacheLock(0)
     var count: Int { calls.withLock { $0 } }
     func value() -> String { calls.withLock { $0 += 1; return "expensive \($0)" } }
 }
@@ -46,7 +46,7 @@ struct FragmentCachingTests {
     @Test("cache.fragment renders once; zero timeout renders every time; an empty fragment is a hit")
     func swiftAPI() async throws {
         let caches = try fragmentCaches()
-        let renders = Mutex(0)
+        let renders = CacheLock(0)
         for _ in 0..<3 {
             _ = try await caches.fragments.fragment("sidebar", varyOn: [42], timeout: 60) { renders.withLock { $0 += 1 }; return "side" }
         }

@@ -11,7 +11,7 @@ import Testing
 
 /// Counts handler runs per route.
 final class Counter: Sendable {
-    private let value = Mutex(0)
+    private let value = CacheLock(0)
     func next() -> Int { value.withLock { $0 += 1; return $0 } }
     var count: Int { value.withLock { $0 } }
 }

@@ -1,6 +1,7 @@
 // libFuzzer target for the HTTP header parsers: the first byte picks one of
 // Cache-Control (Django's patching parser), Cache-Control (RFC 9111 reader),
-// Vary, entity-tag lists, If-* evaluation and HTTP dates.
+// Vary, entity-tag lists, If-* evaluation, HTTP dates, CDN-Cache-Control
+// (RFC 9213 targeted fields) and Range / If-Range.
 import FuzzSupport
 import HTTPTypes
 @testable import HTTPCaching
@@ -14,13 +15,15 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let input = FuzzInput(data, count)
-    switch input.selector(6) {
+    switch input.selector(8) {
     case 0?: fuzzCacheControlHeader(input.text)
     case 1?: fuzzCacheDirectives(input.text)
     case 2?: fuzzVary(input.text)
     case 3?: fuzzEntityTags(input.text)
     case 4?: fuzzConditionalRequest(input.text)
     case 5?: fuzzHTTPDate(input.text)
+    case 6?: fuzzTargetedCacheControl(input.text)
+    case 7?: fuzzRange(input.text)
     default: break
     }
     return 0
@@ -151,4 +154,63 @@ func fuzzHTTPDate(_ text: String) {
     let written = HTTPDate.format(seconds)
     require(HTTPDate.parse(written, now: 2026) == seconds, "'\(text)' → \(seconds) → '\(written)' does not parse back")
     _ = HTTPDate.parse(text)
+}
+
+/// CDN-Cache-Control (RFC 9213): a Structured Field Dictionary or nothing.
+/// Delta-seconds end up in 0...2^31; a value that parses as a non-empty
+/// dictionary is used (and then reads the same split over several lines);
+/// one that does not leaves Cache-Control in charge.
+func fuzzTargetedCacheControl(_ text: String) {
+    ParserRuns.count("cdn-cache-control")
+    guard let name = HTTPField.Name("CDN-Cache-Control") else { return }
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    var fields = HTTPFields()
+    for line in lines { fields.append(HTTPField(name: name, value: line)) }
+    fields[.cacheControl] = "max-age=7"
+    let (directives, targeted) = TargetedCacheControl.responseDirectives(fields, targets: [name])
+    let numbers = [directives.maxAge, directives.sharedMaxAge, directives.staleWhileRevalidate, directives.staleIfError]
+    for number in numbers.compactMap({ $0 }) {
+        require((0...CacheDirectives.maximumDeltaSeconds).contains(number), "delta-seconds \(number) from '\(text)'")
+    }
+    let joined = fields[values: name].joined(separator: ", ")
+    let members = TargetedCacheControl.dictionary(joined)
+    require(targeted == (members.map { !$0.isEmpty } ?? false), "targeted=\(targeted) for '\(joined)'")
+    if !targeted {
+        require(directives.maxAge == 7, "Cache-Control ignored for an unusable CDN-Cache-Control '\(joined)'")
+    }
+}
+
+/// Range against a stored body: a partial answer lies within the body, the
+/// 206 carries exactly those bytes and a matching Content-Range, and a 416
+/// carries none. The first line is the Range value, the second If-Range.
+func fuzzRange(_ text: String) {
+    ParserRuns.count("range")
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)[...]
+    let range = lines.popFirst() ?? ""
+    let ifRange = lines.popFirst()
+    let length = range.utf8.count % 64
+    let body = (0..<length).map { UInt8(truncatingIfNeeded: $0) }
+    switch ByteRanges.answer(range, length: length) {
+    case .partial(let bytes):
+        require(bytes.lowerBound >= 0 && bytes.upperBound < length, "range \(bytes) of \(length) bytes from '\(range)'")
+    case .unsatisfiable, .full:
+        break
+    }
+    var request = HTTPRequest(method: .get, scheme: "http", authority: "example.com", path: "/")
+    request.headerFields[.range] = range
+    if let ifRange { request.headerFields[.ifRange] = ifRange }
+    var head = HTTPResponse(status: .ok)
+    head.headerFields[.eTag] = "\"v1\""
+    head.headerFields[.lastModified] = "Sun, 06 Nov 1994 08:49:37 GMT"
+    let (response, sent) = ByteRanges.apply(to: request, head: head, body: body)
+    switch response.status {
+    case .partialContent:
+        guard let contentRange = response.headerFields[.contentRange] else { require(false, "206 without Content-Range"); return }
+        let expected = "bytes \(sent.first.map(Int.init) ?? -1)-\((sent.last.map(Int.init) ?? -2))/\(length)"
+        require(!sent.isEmpty && contentRange == expected, "206 '\(contentRange)' with \(sent.count) bytes, expected '\(expected)'")
+    case .rangeNotSatisfiable:
+        require(sent.isEmpty && response.headerFields[.contentRange] == "bytes */\(length)", "416 for '\(range)'")
+    default:
+        require(response.status == .ok && sent == body, "status \(response.status) for '\(range)'")
+    }
 }

@@ -31,6 +31,18 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CIn
         let options = CacheOptions(alias: alias, backend: configuration.backend, values: configuration.options)
         _ = try? options.int("maxEntries", default: 300, minimum: 1)
         _ = try? options.double("timeout")
+        // The one reader of every backend's duration options: whatever the
+        // number, a Duration within a day or a settings error, never a trap.
+        for name in ["timeout", "connectTimeout", "breakerCoolDown", "retryInterval"] {
+            for allowZero in [false, true] {
+                if let duration = try? options.seconds(name, default: 1, allowZero: allowZero) {
+                    require(duration <= .seconds(CacheOptions.maximumSeconds) && (allowZero ? duration >= .zero : duration > .zero),
+                            "\(name) read as \(duration)")
+                }
+            }
+        }
+        _ = try? options.circuitBreaker()
+        _ = try? options.failureMode()
     }
     do {
         _ = try HTTPCacheSettings(document: settings.document)

@@ -1,3 +1,4 @@
+import Caching
 import Synchronization
 
 /// One operation per key at a time: callers that arrive while it runs wait for
@@ -17,7 +18,7 @@ public final class SingleFlight<Value: Sendable>: Sendable {
         case waited(Value?)
     }
 
-    private let waiters = Mutex<[String: [CheckedContinuation<Value?, Never>]]>([:])
+    private let waiters = CacheLock<[String: [CheckedContinuation<Value?, Never>]]>([:])
 
     /// Creates an empty group.
     public init() {}
