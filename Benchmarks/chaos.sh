@@ -53,7 +53,7 @@ command -v wrk >/dev/null || { echo "wrk not found (apt-get install -y wrk)" >&2
 scratch=${CHAOS_SCRATCH:-$root/.build}
 if [ "$configuration" = release ]; then
     echo "building caching-demo (release)..." >&2
-    swift build -c release --package-path "$root" --scratch-path "$scratch" --product caching-demo >&2
+    swift build -c release --enable-all-traits --package-path "$root" --scratch-path "$scratch" --product caching-demo >&2
 fi
 demo="$scratch/$configuration/caching-demo"
 

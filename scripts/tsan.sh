@@ -31,7 +31,7 @@ export TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1 suppressions=$PWD/s
 
 start=$(date +%s)
 status=0
-swift test --sanitize=thread --scratch-path .build-tsan -Xswiftc -DCACHING_TSAN_LOCKS --no-parallel --filter "$suites" "$@" 2>&1 | tee "$log" || status=$?
+swift test --enable-all-traits --sanitize=thread --scratch-path .build-tsan -Xswiftc -DCACHING_TSAN_LOCKS --no-parallel --filter "$suites" "$@" 2>&1 | tee "$log" || status=$?
 end=$(date +%s)
 
 races=$(grep -c 'WARNING: ThreadSanitizer' "$log" || true)

@@ -1,5 +1,4 @@
 import Caching
-import Synchronization
 
 /// The page caches' in-process memory tier: responses kept decoded and ready
 /// to write (head fields parsed, body in a `ByteBuffer`), in front of whatever
@@ -28,7 +27,7 @@ public final class HotResponseStore: Sendable {
     /// Wall-clock time, the clock entry lifetimes are measured on.
     public let clock: CacheClock
 
-    private let state = Mutex(State())
+    private let state = CacheLock(State())
 
     /// A tier of at most `byteBudget` bytes whose entries live at most
     /// `staleness` seconds.

@@ -108,9 +108,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:522.
+/// The ```swift block at README.md:549.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 523)
+#sourceLocation(file: "README.md", line: 550)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -124,9 +124,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:558.
+/// The ```swift block at README.md:585.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 559)
+#sourceLocation(file: "README.md", line: 586)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
 let app = Application(
@@ -139,9 +139,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:617.
+/// The ```swift block at README.md:644.
 func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 618)
+#sourceLocation(file: "README.md", line: 645)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -155,9 +155,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:636.
+/// The ```swift block at README.md:663.
 func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 637)
+#sourceLocation(file: "README.md", line: 664)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -172,9 +172,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:801.
+/// The ```swift block at README.md:828.
 func readmeSnippet13() async throws {
-#sourceLocation(file: "README.md", line: 802)
+#sourceLocation(file: "README.md", line: 829)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -184,9 +184,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:820.
+/// The ```swift block at README.md:847.
 func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 821)
+#sourceLocation(file: "README.md", line: 848)
 
 
 
@@ -197,9 +197,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:854.
+/// The ```swift block at README.md:881.
 func readmeSnippet15() async throws {
-#sourceLocation(file: "README.md", line: 855)
+#sourceLocation(file: "README.md", line: 882)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -253,11 +253,11 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 483, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 510, json: #"""
 { "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
     "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 499, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 526, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -266,7 +266,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 842, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 869, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,

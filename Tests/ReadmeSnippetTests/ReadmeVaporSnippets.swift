@@ -7,9 +7,9 @@ import HTTPCaching
 import Vapor
 import VaporCaching
 
-/// The ```swift block at README.md:702.
+/// The ```swift block at README.md:729.
 func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 703)
+#sourceLocation(file: "README.md", line: 730)
 
 
 
@@ -38,9 +38,9 @@ try await app.execute()
     _ = app
 }
 
-/// The ```swift block at README.md:733.
+/// The ```swift block at README.md:760.
 func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 734)
+#sourceLocation(file: "README.md", line: 761)
 
 
 
@@ -56,9 +56,9 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
     _ = pageCache
 }
 
-/// The ```swift block at README.md:759.
+/// The ```swift block at README.md:786.
 func readmeSnippet11() async throws {
-#sourceLocation(file: "README.md", line: 760)
+#sourceLocation(file: "README.md", line: 787)
 
 
 
@@ -75,9 +75,9 @@ app.get("profile") { request async throws -> String in
     _ = app
 }
 
-/// The ```swift block at README.md:785.
+/// The ```swift block at README.md:812.
 func readmeSnippet12() async throws {
-#sourceLocation(file: "README.md", line: 786)
+#sourceLocation(file: "README.md", line: 813)
 
 
 
