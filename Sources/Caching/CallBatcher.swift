@@ -4,11 +4,13 @@ import Synchronization
 /// writing a database at once cost it a few statements (and, for writes, a
 /// few transactions) instead of one each.
 ///
-/// Up to `maxRunning` batches run at once. A call that finds a free slot runs
-/// at once, alone, so an idle server sees no added latency; calls that arrive
-/// while every slot is busy wait, and the next slot to finish takes all of
-/// them (up to `maxBatch`) in one batch. Under load the batches grow by
-/// themselves, and the number of round trips falls.
+/// Up to `maxRunning` batches run at once. A call that finds a free slot
+/// yields once (so that calls being made at the same moment can join it) and
+/// runs with whatever joined, alone when nothing did, so an idle server sees
+/// no added latency; calls that arrive while every slot is busy wait, and the
+/// next slot to finish takes all of them (up to `maxBatch`) in one batch.
+/// Under load the batches grow by themselves, and the number of round trips
+/// falls.
 ///
 /// Each call gets its own result: `run` answers one `Result` per input, in
 /// order, so one input that fails fails only its own caller. The SQL backends
@@ -59,7 +61,22 @@ package final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
                 if startDrain { Task { await self.drain(run) } }
             }
         }
-        let result = await run([input]).first ?? .failure(CallBatcherError.noResult)
+        // Let the calls about to be made join: after a batch, its callers
+        // resume together and call again, and without this yield the first
+        // would run alone while the others queue behind it. With nothing
+        // else to run, the yield returns at once.
+        await Task.yield()
+        let joined = state.withLock { state -> [Waiter] in
+            let count = min(state.waiting.count, maxBatch - 1)
+            let joined = Array(state.waiting.prefix(count))
+            state.waiting.removeFirst(count)
+            return joined
+        }
+        let results = await run([input] + joined.map(\.input))
+        for (index, waiter) in joined.enumerated() {
+            waiter.continuation.resume(with: index + 1 < results.count ? results[index + 1] : .failure(CallBatcherError.noResult))
+        }
+        let result = results.first ?? .failure(CallBatcherError.noResult)
         if hasWaiters() {
             Task { await self.drain(run) }
         }
