@@ -4,13 +4,11 @@ import Synchronization
 /// writing a database at once cost it a few statements (and, for writes, a
 /// few transactions) instead of one each.
 ///
-/// Up to `maxRunning` batches run at once. A call that finds a free slot
-/// yields once (so that calls being made at the same moment can join it) and
-/// runs with whatever joined, alone when nothing did, so an idle server sees
-/// no added latency; calls that arrive while every slot is busy wait, and the
-/// next slot to finish takes all of them (up to `maxBatch`) in one batch.
-/// Under load the batches grow by themselves, and the number of round trips
-/// falls.
+/// Up to `maxRunning` batches run at once. A call that finds a free slot runs
+/// at once, alone, so an idle server sees no added latency; calls that arrive
+/// while every slot is busy wait, and the next slot to finish takes all of
+/// them (up to `maxBatch`) in one batch. Under load the batches grow by
+/// themselves, and the number of round trips falls.
 ///
 /// Each call gets its own result: `run` answers one `Result` per input, in
 /// order, so one input that fails fails only its own caller. The SQL backends
@@ -61,22 +59,7 @@ package final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
                 if startDrain { Task { await self.drain(run) } }
             }
         }
-        // Let the calls about to be made join: after a batch, its callers
-        // resume together and call again, and without this yield the first
-        // would run alone while the others queue behind it. With nothing
-        // else to run, the yield returns at once.
-        await Task.yield()
-        let joined = state.withLock { state -> [Waiter] in
-            let count = min(state.waiting.count, maxBatch - 1)
-            let joined = Array(state.waiting.prefix(count))
-            state.waiting.removeFirst(count)
-            return joined
-        }
-        let results = await run([input] + joined.map(\.input))
-        for (index, waiter) in joined.enumerated() {
-            waiter.continuation.resume(with: index + 1 < results.count ? results[index + 1] : .failure(CallBatcherError.noResult))
-        }
-        let result = results.first ?? .failure(CallBatcherError.noResult)
+        let result = await run([input]).first ?? .failure(CallBatcherError.noResult)
         if hasWaiters() {
             Task { await self.drain(run) }
         }
@@ -95,10 +78,16 @@ package final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
     }
 
     /// Serves waiting calls in batches until none wait, then frees the slot.
+    ///
+    /// When none wait after a batch, it yields once before it lets the slot
+    /// go: the batch's callers resume together and call again, and they
+    /// should make one batch, not one call alone and the rest behind it.
     private func drain(_ run: Run) async {
+        var yielded = false
         while true {
             let batch: [Waiter]? = state.withLock { state in
                 guard !state.waiting.isEmpty else {
+                    if !yielded { return [] }
                     state.running -= 1
                     return nil
                 }
@@ -108,6 +97,12 @@ package final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
                 return batch
             }
             guard let batch else { return }
+            guard !batch.isEmpty else {
+                yielded = true
+                await Task.yield()
+                continue
+            }
+            yielded = false
             let results = await run(batch.map(\.input))
             for (index, waiter) in batch.enumerated() {
                 waiter.continuation.resume(with: index < results.count ? results[index] : .failure(CallBatcherError.noResult))
