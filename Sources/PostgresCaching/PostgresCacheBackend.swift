@@ -80,6 +80,11 @@ public struct PostgresCacheBackend: CacheBackend {
         public var failureMode: CacheFailureMode
         /// When the server's calls start failing at once, and for how long.
         public var breaker: CircuitBreakerSettings
+        /// Whether writes wait for the server's disk (PostgreSQL's
+        /// `synchronous_commit`; default `false`: see
+        /// ``PostgresCacheConnectionPool/init(url:maxConnections:connectTimeout:breaker:synchronousCommit:logger:)``).
+        /// Not applied to a pool given to the backend.
+        public var synchronousCommit: Bool = false
 
         /// A configuration with Django's defaults.
         public init(url: PostgresConnectionURL, table: String, replicaURL: PostgresConnectionURL? = nil,
@@ -132,7 +137,8 @@ public struct PostgresCacheBackend: CacheBackend {
         ownsPrimary = pool == nil
         primary = pool ?? PostgresCacheConnectionPool(
             url: configuration.url, maxConnections: configuration.maxConnections,
-            connectTimeout: configuration.timeout, breaker: configuration.breaker, logger: logger)
+            connectTimeout: configuration.timeout, breaker: configuration.breaker,
+            synchronousCommit: configuration.synchronousCommit, logger: logger)
         replica = configuration.replicaURL.map {
             PostgresCacheConnectionPool(url: $0, maxConnections: configuration.maxConnections,
                                         connectTimeout: configuration.timeout, breaker: configuration.breaker, logger: logger)
