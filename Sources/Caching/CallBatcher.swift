@@ -66,6 +66,9 @@ package final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
         return try result.get()
     }
 
+    /// The calls waiting for a slot (for tests).
+    var waitingCount: Int { state.withLock { $0.waiting.count } }
+
     /// Releases the caller's slot when nobody waits; otherwise keeps it for a drain.
     private func hasWaiters() -> Bool {
         state.withLock { state in
