@@ -23,6 +23,14 @@ import PostgresNIO
 ///   expired row, so of two concurrent adds exactly one wins.
 /// - `increment` is one `UPDATE` that does the arithmetic in the server: atomic,
 ///   and the expiry is untouched.
+/// - Concurrent `get`s are coalesced into one `= ANY($1)` query, and
+///   concurrent `set`, `add`, `touch`, `delete` and `increment` calls into
+///   multi-row statements (`INSERT … SELECT FROM unnest($1, $2, $3)`, one
+///   `DELETE … = ANY($1)`) by group commit: a call that finds a free slot
+///   runs at once, alone; calls that arrive while every slot is busy go
+///   together in the next one, each with its own exact result
+///   (``Caching/SQLCacheGroupCommit``). Writes have one slot: a process's
+///   writes follow one order, so culling counts are Django's exactly.
 /// - Culling is Django's arithmetic: when the table held more than `maxEntries`
 ///   rows before a write, expired rows go, then (if still over) the
 ///   `count / cullFrequency` rows with the lowest keys; a `cullFrequency` of 0
@@ -72,6 +80,11 @@ public struct PostgresCacheBackend: CacheBackend {
         public var failureMode: CacheFailureMode
         /// When the server's calls start failing at once, and for how long.
         public var breaker: CircuitBreakerSettings
+        /// Whether writes wait for the server's disk (PostgreSQL's
+        /// `synchronous_commit`; default `false`: see
+        /// ``PostgresCacheConnectionPool/init(url:maxConnections:connectTimeout:breaker:synchronousCommit:logger:)``).
+        /// Not applied to a pool given to the backend.
+        public var synchronousCommit: Bool = false
 
         /// A configuration with Django's defaults.
         public init(url: PostgresConnectionURL, table: String, replicaURL: PostgresConnectionURL? = nil,
@@ -103,7 +116,13 @@ public struct PostgresCacheBackend: CacheBackend {
     private let tableReady: TableCreationGate
     private let logger: Logger
     /// Concurrent `get`s, coalesced into `= ANY($1)` queries.
-    private let reads: PostgresReadBatcher
+    private let reads: CallBatcher<String, RowRead?>
+    /// Concurrent writes, coalesced into multi-row statements (group commit).
+    private let writes: CallBatcher<SQLCacheWrite, SQLCacheWriteOutcome>
+
+    /// A row as read: the value and its expiry time, or why that one row
+    /// could not be read (it fails only the reads of its own key).
+    typealias RowRead = Result<(value: ByteBuffer, expires: Double), CacheError>
     private let failures: CacheFailureHandler
 
     /// A backend on `configuration.url`. Connects on first use.
@@ -118,7 +137,8 @@ public struct PostgresCacheBackend: CacheBackend {
         ownsPrimary = pool == nil
         primary = pool ?? PostgresCacheConnectionPool(
             url: configuration.url, maxConnections: configuration.maxConnections,
-            connectTimeout: configuration.timeout, breaker: configuration.breaker, logger: logger)
+            connectTimeout: configuration.timeout, breaker: configuration.breaker,
+            synchronousCommit: configuration.synchronousCommit, logger: logger)
         replica = configuration.replicaURL.map {
             PostgresCacheConnectionPool(url: $0, maxConnections: configuration.maxConnections,
                                         connectTimeout: configuration.timeout, breaker: configuration.breaker, logger: logger)
@@ -126,8 +146,14 @@ public struct PostgresCacheBackend: CacheBackend {
         failures = CacheFailureHandler(mode: configuration.failureMode, logger: logger)
         let tableReady = TableCreationGate()
         self.tableReady = tableReady
-        reads = PostgresReadBatcher(maxRunning: min(4, configuration.maxConnections))
+        reads = CallBatcher(maxRunning: min(4, configuration.maxConnections), maxBatch: Self.maxBatch)
+        // One batch at a time: the writes of this process then follow one
+        // order, and Django's culling arithmetic holds exactly for them.
+        writes = CallBatcher(maxRunning: 1, maxBatch: Self.maxBatch)
     }
+
+    /// The most calls in one batch of reads or writes.
+    static let maxBatch = 512
 
     public var name: String { "postgres(\(configuration.url) \(configuration.table.quoted))" }
 
@@ -149,7 +175,7 @@ public struct PostgresCacheBackend: CacheBackend {
     public func get(_ key: String) async throws -> CacheValue? {
         try await guarded(write: false, whenDown: { nil }) {
             let now = self.now
-            guard let row = try await reads.read(key, using: { keys in try await self.rows(keys) }) else { return nil }
+            guard let row = try await reads.submit(key, using: { keys in await self.rows(keys) }) else { return nil }
             let (value, expires) = try row.get()
             if expires > now { return .bytes(Array(value.readableBytesView)) }
             _ = try await write(table.deleteExpiredKeys) { $0.append([key]); $0.append(now) }
@@ -157,10 +183,20 @@ public struct PostgresCacheBackend: CacheBackend {
         }
     }
 
-    /// The rows of `keys` in one query. A damaged row fails only its own key.
-    private func rows(_ keys: [String]) async throws -> [String: PostgresReadBatcher.Row] {
+    /// The rows of a batch of `get`s in one query, one answer per key. A
+    /// damaged row fails only its own key.
+    private func rows(_ keys: [String]) async -> [Result<RowRead?, any Error>] {
+        do {
+            let found = try await rows(unique: Array(Set(keys)))
+            return keys.map { .success(found[$0]) }
+        } catch {
+            return Array(repeating: .failure(error), count: keys.count)
+        }
+    }
+
+    private func rows(unique keys: [String]) async throws -> [String: RowRead] {
         let rows = try await read(table.selectMany) { $0.append(keys) }
-        var found: [String: PostgresReadBatcher.Row] = [:]
+        var found: [String: RowRead] = [:]
         for row in rows {
             let cells = row.makeRandomAccess()
             // A row whose key cannot be read cannot be anyone's answer.
@@ -212,33 +248,14 @@ public struct PostgresCacheBackend: CacheBackend {
                 _ = try? await delete(key)
                 throw CacheError.valueTooLarge(key: key, size: size, limit: limit)
             }
-            let now = self.now
-            let expires = expiry(lifetime, now: now)
-            let rows = try await write(table.set) { binds in
-                binds.append(self.countLimit)
-                binds.append(key)
-                binds.append(bytes)
-                binds.append(expires)
-            }
-            try await cullIfNeeded(rows, sparing: [key], now: now)
+            _ = try await submit(.set(key: key, value: bytes, expires: expiry(lifetime, now: now)))
         }
     }
 
     public func add(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws -> Bool {
         try await guarded(write: true, whenDown: { false }) {
             let bytes = try storable(value, key: key)
-            let now = self.now
-            let expires = expiry(lifetime, now: now)
-            let rows = try await write(table.add) { binds in
-                binds.append(self.countLimit)
-                binds.append(key)
-                binds.append(bytes)
-                binds.append(expires)
-                binds.append(now)
-            }
-            let stored = try rows.first.map { row in try decoded(key: key) { try row.decode((Int, Int).self) }.1 } ?? 0
-            try await cullIfNeeded(rows, sparing: stored > 0 ? [key] : [], now: now)
-            return stored > 0
+            return try await submit(.add(key: key, value: bytes, expires: expiry(lifetime, now: now))).changed
         }
     }
 
@@ -274,19 +291,13 @@ public struct PostgresCacheBackend: CacheBackend {
 
     public func touch(_ key: String, lifetime: CacheLifetime) async throws -> Bool {
         try await guarded(write: true, whenDown: { false }) {
-            let now = self.now
-            let expires = expiry(lifetime, now: now)
-            return try await !write(table.touch) { binds in
-                binds.append(expires)
-                binds.append(key)
-                binds.append(now)
-            }.isEmpty
+            try await submit(.touch(key: key, expires: expiry(lifetime, now: now))).changed
         }
     }
 
     public func delete(_ key: String) async throws -> Bool {
         try await guarded(write: true, whenDown: { false }) {
-            try await !write(table.delete) { $0.append(key) }.isEmpty
+            try await submit(.delete(key: key)).changed
         }
     }
 
@@ -299,27 +310,78 @@ public struct PostgresCacheBackend: CacheBackend {
 
     public func increment(_ key: String, by delta: Int) async throws -> Int {
         try await guarded(write: true, whenDown: { () throws -> Int in throw CacheError.keyNotFound(key: key) }) {
-            let now = self.now
-            let rows: [PostgresRow]
-            do {
-                rows = try await write(table.increment) { binds in
-                    binds.append(key)
-                    binds.append(delta)
-                    binds.append(now)
-                }
-            } catch CacheError.backendFailure(_, let message) where message.contains("[22003]") {
-                throw CacheError.integerOverflow(key: key)
+            guard case .integer(let value) = try await submit(.increment(key: key, delta: delta)) else {
+                throw CacheError.backendFailure(backend: name, message: "an increment of \(key) got no integer (please report this bug)")
             }
-            if let row = rows.first {
-                let bytes = try decoded(key: key) { try row.decode(ByteBuffer.self) }
-                guard let result = DecimalInteger.parse(bytes.readableBytesView) else { throw CacheError.notAnInteger(key: key) }
-                return result
-            }
-            let liveness = try await write(table.liveness) { $0.append(key); $0.append(now) }
-            let live = try liveness.first.map { row in try decoded(key: key) { try row.decode(Bool.self) } } ?? false
-            guard live else { throw CacheError.keyNotFound(key: key) }
-            throw CacheError.notAnInteger(key: key)
+            return value
         }
+    }
+
+    /// Queues a write; concurrent ones go together (group commit).
+    private func submit(_ write: SQLCacheWrite) async throws -> SQLCacheWriteOutcome {
+        try await writes.submit(write, using: { batch in
+            await SQLCacheGroupCommit.run(
+                batch, now: self.now, maxEntries: self.configuration.maxEntries, session: PostgresWriteSession(backend: self))
+        })
+    }
+
+    /// One write by itself, one statement (plus culling when the table is
+    /// over `maxEntries`).
+    func runAlone(_ write: SQLCacheWrite, now: Double) async throws -> SQLCacheWriteOutcome {
+        switch write {
+        case .set(let key, let bytes, let expires):
+            let rows = try await self.write(table.set) { binds in
+                binds.append(self.countLimit)
+                binds.append(key)
+                binds.append(bytes)
+                binds.append(expires)
+            }
+            try await cullIfNeeded(rows, sparing: [key], now: now)
+            return .stored
+        case .add(let key, let bytes, let expires):
+            let rows = try await self.write(table.add) { binds in
+                binds.append(self.countLimit)
+                binds.append(key)
+                binds.append(bytes)
+                binds.append(expires)
+                binds.append(now)
+            }
+            let stored = try rows.first.map { row in try decoded(key: key) { try row.decode((Int, Int).self) }.1 } ?? 0
+            try await cullIfNeeded(rows, sparing: stored > 0 ? [key] : [], now: now)
+            return .changed(stored > 0)
+        case .touch(let key, let expires):
+            return .changed(try await !self.write(table.touch) { binds in
+                binds.append(expires)
+                binds.append(key)
+                binds.append(now)
+            }.isEmpty)
+        case .delete(let key):
+            return .changed(try await !self.write(table.delete) { $0.append(key) }.isEmpty)
+        case .increment(let key, let delta):
+            return .integer(try await increment(key, delta: delta, now: now))
+        }
+    }
+
+    private func increment(_ key: String, delta: Int, now: Double) async throws -> Int {
+        let rows: [PostgresRow]
+        do {
+            rows = try await write(table.increment) { binds in
+                binds.append(key)
+                binds.append(delta)
+                binds.append(now)
+            }
+        } catch CacheError.backendFailure(_, let message) where message.contains("[22003]") {
+            throw CacheError.integerOverflow(key: key)
+        }
+        if let row = rows.first {
+            let bytes = try decoded(key: key) { try row.decode(ByteBuffer.self) }
+            guard let result = DecimalInteger.parse(bytes.readableBytesView) else { throw CacheError.notAnInteger(key: key) }
+            return result
+        }
+        let liveness = try await write(table.liveness) { $0.append(key); $0.append(now) }
+        let live = try liveness.first.map { row in try decoded(key: key) { try row.decode(Bool.self) } } ?? false
+        guard live else { throw CacheError.keyNotFound(key: key) }
+        throw CacheError.notAnInteger(key: key)
     }
 
     public func clear() async throws {
@@ -372,7 +434,7 @@ public struct PostgresCacheBackend: CacheBackend {
         try await execute(sql, on: replica ?? primary, bind)
     }
 
-    private func write(_ sql: String, _ bind: (inout PostgresBindings) -> Void) async throws -> [PostgresRow] {
+    func write(_ sql: String, _ bind: (inout PostgresBindings) -> Void) async throws -> [PostgresRow] {
         try await execute(sql, on: primary, bind)
     }
 
@@ -380,10 +442,10 @@ public struct PostgresCacheBackend: CacheBackend {
                          _ bind: (inout PostgresBindings) -> Void) async throws -> [PostgresRow] {
         var binds = PostgresBindings()
         bind(&binds)
-        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
         if configuration.createTable && holder === primary { try await ensureTable() }
+        let bindings = binds
         return try await run(on: holder) { client in
-            try await client.query(query, logger: self.logger).collect()
+            try await PostgresCacheStatement.run(bindings, sql: sql, on: client, logger: self.logger)
         }
     }
 
@@ -503,7 +565,7 @@ public struct PostgresCacheBackend: CacheBackend {
     }
 
     /// Runs a row decoding; a row that does not decode is a typed error, never a crash.
-    private func decoded<T>(key: String, _ body: () throws -> T) throws -> T {
+    func decoded<T>(key: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch {

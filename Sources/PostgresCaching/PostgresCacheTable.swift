@@ -70,6 +70,29 @@ public struct PostgresCacheTable: Sendable, Hashable {
         "WITH \(boundedCount), stored AS (INSERT INTO \(quoted) (\"cache_key\", \"value\", \"expires\") "
             + "SELECT k, v, $4 FROM unnest($2::text[], $3::bytea[]) AS u(k, v) \(conflict) RETURNING 1) SELECT (SELECT n FROM counted)"
     }
+    /// The row count, or `$1` when there are at least that many rows.
+    var boundedCountOnly: String { "SELECT COUNT(*) FROM (SELECT 1 FROM \(quoted) LIMIT $1) AS bounded" }
+    /// Stores many rows, each with its own expiry (keys `$1`, values `$2`, expiries `$3`).
+    var setRows: String {
+        "INSERT INTO \(quoted) (\"cache_key\", \"value\", \"expires\") "
+            + "SELECT k, v, e FROM unnest($1::text[], $2::bytea[], $3::float8[]) AS u(k, v, e) \(conflict)"
+    }
+    /// ``setRows`` only when the table holds at most `$5` rows, counted up to
+    /// `$4` in the same snapshot; returns that count.
+    var setRowsIfCountAtMost: String {
+        "WITH counted AS (SELECT COUNT(*) AS n FROM (SELECT 1 FROM \(quoted) LIMIT $4) AS bounded), "
+            + "stored AS (INSERT INTO \(quoted) (\"cache_key\", \"value\", \"expires\") "
+            + "SELECT k, v, e FROM unnest($1::text[], $2::bytea[], $3::float8[]) AS u(k, v, e) "
+            + "WHERE (SELECT n FROM counted) <= $5 \(conflict) RETURNING 1) SELECT (SELECT n FROM counted)"
+    }
+    /// `add` for many rows (as ``setRows``, then `now` in `$4`); returns the keys stored.
+    var addRows: String {
+        "INSERT INTO \(quoted) (\"cache_key\", \"value\", \"expires\") "
+            + "SELECT k, v, e FROM unnest($1::text[], $2::bytea[], $3::float8[]) AS u(k, v, e) \(conflict) "
+            + "WHERE \(quoted).\"expires\" <= $4 RETURNING \"cache_key\""
+    }
+    /// Deletes the keys `$1`; returns those that had a row.
+    var deleteReturning: String { "DELETE FROM \(quoted) WHERE \"cache_key\" = ANY($1) RETURNING \"cache_key\"" }
     var touch: String { "UPDATE \(quoted) SET \"expires\" = $1 WHERE \"cache_key\" = $2 AND \"expires\" > $3 RETURNING 1" }
     var delete: String { "DELETE FROM \(quoted) WHERE \"cache_key\" = $1 RETURNING 1" }
     var deleteMany: String { "DELETE FROM \(quoted) WHERE \"cache_key\" = ANY($1)" }

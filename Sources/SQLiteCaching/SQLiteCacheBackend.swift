@@ -14,17 +14,27 @@ import SQLiteNIO
 /// createcachetable`.
 ///
 /// Every statement runs on NIO's blocking thread pool through sqlite-nio, on a
-/// small pool of connections in WAL mode (readers never wait for the writer).
+/// small pool of reading connections and one writing connection, in WAL mode
+/// (readers never wait for the writer).
 ///
-/// - `get`/`getMany` are one `SELECT`; expired rows seen are deleted by one more
-///   statement, as in Django.
+/// - `get` is one `SELECT`; concurrent `get`s are coalesced into one
+///   `WHERE cache_key IN (…)` (``Caching/CallBatcher``). Expired rows seen are
+///   deleted by one more statement, as in Django.
+/// - Group commit: concurrent `set`, `add`, `touch`, `delete` and `increment`
+///   calls queue for the one writer connection, which takes all that wait
+///   and runs them in one `BEGIN IMMEDIATE … COMMIT` transaction, `set`s,
+///   `add`s and `delete`s as one multi-row statement each
+///   (``Caching/SQLCacheGroupCommit`` says how every caller still gets its own
+///   exact result). A call that finds the writer idle runs at once, alone.
 /// - `add` is one upsert that replaces only an expired row, so of two concurrent
 ///   adds of a key (from two connections or two processes) exactly one wins.
 /// - `increment` is one `UPDATE` (the arithmetic is an SQL function installed on
 ///   each connection): atomic across connections and processes, keeps the expiry.
-///   No operation spans a multi-statement transaction, so no connection holds
-///   the write lock while waiting for a thread.
 /// - `setMany`/`deleteMany` are one statement each.
+/// - The caches of one process on one file take turns to write
+///   (``SQLiteWriteLock``), so no connection of the process waits for another
+///   inside SQLite while holding a pool thread; the writer connection waits at
+///   most 5 s for another process's write lock, then fails with `busy`.
 /// - Culling is Django's: before each `set`/`add`/`setMany`, a `COUNT(*)`; when
 ///   the table holds more than `maxEntries` rows, expired rows go, then (if still
 ///   over) the `count / cullFrequency` rows with the lowest keys; a
@@ -84,6 +94,14 @@ public struct SQLiteCacheBackend: CacheBackend {
     /// The settings this backend was made with.
     public let configuration: Configuration
     private let primary: SQLiteConnectionPool
+    /// The one connection every write goes through (group commit).
+    private let writer: SQLiteConnectionPool
+    /// Taken around every write, shared by the caches on the same file.
+    private let writeLock: SQLiteWriteLock
+    /// Concurrent writes, run as one transaction per batch.
+    private let writes: CallBatcher<SQLCacheWrite, SQLCacheWriteOutcome>
+    /// Concurrent `get`s, coalesced into one `SELECT … IN (…)` per batch.
+    private let reads: CallBatcher<String, SQLiteRow?>
     private let replica: SQLiteConnectionPool?
     /// One connection that never creates the table, for `cachectl`.
     private let administration: SQLiteConnectionPool
@@ -95,6 +113,10 @@ public struct SQLiteCacheBackend: CacheBackend {
 
     /// The most parameters put in one statement (SQLite allows 32,766).
     static let maxParameters = 30_000
+    /// The most calls in one batch of reads or writes.
+    static let maxBatch = 512
+    /// How long the writer waits for the file's write lock.
+    static let busyTimeoutMilliseconds = 5_000
 
     /// A backend on `configuration.path`. Opens nothing until first use.
     public init(
@@ -111,10 +133,7 @@ public struct SQLiteCacheBackend: CacheBackend {
             probeTimeout: .seconds(1), logger: logger)
         let table = configuration.table
         let createTable = configuration.createTable
-        primary = SQLiteConnectionPool(
-            path: configuration.path, readOnly: false, size: configuration.poolSize, threadPool: threadPool,
-            eventLoopGroup: eventLoopGroup, logger: logger
-        ) { connection in
+        let prepare: SQLiteConnectionPool.Preparation = { connection in
             _ = try await connection.query("PRAGMA journal_mode = WAL")
             _ = try await connection.query("PRAGMA synchronous = NORMAL")
             try await connection.install(customFunction: SQLiteIncrementFunction.make())
@@ -122,6 +141,19 @@ public struct SQLiteCacheBackend: CacheBackend {
                 for statement in table.creationStatementsIfMissing { _ = try await connection.query(statement) }
             }
         }
+        primary = SQLiteConnectionPool(
+            path: configuration.path, readOnly: false, size: configuration.poolSize, threadPool: threadPool,
+            eventLoopGroup: eventLoopGroup, logger: logger, prepare: prepare)
+        writer = SQLiteConnectionPool(
+            path: configuration.path, readOnly: false, size: 1, threadPool: threadPool,
+            eventLoopGroup: eventLoopGroup, logger: logger
+        ) { connection in
+            try await prepare(connection)
+            _ = try await connection.query("PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)")
+        }
+        writeLock = SQLiteWriteLock.forFile(configuration.path)
+        writes = CallBatcher(maxRunning: 1, maxBatch: Self.maxBatch)
+        reads = CallBatcher(maxRunning: max(1, configuration.poolSize), maxBatch: Self.maxBatch)
         administration = SQLiteConnectionPool(
             path: configuration.path, readOnly: false, size: 1, threadPool: threadPool,
             eventLoopGroup: eventLoopGroup, logger: logger
@@ -150,11 +182,32 @@ public struct SQLiteCacheBackend: CacheBackend {
     public func get(_ key: String) async throws -> CacheValue? {
         try await guarded(write: false, whenDown: { nil }) {
             let now = self.now
-            let rows = try await read { try await $0.query(self.table.select, [.text(key)]) }
-            guard let row = rows.first else { return nil }
+            guard let row = try await reads.submit(key, using: { keys in await self.rows(keys) }) else { return nil }
             if let value = live(row, key: key, now: now) { return .bytes(value) }
             try await write { _ = try await $0.query(self.table.deleteExpiredKey, [.text(key), .float(now)]) }
             return nil
+        }
+    }
+
+    /// The rows of a batch of `get`s: one `SELECT` for one key, one
+    /// `SELECT … IN (…)` for several.
+    private func rows(_ keys: [String]) async -> [Result<SQLiteRow?, any Error>] {
+        do {
+            if keys.count == 1 {
+                let rows = try await read { try await $0.query(self.table.select, [.text(keys[0])]) }
+                return [.success(rows.first)]
+            }
+            var unique: [String] = []
+            var seen = Set<String>()
+            for key in keys where seen.insert(key).inserted { unique.append(key) }
+            var found: [String: SQLiteRow] = [:]
+            for chunk in Self.chunks(unique, size: Self.maxParameters) {
+                let rows = try await read { try await $0.query(self.table.selectMany(chunk.count), chunk.map { .text($0) }) }
+                for row in rows { if let key = row.column("cache_key")?.string { found[key] = row } }
+            }
+            return keys.map { .success(found[$0]) }
+        } catch {
+            return Array(repeating: .failure(error), count: keys.count)
         }
     }
 
@@ -182,10 +235,6 @@ public struct SQLiteCacheBackend: CacheBackend {
         }
     }
 
-    private func hasKey(primaryOnly key: String, now: Double) async throws -> Bool {
-        try await write { try await $0.query(self.table.hasKey, [.text(key), .float(now)]) }.isEmpty == false
-    }
-
     public func hasKey(_ key: String) async throws -> Bool {
         try await guarded(write: false, whenDown: { false }) {
             let now = self.now
@@ -197,7 +246,7 @@ public struct SQLiteCacheBackend: CacheBackend {
 
     public func set(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws {
         try await guarded(write: true, whenDown: {  }) {
-            let bytes: SQLiteData
+            let bytes: ByteBuffer
             do {
                 bytes = try storable(value, key: key)
             } catch let error as CacheError {
@@ -206,24 +255,14 @@ public struct SQLiteCacheBackend: CacheBackend {
                 if case .valueTooLarge = error { _ = try? await delete(key) }
                 throw error
             }
-            let now = self.now
-            try await write { connection in
-                try await self.cull(connection, now: now)
-                _ = try await connection.query(self.table.upsert(1), [.text(key), bytes, .float(self.expiry(lifetime, now: now))])
-            }
+            _ = try await submit(.set(key: key, value: bytes, expires: expiry(lifetime, now: now)))
         }
     }
 
     public func add(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws -> Bool {
         try await guarded(write: true, whenDown: { false }) {
             let bytes = try storable(value, key: key)
-            let now = self.now
-            return try await write { connection in
-                try await self.cull(connection, now: now)
-                let rows = try await connection.query(
-                    self.table.add, [.text(key), bytes, .float(self.expiry(lifetime, now: now)), .float(now)])
-                return !rows.isEmpty
-            }
+            return try await submit(.add(key: key, value: bytes, expires: expiry(lifetime, now: now))).changed
         }
     }
 
@@ -233,14 +272,14 @@ public struct SQLiteCacheBackend: CacheBackend {
             let now = self.now
             let expires = SQLiteData.float(expiry(lifetime, now: now))
             // A later duplicate key wins, as it would with one set after another.
-            var rows: [String: SQLiteData] = [:]
+            var rows: [String: ByteBuffer] = [:]
             var order: [String] = []
             for entry in entries {
                 if rows.updateValue(try storable(entry.value, key: entry.key), forKey: entry.key) == nil { order.append(entry.key) }
             }
-            let binds = order.compactMap { key in rows[key].map { [SQLiteData.text(key), $0, expires] } }
+            let binds = order.compactMap { key in rows[key].map { [SQLiteData.text(key), .blob($0), expires] } }
             try await write { connection in
-                try await self.cull(connection, now: now)
+                try await self.session(connection).cull(now: now)
                 for chunk in Self.chunks(binds, size: Self.maxParameters / 3) {
                     _ = try await connection.query(self.table.upsert(chunk.count), chunk.flatMap { $0 })
                 }
@@ -251,16 +290,13 @@ public struct SQLiteCacheBackend: CacheBackend {
 
     public func touch(_ key: String, lifetime: CacheLifetime) async throws -> Bool {
         try await guarded(write: true, whenDown: { false }) {
-            let now = self.now
-            return try await write { connection in
-                try await connection.query(self.table.touch, [.float(self.expiry(lifetime, now: now)), .text(key), .float(now)])
-            }.isEmpty == false
+            try await submit(.touch(key: key, expires: expiry(lifetime, now: now))).changed
         }
     }
 
     public func delete(_ key: String) async throws -> Bool {
         try await guarded(write: true, whenDown: { false }) {
-            try await write { try await $0.query(self.table.delete, [.text(key)]) }.isEmpty == false
+            try await submit(.delete(key: key)).changed
         }
     }
 
@@ -277,25 +313,10 @@ public struct SQLiteCacheBackend: CacheBackend {
 
     public func increment(_ key: String, by delta: Int) async throws -> Int {
         try await guarded(write: true, whenDown: { () throws -> Int in throw CacheError.keyNotFound(key: key) }) {
-            let now = self.now
-            // One statement (the arithmetic is a function installed on each
-            // connection), so concurrent increments cannot lose an update.
-            let rows: [SQLiteRow]
-            do {
-                rows = try await write { connection in
-                    try await connection.query(self.table.increment, [.text(key), .integer(SQLiteInt64(delta)), .float(now)])
-                }
-            } catch CacheError.backendFailure(_, let message) where message.contains(SQLiteIncrementFunction.overflow) {
-                throw CacheError.integerOverflow(key: key)
+            guard case .integer(let value) = try await submit(.increment(key: key, delta: delta)) else {
+                throw CacheError.backendFailure(backend: name, message: "an increment of \(key) got no integer (please report this bug)")
             }
-            if let row = rows.first {
-                guard let result = row.column("value").flatMap(SQLiteIncrementFunction.integer) else {
-                    throw CacheError.notAnInteger(key: key)
-                }
-                return result
-            }
-            guard try await hasKey(primaryOnly: key, now: now) else { throw CacheError.keyNotFound(key: key) }
-            throw CacheError.notAnInteger(key: key)
+            return value
         }
     }
 
@@ -307,6 +328,7 @@ public struct SQLiteCacheBackend: CacheBackend {
 
     public func close() async throws {
         await primary.closeAll()
+        await writer.closeAll()
         await replica?.closeAll()
         await administration.closeAll()
     }
@@ -348,11 +370,54 @@ public struct SQLiteCacheBackend: CacheBackend {
     }
 
     private func write<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
-        try await run(on: primary, body)
+        try await writeLock.withLock { try await run(on: writer, body) }
+    }
+
+    /// Queues a write for the writer connection (group commit).
+    private func submit(_ write: SQLCacheWrite) async throws -> SQLCacheWriteOutcome {
+        try await writes.submit(write, using: { batch in await self.commit(batch) })
+    }
+
+    private func session(_ connection: SQLiteConnection) -> SQLiteWriteSession {
+        SQLiteWriteSession(
+            connection: connection, table: table, maxEntries: configuration.maxEntries,
+            cullFrequency: configuration.cullFrequency)
+    }
+
+    /// Runs a batch of writes: alone without a transaction, several in one.
+    private func commit(_ batch: [SQLCacheWrite]) async -> [Result<SQLCacheWriteOutcome, any Error>] {
+        let now = self.now
+        let maxEntries = configuration.maxEntries
+        let results: [Result<SQLCacheWriteOutcome, any Error>]
+        do {
+            results = try await write { connection in
+                let session = self.session(connection)
+                guard batch.count > 1 else {
+                    return await SQLCacheGroupCommit.run(batch, now: now, maxEntries: maxEntries, session: session)
+                }
+                _ = try await connection.query("BEGIN IMMEDIATE")
+                let results = await SQLCacheGroupCommit.run(batch, now: now, maxEntries: maxEntries, session: session)
+                do {
+                    // An error that breaks the connection fails the whole batch
+                    // (and the pool closes the connection).
+                    for case .failure(let error) in results where SQLiteConnectionPool.breaksConnection(error) { throw error }
+                    _ = try await connection.query("COMMIT")
+                } catch {
+                    _ = try? await connection.query("ROLLBACK")
+                    throw error
+                }
+                return results
+            }
+        } catch {
+            return Array(repeating: .failure(error), count: batch.count)
+        }
+        return results.map { result in
+            result.mapError { error in (error as? CacheError) ?? self.translate(error, path: self.writer.path) }
+        }
     }
 
     private func administer<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
-        try await run(on: administration, body)
+        try await writeLock.withLock { try await run(on: administration, body) }
     }
 
     private func run<T: Sendable>(on pool: SQLiteConnectionPool, _ body: (SQLiteConnection) async throws -> T) async throws -> T {
@@ -411,39 +476,18 @@ public struct SQLiteCacheBackend: CacheBackend {
         }
     }
 
-    private func storable(_ value: CacheValue, key: String) throws -> SQLiteData {
+    private func storable(_ value: CacheValue, key: String) throws -> ByteBuffer {
         guard case .bytes(let bytes) = value else {
             throw CacheError.unencodableValue(key: key, reason: "the SQLite backend stores encoded values only")
         }
         guard bytes.count <= configuration.maxValueBytes else {
             throw CacheError.valueTooLarge(key: key, size: bytes.count, limit: configuration.maxValueBytes)
         }
-        return .blob(ByteBuffer(bytes: bytes))
+        return ByteBuffer(bytes: bytes)
     }
 
     private func expiry(_ lifetime: CacheLifetime, now: Double) -> Double {
         min(lifetime.deadline(now: now) ?? SQLiteCacheTable.forever, SQLiteCacheTable.forever)
-    }
-
-    /// Django's culling (see the type's documentation).
-    private func cull(_ connection: SQLiteConnection, now: Double) async throws {
-        let count = try await Self.integer(connection.query(table.count))
-        guard count > configuration.maxEntries else { return }
-        if configuration.cullFrequency == 0 {
-            _ = try await connection.query(table.clear)
-            return
-        }
-        _ = try await connection.query(table.deleteAllExpired, [.float(now)])
-        let remaining = try await Self.integer(connection.query(table.count))
-        guard remaining > configuration.maxEntries else { return }
-        let offset = remaining / configuration.cullFrequency
-        if let boundary = try await connection.query(table.keyAtOffset, [.integer(SQLiteInt64(offset))]).first?.column("cache_key")?.string {
-            _ = try await connection.query(table.deleteBelow, [.text(boundary)])
-        }
-    }
-
-    private static func integer(_ rows: [SQLiteRow]) -> Int {
-        Int(rows.first?.columns.first?.data.integer ?? 0)
     }
 
     static func chunks<Element>(_ items: [Element], size: Int) -> [ArraySlice<Element>] {

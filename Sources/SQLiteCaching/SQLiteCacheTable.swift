@@ -64,10 +64,21 @@ public struct SQLiteCacheTable: Sendable, Hashable {
             + "ON CONFLICT (\"cache_key\") DO UPDATE SET \"value\" = excluded.\"value\", \"expires\" = excluded.\"expires\" "
             + "WHERE \(quoted).\"expires\" <= ? RETURNING 1"
     }
+    /// `add` for many rows (`?` triples, then `now`); returns the keys stored.
+    func addMany(_ rows: Int) -> String {
+        let values = Array(repeating: "(?, ?, ?)", count: rows).joined(separator: ", ")
+        return "INSERT INTO \(quoted) (\"cache_key\", \"value\", \"expires\") VALUES \(values) "
+            + "ON CONFLICT (\"cache_key\") DO UPDATE SET \"value\" = excluded.\"value\", \"expires\" = excluded.\"expires\" "
+            + "WHERE \(quoted).\"expires\" <= ?\(rows * 3 + 1) RETURNING \"cache_key\""
+    }
     var touch: String { "UPDATE \(quoted) SET \"expires\" = ? WHERE \"cache_key\" = ? AND \"expires\" > ? RETURNING 1" }
     var delete: String { "DELETE FROM \(quoted) WHERE \"cache_key\" = ? RETURNING 1" }
     func deleteMany(_ count: Int) -> String {
         "DELETE FROM \(quoted) WHERE \"cache_key\" IN (\(Self.placeholders(count)))"
+    }
+    /// Deletes many keys; returns the keys that had a row.
+    func deleteManyReturning(_ count: Int) -> String {
+        "DELETE FROM \(quoted) WHERE \"cache_key\" IN (\(Self.placeholders(count))) RETURNING \"cache_key\""
     }
     /// Adds `?2` to a live decimal-integer value in place; returns the new value.
     var increment: String {
@@ -78,6 +89,8 @@ public struct SQLiteCacheTable: Sendable, Hashable {
     var updateValue: String { "UPDATE \(quoted) SET \"value\" = ? WHERE \"cache_key\" = ?" }
     var clear: String { "DELETE FROM \(quoted)" }
     var count: String { "SELECT COUNT(*) FROM \(quoted)" }
+    /// The row count, or `?` when there are at least that many rows.
+    var boundedCount: String { "SELECT COUNT(*) FROM (SELECT 1 FROM \(quoted) LIMIT ?)" }
     var deleteAllExpired: String { "DELETE FROM \(quoted) WHERE \"expires\" < ?" }
     var keyAtOffset: String { "SELECT \"cache_key\" FROM \(quoted) ORDER BY \"cache_key\" LIMIT 1 OFFSET ?" }
     var deleteBelow: String { "DELETE FROM \(quoted) WHERE \"cache_key\" < ?" }

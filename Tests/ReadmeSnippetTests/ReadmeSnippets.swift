@@ -93,9 +93,9 @@ let caches = try Caches(settings: settings, registry: registry)
     _ = caches
 }
 
-/// The ```swift block at README.md:388.
+/// The ```swift block at README.md:412.
 func readmeSnippet4() async throws {
-#sourceLocation(file: "README.md", line: 389)
+#sourceLocation(file: "README.md", line: 413)
 
 
 var registry = CacheBackendRegistry.standard
@@ -108,9 +108,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:549.
+/// The ```swift block at README.md:573.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 550)
+#sourceLocation(file: "README.md", line: 574)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -124,9 +124,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:585.
+/// The ```swift block at README.md:609.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 586)
+#sourceLocation(file: "README.md", line: 610)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
 let app = Application(
@@ -139,9 +139,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:644.
+/// The ```swift block at README.md:668.
 func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 645)
+#sourceLocation(file: "README.md", line: 669)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -155,9 +155,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:663.
+/// The ```swift block at README.md:687.
 func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 664)
+#sourceLocation(file: "README.md", line: 688)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -172,9 +172,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:828.
+/// The ```swift block at README.md:852.
 func readmeSnippet13() async throws {
-#sourceLocation(file: "README.md", line: 829)
+#sourceLocation(file: "README.md", line: 853)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -184,9 +184,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:847.
+/// The ```swift block at README.md:871.
 func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 848)
+#sourceLocation(file: "README.md", line: 872)
 
 
 
@@ -197,9 +197,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:881.
+/// The ```swift block at README.md:905.
 func readmeSnippet15() async throws {
-#sourceLocation(file: "README.md", line: 882)
+#sourceLocation(file: "README.md", line: 906)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -233,19 +233,19 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     ReadmeSettingsBlock(file: "README.md", line: 298, json: #"""
 { "caches": { "default": { "backend": "memory", "location": "hot-pages", "options": { "maxEntries": 10000, "policy": "tinylfu", "shards": 8 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 333, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 357, json: #"""
 { "caches": {
     "default": { "backend": "sqlite", "location": "cache_table", "options": { "path": "/var/lib/myapp/cache.sqlite3" } },
     "shared":  { "backend": "postgres", "location": "cache table", "options": {
                  "url": "postgres://app:secret@10.0.0.5:5432/app", "replicaUrl": "postgres://app:secret@10.0.0.6:5432/app" } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 367, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 391, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"],
                  "options": { "connectTimeout": 1, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 380, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 404, json: #"""
 { "caches": { "default": {
     "backend": "memcached",
     "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
@@ -253,11 +253,11 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 510, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 534, json: #"""
 { "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
     "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 526, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 550, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -266,7 +266,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 869, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 893, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,

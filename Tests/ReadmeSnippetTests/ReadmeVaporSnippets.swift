@@ -7,9 +7,9 @@ import HTTPCaching
 import Vapor
 import VaporCaching
 
-/// The ```swift block at README.md:729.
+/// The ```swift block at README.md:753.
 func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 730)
+#sourceLocation(file: "README.md", line: 754)
 
 
 
@@ -38,9 +38,9 @@ try await app.execute()
     _ = app
 }
 
-/// The ```swift block at README.md:760.
+/// The ```swift block at README.md:784.
 func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 761)
+#sourceLocation(file: "README.md", line: 785)
 
 
 
@@ -56,9 +56,9 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
     _ = pageCache
 }
 
-/// The ```swift block at README.md:786.
+/// The ```swift block at README.md:810.
 func readmeSnippet11() async throws {
-#sourceLocation(file: "README.md", line: 787)
+#sourceLocation(file: "README.md", line: 811)
 
 
 
@@ -75,9 +75,9 @@ app.get("profile") { request async throws -> String in
     _ = app
 }
 
-/// The ```swift block at README.md:812.
+/// The ```swift block at README.md:836.
 func readmeSnippet12() async throws {
-#sourceLocation(file: "README.md", line: 813)
+#sourceLocation(file: "README.md", line: 837)
 
 
 
