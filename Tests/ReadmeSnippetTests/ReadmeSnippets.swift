@@ -10,9 +10,9 @@ import MemcachedCaching
 import Mustache
 import MustacheCaching
 
-/// The ```swift block at README.md:112.
+/// The ```swift block at README.md:122.
 func readmeSnippet1() async throws {
-#sourceLocation(file: "README.md", line: 113)
+#sourceLocation(file: "README.md", line: 123)
 
 
 
@@ -47,9 +47,9 @@ try await app.runService()
     _ = app
 }
 
-/// The ```swift block at README.md:168.
+/// The ```swift block at README.md:178.
 func readmeSnippet2() async throws {
-#sourceLocation(file: "README.md", line: 169)
+#sourceLocation(file: "README.md", line: 179)
 
 
 let caches = try Caches(settings: .load(contentsOf: "caches.json"))   // or Caches() for one memory cache
@@ -80,9 +80,9 @@ try await cache.clear()
     _ = found
 }
 
-/// The ```swift block at README.md:256.
+/// The ```swift block at README.md:266.
 func readmeSnippet3() async throws {
-#sourceLocation(file: "README.md", line: 257)
+#sourceLocation(file: "README.md", line: 267)
 var registry = CacheBackendRegistry.allBackends
 registry.register("mine", options: ["path"]) { context in
     MyBackend(location: context.configuration.location, path: try context.options.string("path"))
@@ -93,9 +93,9 @@ let caches = try Caches(settings: settings, registry: registry)
     _ = caches
 }
 
-/// The ```swift block at README.md:412.
+/// The ```swift block at README.md:422.
 func readmeSnippet4() async throws {
-#sourceLocation(file: "README.md", line: 413)
+#sourceLocation(file: "README.md", line: 423)
 
 
 var registry = CacheBackendRegistry.standard
@@ -108,9 +108,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:573.
+/// The ```swift block at README.md:583.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 574)
+#sourceLocation(file: "README.md", line: 584)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -124,9 +124,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:609.
+/// The ```swift block at README.md:619.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 610)
+#sourceLocation(file: "README.md", line: 620)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
 let app = Application(
@@ -139,9 +139,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:668.
+/// The ```swift block at README.md:678.
 func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 669)
+#sourceLocation(file: "README.md", line: 679)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -155,9 +155,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:687.
+/// The ```swift block at README.md:697.
 func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 688)
+#sourceLocation(file: "README.md", line: 698)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -172,9 +172,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:852.
+/// The ```swift block at README.md:862.
 func readmeSnippet13() async throws {
-#sourceLocation(file: "README.md", line: 853)
+#sourceLocation(file: "README.md", line: 863)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -184,9 +184,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:871.
+/// The ```swift block at README.md:881.
 func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 872)
+#sourceLocation(file: "README.md", line: 882)
 
 
 
@@ -197,9 +197,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:905.
+/// The ```swift block at README.md:915.
 func readmeSnippet15() async throws {
-#sourceLocation(file: "README.md", line: 906)
+#sourceLocation(file: "README.md", line: 916)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -212,7 +212,7 @@ router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context
 
 /// The ```json blocks: settings files, or one section of one.
 let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
-    ReadmeSettingsBlock(file: "README.md", line: 100, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 110, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "options": { "maxEntries": 10000 } },
@@ -221,7 +221,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages" }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 212, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 222, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "timeout": 300, "options": { "maxEntries": 10000, "maxBytes": 67108864 } },
@@ -230,22 +230,22 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 298, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 308, json: #"""
 { "caches": { "default": { "backend": "memory", "location": "hot-pages", "options": { "maxEntries": 10000, "policy": "tinylfu", "shards": 8 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 357, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 367, json: #"""
 { "caches": {
     "default": { "backend": "sqlite", "location": "cache_table", "options": { "path": "/var/lib/myapp/cache.sqlite3" } },
     "shared":  { "backend": "postgres", "location": "cache table", "options": {
                  "url": "postgres://app:secret@10.0.0.5:5432/app", "replicaUrl": "postgres://app:secret@10.0.0.6:5432/app" } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 391, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 401, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"],
                  "options": { "connectTimeout": 1, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 404, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 414, json: #"""
 { "caches": { "default": {
     "backend": "memcached",
     "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
@@ -253,11 +253,11 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 534, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 544, json: #"""
 { "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
     "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 550, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 560, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -266,7 +266,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 893, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 903, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,

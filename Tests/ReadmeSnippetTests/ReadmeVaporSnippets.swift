@@ -7,9 +7,9 @@ import HTTPCaching
 import Vapor
 import VaporCaching
 
-/// The ```swift block at README.md:753.
+/// The ```swift block at README.md:763.
 func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 754)
+#sourceLocation(file: "README.md", line: 764)
 
 
 
@@ -38,9 +38,9 @@ try await app.execute()
     _ = app
 }
 
-/// The ```swift block at README.md:784.
+/// The ```swift block at README.md:794.
 func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 785)
+#sourceLocation(file: "README.md", line: 795)
 
 
 
@@ -56,9 +56,9 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
     _ = pageCache
 }
 
-/// The ```swift block at README.md:810.
+/// The ```swift block at README.md:820.
 func readmeSnippet11() async throws {
-#sourceLocation(file: "README.md", line: 811)
+#sourceLocation(file: "README.md", line: 821)
 
 
 
@@ -75,9 +75,9 @@ app.get("profile") { request async throws -> String in
     _ = app
 }
 
-/// The ```swift block at README.md:836.
+/// The ```swift block at README.md:846.
 func readmeSnippet12() async throws {
-#sourceLocation(file: "README.md", line: 837)
+#sourceLocation(file: "README.md", line: 847)
 
 
 
