@@ -166,6 +166,11 @@ public final class RedisCacheBackend: CacheBackend {
     /// (a cluster's: the nodes used so far).
     package var breakers: [CircuitBreaker] { servers.breakers }
 
+    /// The cluster client, when ``Configuration/topology`` is a cluster (for tests).
+    package var clusterClient: RedisClusterClient? { (servers as? RedisClusterServers)?.cluster }
+    /// The sentinel client, when ``Configuration/topology`` is Sentinel (for tests).
+    package var sentinelClient: RedisSentinelClient? { (servers as? RedisSentinelServers)?.client }
+
     /// Where writes of `key` go.
     private func writer(_ key: String) -> any RedisCommandTarget { servers.writer(forKey: wireKey(key)) }
 
