@@ -171,10 +171,11 @@ enum RedisClusterTestSupport {
     }
 
     /// `workers` tasks, each writing then reading its own keys until `stop`
-    /// is set; every read must give the value last written.
+    /// is set; every read must give the value last written. `onSuccess` gets
+    /// each key whose call succeeded and when that call started.
     static func load(
         _ backend: RedisCacheBackend, workers: Int, keysPerWorker: Int = 50, stop: Shared<Bool>,
-        onSuccess: @escaping @Sendable (String) -> Void = { _ in }
+        onSuccess: @escaping @Sendable (_ key: String, _ started: ContinuousClock.Instant) -> Void = { _, _ in }
     ) async -> LoadResult {
         await withTaskGroup(of: LoadResult.self) { group in
             for worker in 0..<workers {
@@ -187,12 +188,14 @@ enum RedisClusterTestSupport {
                         let expected = "w\(worker)-r\(round)"
                         do {
                             result.calls += 1
+                            var started = ContinuousClock.now
                             try await backend.set(key, value: value(expected), lifetime: .seconds(60))
-                            onSuccess(key)
+                            onSuccess(key, started)
                             result.calls += 1
+                            started = .now
                             let read = text(try await backend.get(key))
                             if read != expected { result.wrongValues.append("\(key): wrote \(expected), read \(read ?? "nothing")") }
-                            onSuccess(key)
+                            onSuccess(key, started)
                         } catch {
                             result.failures.append("\(key): \(error)")
                         }

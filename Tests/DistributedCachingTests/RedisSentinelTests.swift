@@ -103,9 +103,10 @@ struct RedisSentinelTests {
         let recoveredAt = Support.Shared<ContinuousClock.Instant?>(nil)
         let sentinel = try #require(backend.sentinelClient)
         let load = Task {
-            await Support.load(backend, workers: workers, stop: stop) { _ in
-                guard let started = failedOverAt.value, let primary = sentinel.primary, primary.port != old else { return }
-                recoveredAt.setOnce(max(.now, started))
+            await Support.load(backend, workers: workers, stop: stop) { _, started in
+                // The first success, on the new primary, of a call started after the failover began.
+                guard let failover = failedOverAt.value, started >= failover, let primary = sentinel.primary, primary.port != old else { return }
+                recoveredAt.setOnce(ContinuousClock.now)
             }
         }
         try await Task.sleep(for: .seconds(1))
