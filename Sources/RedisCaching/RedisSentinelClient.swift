@@ -9,9 +9,11 @@ import NIOPosix
 /// - The primary is found by asking the sentinels, in turn,
 ///   `SENTINEL get-master-addr-by-name`, and checked with `ROLE` (a sentinel
 ///   that has not yet seen a failover may name the old primary).
-/// - A watcher subscribes to `+switch-master` on one sentinel (the next one
-///   when its connection drops) and moves the client to the new primary as
-///   soon as the sentinels announce it.
+/// - A watcher subscribes to `+switch-master` and `+promoted-slave` on one
+///   sentinel (the next one when its connection drops) and moves the client
+///   to the new primary as soon as the sentinels announce it. Writes the old
+///   primary acknowledged after the promotion are lost (Redis replicates
+///   asynchronously), so a read may then give the value before them.
 /// - A primary that cannot be reached before a command was sent, or that
 ///   answers `READONLY` (it was demoted), makes the client ask the sentinels
 ///   again and retry, until the command timeout; a call whose connection was
@@ -268,8 +270,8 @@ public final class RedisSentinelClient: Sendable {
             guard let self else { return }
             self.logger.info("Redis Sentinel announced a new primary", metadata: ["master": "\(self.masterName)", "primary": "\(node)"])
             self.state.withLock { state in
+                if state.primary != node { state.switches += 1 }
                 state.primary = node
-                state.switches += 1
             }
         }
     }

@@ -3,9 +3,14 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// Listens for `+switch-master` on one sentinel at a time and reports the
-/// new primary of one master; when the sentinel's connection drops, it moves
-/// to the next sentinel half a second later, until stopped.
+/// Listens for `+switch-master` (and `+promoted-slave`, which comes earlier
+/// in a failover) on one sentinel at a time and reports the new primary of
+/// one master; when the sentinel's connection drops, it moves to the next
+/// sentinel half a second later, until stopped.
+///
+/// Redis replicates asynchronously: writes the old primary acknowledges
+/// between the promotion and the client's move are lost. Listening to
+/// `+promoted-slave` shortens that window; it cannot close it.
 ///
 /// A switch announced while no sentinel was listened to is missed; the
 /// client then finds the new primary when the old one refuses it
@@ -103,7 +108,8 @@ final class RedisSentinelWatcher: Sendable {
         }
 
         func channelActive(context: ChannelHandlerContext) {
-            context.writeAndFlush(wrapOutboundOut(RESPCommand("SUBSCRIBE", ["+switch-master"]).buffer), promise: nil)
+            context.writeAndFlush(
+                wrapOutboundOut(RESPCommand("SUBSCRIBE", ["+switch-master", "+promoted-slave"]).buffer), promise: nil)
             context.fireChannelActive()
         }
 
@@ -126,13 +132,20 @@ final class RedisSentinelWatcher: Sendable {
             }
         }
 
-        /// `["message", "+switch-master", "<name> <old ip> <old port> <new ip> <new port>"]`.
+        /// `["message", "+switch-master", "<name> <old ip> <old port> <new ip> <new port>"]`, or
+        /// `["message", "+promoted-slave", "slave <id> <ip> <port> @ <name> <old ip> <old port>"]`.
         private func handle(_ value: RESPValue) {
             guard case .array(let parts) = value, parts.count == 3, parts[0].bytes == Array("message".utf8),
-                  let payload = parts[2].bytes else { return }
+                  let channel = parts[1].bytes, let payload = parts[2].bytes else { return }
             let words = String(decoding: payload, as: UTF8.self).split(separator: " ")
-            guard words.count == 5, words[0] == masterName, let port = Int(words[4]), (1...65535).contains(port) else { return }
-            onSwitch(RedisSlotMap.Node(host: String(words[3]), port: port))
+            if channel == Array("+switch-master".utf8) {
+                guard words.count == 5, words[0] == masterName, let port = Int(words[4]), (1...65535).contains(port) else { return }
+                onSwitch(RedisSlotMap.Node(host: String(words[3]), port: port))
+            } else {
+                guard words.count == 8, words[4] == "@", words[5] == masterName, let port = Int(words[3]),
+                      (1...65535).contains(port) else { return }
+                onSwitch(RedisSlotMap.Node(host: String(words[2]), port: port))
+            }
         }
 
         func channelInactive(context: ChannelHandlerContext) {

@@ -167,7 +167,13 @@ enum RedisClusterTestSupport {
     struct LoadResult: Sendable {
         var calls = 0
         var failures: [String] = []
+        /// Reads of a value never written to the key.
         var wrongValues: [String] = []
+        /// Reads of an older value of the key: a write the old primary
+        /// acknowledged but had not yet copied to its replica when the replica
+        /// took over (Redis replicates asynchronously, so a failover can lose
+        /// the last writes; a cache then serves the value before them).
+        var staleValues: [String] = []
     }
 
     /// `workers` tasks, each writing then reading its own keys until `stop`
@@ -194,7 +200,16 @@ enum RedisClusterTestSupport {
                             result.calls += 1
                             started = .now
                             let read = text(try await backend.get(key))
-                            if read != expected { result.wrongValues.append("\(key): wrote \(expected), read \(read ?? "nothing")") }
+                            if read != expected {
+                                let problem = "\(key): wrote \(expected), read \(read ?? "nothing")"
+                                // An earlier round's value of this very key is stale; anything else is wrong.
+                                let earlier = read.flatMap { text -> Int? in
+                                    guard text.hasPrefix("w\(worker)-r"), let old = Int(text.dropFirst("w\(worker)-r".count)),
+                                          old < round, old % keysPerWorker == round % keysPerWorker else { return nil }
+                                    return old
+                                }
+                                if earlier != nil { result.staleValues.append(problem) } else { result.wrongValues.append(problem) }
+                            }
                             onSuccess(key, started)
                         } catch {
                             result.failures.append("\(key): \(error)")
@@ -208,6 +223,7 @@ enum RedisClusterTestSupport {
                 total.calls += part.calls
                 total.failures += part.failures
                 total.wrongValues += part.wrongValues
+                total.staleValues += part.staleValues
             }
             return total
         }
