@@ -10,9 +10,9 @@ import MemcachedCaching
 import Mustache
 import MustacheCaching
 
-/// The ```swift block at README.md:122.
+/// The ```swift block at README.md:125.
 func readmeSnippet1() async throws {
-#sourceLocation(file: "README.md", line: 123)
+#sourceLocation(file: "README.md", line: 126)
 
 
 
@@ -47,9 +47,9 @@ try await app.runService()
     _ = app
 }
 
-/// The ```swift block at README.md:178.
+/// The ```swift block at README.md:181.
 func readmeSnippet2() async throws {
-#sourceLocation(file: "README.md", line: 179)
+#sourceLocation(file: "README.md", line: 182)
 
 
 let caches = try Caches(settings: .load(contentsOf: "caches.json"))   // or Caches() for one memory cache
@@ -80,9 +80,9 @@ try await cache.clear()
     _ = found
 }
 
-/// The ```swift block at README.md:266.
+/// The ```swift block at README.md:269.
 func readmeSnippet3() async throws {
-#sourceLocation(file: "README.md", line: 267)
+#sourceLocation(file: "README.md", line: 270)
 var registry = CacheBackendRegistry.allBackends
 registry.register("mine", options: ["path"]) { context in
     MyBackend(location: context.configuration.location, path: try context.options.string("path"))
@@ -93,9 +93,9 @@ let caches = try Caches(settings: settings, registry: registry)
     _ = caches
 }
 
-/// The ```swift block at README.md:422.
+/// The ```swift block at README.md:483.
 func readmeSnippet4() async throws {
-#sourceLocation(file: "README.md", line: 423)
+#sourceLocation(file: "README.md", line: 484)
 
 
 var registry = CacheBackendRegistry.standard
@@ -108,9 +108,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:583.
+/// The ```swift block at README.md:644.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 584)
+#sourceLocation(file: "README.md", line: 645)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -124,9 +124,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:619.
+/// The ```swift block at README.md:680.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 620)
+#sourceLocation(file: "README.md", line: 681)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
 let app = Application(
@@ -139,9 +139,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:678.
+/// The ```swift block at README.md:739.
 func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 679)
+#sourceLocation(file: "README.md", line: 740)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -155,9 +155,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:697.
+/// The ```swift block at README.md:758.
 func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 698)
+#sourceLocation(file: "README.md", line: 759)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -172,9 +172,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:862.
+/// The ```swift block at README.md:923.
 func readmeSnippet13() async throws {
-#sourceLocation(file: "README.md", line: 863)
+#sourceLocation(file: "README.md", line: 924)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -184,9 +184,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:881.
+/// The ```swift block at README.md:942.
 func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 882)
+#sourceLocation(file: "README.md", line: 943)
 
 
 
@@ -197,9 +197,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:915.
+/// The ```swift block at README.md:976.
 func readmeSnippet15() async throws {
-#sourceLocation(file: "README.md", line: 916)
+#sourceLocation(file: "README.md", line: 977)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -212,7 +212,7 @@ router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context
 
 /// The ```json blocks: settings files, or one section of one.
 let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
-    ReadmeSettingsBlock(file: "README.md", line: 110, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 113, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "options": { "maxEntries": 10000 } },
@@ -221,7 +221,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages" }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 222, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 225, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "timeout": 300, "options": { "maxEntries": 10000, "maxBytes": 67108864 } },
@@ -230,22 +230,34 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 308, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 311, json: #"""
 { "caches": { "default": { "backend": "memory", "location": "hot-pages", "options": { "maxEntries": 10000, "policy": "tinylfu", "shards": 8 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 367, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 370, json: #"""
 { "caches": {
     "default": { "backend": "sqlite", "location": "cache_table", "options": { "path": "/var/lib/myapp/cache.sqlite3" } },
     "shared":  { "backend": "postgres", "location": "cache table", "options": {
                  "url": "postgres://app:secret@10.0.0.5:5432/app", "replicaUrl": "postgres://app:secret@10.0.0.6:5432/app" } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 401, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 404, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"],
                  "options": { "connectTimeout": 1, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 414, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 424, json: #"""
+{ "caches": {
+    "default": { "backend": "redis", "keyPrefix": "myapp",
+                 "location": ["10.0.0.1:7000", "10.0.0.2:7000", "redis://:secret@10.0.0.3:7000"],
+                 "options": { "cluster": true, "readFromReplicas": false, "timeout": 2 } } } }
+"""#),
+    ReadmeSettingsBlock(file: "README.md", line: 437, json: #"""
+{ "caches": {
+    "default": { "backend": "redis", "keyPrefix": "myapp", "location": "redis://:secret@primary/0",
+                 "options": { "sentinels": ["10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"],
+                              "masterName": "mymaster", "timeout": 2 } } } }
+"""#),
+    ReadmeSettingsBlock(file: "README.md", line: 475, json: #"""
 { "caches": { "default": {
     "backend": "memcached",
     "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
@@ -253,11 +265,11 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 544, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 605, json: #"""
 { "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
     "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 560, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 621, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -266,7 +278,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 903, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 964, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,

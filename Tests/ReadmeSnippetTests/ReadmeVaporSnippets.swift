@@ -7,9 +7,9 @@ import HTTPCaching
 import Vapor
 import VaporCaching
 
-/// The ```swift block at README.md:763.
+/// The ```swift block at README.md:824.
 func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 764)
+#sourceLocation(file: "README.md", line: 825)
 
 
 
@@ -38,9 +38,9 @@ try await app.execute()
     _ = app
 }
 
-/// The ```swift block at README.md:794.
+/// The ```swift block at README.md:855.
 func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 795)
+#sourceLocation(file: "README.md", line: 856)
 
 
 
@@ -56,9 +56,9 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
     _ = pageCache
 }
 
-/// The ```swift block at README.md:820.
+/// The ```swift block at README.md:881.
 func readmeSnippet11() async throws {
-#sourceLocation(file: "README.md", line: 821)
+#sourceLocation(file: "README.md", line: 882)
 
 
 
@@ -75,9 +75,9 @@ app.get("profile") { request async throws -> String in
     _ = app
 }
 
-/// The ```swift block at README.md:846.
+/// The ```swift block at README.md:907.
 func readmeSnippet12() async throws {
-#sourceLocation(file: "README.md", line: 847)
+#sourceLocation(file: "README.md", line: 908)
 
 
 
