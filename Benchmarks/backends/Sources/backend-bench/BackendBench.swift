@@ -9,6 +9,10 @@ import RedisCaching
 /// backend-bench redis URL CLIENTS DEPTH REQUESTS
 ///     redis-benchmark's SET and GET (3-byte value, one key) from CLIENTS
 ///     concurrent tasks, DEPTH commands per pipeline; prints `op ops/s`.
+/// backend-bench redis-cluster SEEDS CLIENTS DEPTH REQUESTS
+///     the same on a Redis Cluster through `RedisClusterClient` (SEEDS:
+///     host:port,host:port…), each task on a key of its own hash tag, so the
+///     load spreads over the primaries as redis-benchmark --cluster's does.
 @main
 struct BackendBench {
     static let operations = 20_000
@@ -33,6 +37,13 @@ struct BackendBench {
                 exit(2)
             }
             try await redis(url: arguments[2], clients: clients, depth: depth, requests: requests)
+        case "redis-cluster":
+            guard arguments.count == 6, let clients = Int(arguments[3]), let depth = Int(arguments[4]),
+                  let requests = Int(arguments[5]) else {
+                FileHandle.standardError.write(Data("usage: backend-bench redis-cluster SEEDS CLIENTS DEPTH REQUESTS\n".utf8))
+                exit(2)
+            }
+            try await redisCluster(seeds: arguments[2], clients: clients, depth: depth, requests: requests)
         default:
             FileHandle.standardError.write(Data("unknown mode \(arguments[1])\n".utf8))
             exit(2)
@@ -92,6 +103,31 @@ struct BackendBench {
                     _ = try await client.send(command).throwingServerError()
                 } else {
                     for reply in try await client.pipeline(batch) { _ = try reply.throwingServerError() }
+                }
+            }
+            print("\(name) \(Int(rate * Double(depth)))")
+        }
+    }
+
+    static func redisCluster(seeds: String, clients: Int, depth: Int, requests: Int) async throws {
+        let endpoints = try seeds.split(separator: ",").map { try RedisEndpoint(url: "redis://\($0)") }
+        let client = try RedisClusterClient(seeds: endpoints)
+        defer { client.close() }
+        let keys = (0..<clients).map { "key:{\($0)}:__rand_int__" }
+        for key in keys { _ = try await client.send(RESPCommand("SET", [.string(key), "xxx"]), slot: RedisClusterSlot.of(key)) }
+        for name in ["set", "get"] {
+            let commands = keys.map { key in
+                name == "set" ? RESPCommand("SET", [.string(key), "xxx"]) : RESPCommand("GET", [.string(key)])
+            }
+            let slots = keys.map { RedisClusterSlot.of($0) }
+            let counter = requests / depth
+            let rate = try await timed(counter, tasks: clients) { index in
+                let task = index % clients
+                if depth == 1 {
+                    _ = try await client.send(commands[task], slot: slots[task]).throwingServerError()
+                } else {
+                    let batch = Array(repeating: commands[task], count: depth)
+                    for reply in try await client.pipeline(batch, slot: slots[task]) { _ = try reply.throwingServerError() }
                 }
             }
             print("\(name) \(Int(rate * Double(depth)))")
