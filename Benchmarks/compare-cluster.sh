@@ -8,7 +8,10 @@
 #     Target: ratio >= 0.7.
 # (b) the Redis backend on the cluster vs the same backend on one node
 #     (REDIS_URL, the 6379 server): 20,000 set, get-hit, get-miss over 2,000
-#     keys from 32 tasks; `peer` is the one-node figure.
+#     keys from 32 tasks (best of three rounds); `peer` is the one-node
+#     figure. On one machine the cluster's three primaries share its cores
+#     and take three times the connections, so expect a ratio below 1 there;
+#     the cluster pays off when its nodes have machines of their own.
 #
 # Prints `<name>: ours=<ops/s> peer=<ops/s> ratio=<r>`.
 set -euo pipefail
@@ -42,4 +45,11 @@ done
 location=$(awk -v s="$seeds" 'BEGIN { n = split(s, a, ","); printf "\"%s\"", a[1]; for (i = 2; i <= n; i++) printf ",\"%s\"", a[i] }')
 cluster_settings='{"caches":{"default":{"backend":"redis","location":['"$location"'],"keyPrefix":"bench-cluster","options":{"cluster":true}}}}'
 single_settings='{"caches":{"default":{"backend":"redis","location":"'"$redis_url"'","keyPrefix":"bench-cluster"}}}'
-ratio_lines redis-cluster-backend "$("$bench" ops "$cluster_settings" 32)" "$("$bench" ops "$single_settings" 32)"
+# Best of three interleaved rounds each, as in (a).
+ours="" peer=""
+for round in 1 2 3; do
+    ours+=$("$bench" ops "$cluster_settings" 32)$'\n'
+    peer+=$("$bench" ops "$single_settings" 32)$'\n'
+done
+ratio_lines redis-cluster-backend "$(for op in set get-hit get-miss; do echo "$op $(best "$op" <<<"$ours")"; done)" \
+    "$(for op in set get-hit get-miss; do echo "$op $(best "$op" <<<"$peer")"; done)"
