@@ -23,6 +23,11 @@ import NIOPosix
 /// - Several servers: the first takes every write; reads go to one of the
 ///   others, chosen at random, when there are others (Django's rule; replicas
 ///   lag, so a read right after a write may miss).
+/// - A Redis Cluster (``Topology/cluster(readFromReplicas:)``): each key goes
+///   to its hash slot's node (``RedisClusterClient``); `getMany`, `setMany`
+///   and `deleteMany` send one command per slot, in parallel; `clear` runs on
+///   every primary. Redis Sentinel (``Topology/sentinel(sentinels:masterName:)``):
+///   every call goes to the primary the sentinels name (``RedisSentinelClient``).
 /// - `clear` deletes only this cache's keys when it knows them — the keys
 ///   matching ``Configuration/clearScope`` — with `SCAN` and `UNLINK` in
 ///   batches of 1,000. That costs one round trip per batch and touches every

@@ -173,6 +173,22 @@ struct RedisClusterTests {
         }
     }
 
+    @Test("a seed that accepts connections but never answers: a timeout naming it, not a hang")
+    func silentSeed() async throws {
+        let server = try await FakeRedisServer.start { _, _ in nil }
+        defer { Task { await server.stop() } }
+        let backend = try Support.backend(seeds: [server.port], timeout: .milliseconds(300))
+        defer { backend.shutdown() }
+        do {
+            _ = try await backend.get("k")
+            Issue.record("a read through a silent seed succeeded")
+        } catch let error as CacheError {
+            guard case .unavailable(_, _, let message) = error else { Issue.record("got \(error)"); return }
+            #expect(message.contains("127.0.0.1:\(server.port)"))
+            #expect(message.contains("did not answer in time"))
+        }
+    }
+
     @Test("a slot no node serves: a typed error naming the slot, after the timeout at most")
     func uncoveredSlot() async throws {
         let portBox = CacheLock(0)
