@@ -197,7 +197,7 @@ public final class RedisClusterClient: Sendable {
                 guard try await pause(until: deadline) else {
                     throw .slotNotServed(slot: slot, message: "\(lastProblem) (asked \(seeds.map(\.description).joined(separator: ", ")) and known nodes)")
                 }
-                map = try await refreshed(force: false)
+                map = await refreshedOrKept(map)
                 continue
             }
             let client = try client(for: node, replica: replica)
@@ -220,7 +220,7 @@ public final class RedisClusterClient: Sendable {
                     direct = nil
                     asking = false
                     guard try await pause(until: deadline) else { throw error }
-                    map = try await refreshed(force: false)
+                    map = await refreshedOrKept(map)
                     continue
                 case .connectionClosed, .timeout, .protocolError:
                     refreshInBackground()
@@ -248,7 +248,7 @@ public final class RedisClusterClient: Sendable {
                 guard try await pause(until: deadline) else {
                     throw .slotNotServed(slot: slot, message: "\(node) kept answering \(redirection)")
                 }
-                map = try await refreshed(force: false)
+                map = await refreshedOrKept(map)
             }
         }
     }
@@ -266,6 +266,16 @@ public final class RedisClusterClient: Sendable {
     }
 
     // MARK: Topology
+
+    /// A fresh map, or `map` when no node can give one now (during a
+    /// failover the caller keeps waiting until its deadline instead).
+    private func refreshedOrKept(_ map: RedisSlotMap) async -> RedisSlotMap {
+        do {
+            return try await refreshed(force: false)
+        } catch {
+            return map
+        }
+    }
 
     /// The map, loading it on first use.
     private func currentMap() async throws(RedisError) -> RedisSlotMap {

@@ -140,8 +140,8 @@ public final class RedisSentinelClient: Sendable {
             } catch {
                 switch error {
                 case .connectionRefused, .connectFailed, .circuitOpen:
-                    guard try await pause(until: deadline) else { throw error }
-                    node = try await discovered(force: false)
+                    // Not sent: wait for the sentinels to name a primary that works.
+                    node = try await primaryAfterFailover(until: deadline, lastError: error, force: false)
                     continue
                 case .connectionClosed, .timeout, .protocolError:
                     discoverInBackground()
@@ -156,11 +156,33 @@ public final class RedisSentinelClient: Sendable {
             }
             guard demoted else { return replies }
             // The server was demoted to a replica: ask the sentinels where the primary went.
-            guard try await pause(until: deadline) else {
-                throw .topologyUnavailable("\(node) was the primary of '\(masterName)' but is now a replica, and the sentinels named no other in time")
-            }
-            node = try await discovered(force: true)
+            node = try await primaryAfterFailover(
+                until: deadline,
+                lastError: .topologyUnavailable("\(node) was the primary of '\(masterName)' but is now a replica, and the sentinels named no other in time"),
+                force: true)
         }
+    }
+
+    /// Asks the sentinels until they name a primary that answers as one, or
+    /// the deadline comes (then `lastError`, or the sentinels' last answer).
+    /// While a failover is under way they still name the old primary, which
+    /// fails the `ROLE` check: that is waited out, not thrown.
+    private func primaryAfterFailover(
+        until deadline: ContinuousClock.Instant, lastError: RedisError, force: Bool
+    ) async throws(RedisError) -> RedisSlotMap.Node {
+        var lastError = lastError
+        var force = force
+        while try await pause(until: deadline) {
+            do {
+                return try await discovered(force: force)
+            } catch .clientClosed {
+                throw .clientClosed
+            } catch {
+                lastError = error
+                force = false
+            }
+        }
+        throw lastError
     }
 
     private func pause(until deadline: ContinuousClock.Instant) async throws(RedisError) -> Bool {

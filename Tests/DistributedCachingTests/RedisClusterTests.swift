@@ -146,7 +146,7 @@ struct RedisClusterTests {
 
     @Test("a seed that is not a cluster node (the plain Redis on 6379): the error says so")
     func notACluster() async throws {
-        let backend = try Support.backend(seeds: [6379], timeout: .seconds(1))
+        let backend = try Support.backend(seeds: [6379], timeout: .seconds(2))
         defer { backend.shutdown() }
         do {
             _ = try await backend.get("k")
@@ -161,7 +161,7 @@ struct RedisClusterTests {
     func garbage() async throws {
         let server = try await FakeRedisServer.start { _, _ in "this is not RESP\r\n" }
         defer { Task { await server.stop() } }
-        let backend = try Support.backend(seeds: [server.port], timeout: .seconds(1))
+        let backend = try Support.backend(seeds: [server.port], timeout: .seconds(2))
         defer { backend.shutdown() }
         do {
             _ = try await backend.get("k")
@@ -203,7 +203,7 @@ struct RedisClusterTests {
         }
         portBox.withLock { $0 = server.port }
         defer { Task { await server.stop() } }
-        let backend = try Support.backend(seeds: [server.port], namespace: "", timeout: .milliseconds(500))
+        let backend = try Support.backend(seeds: [server.port], namespace: "", timeout: .seconds(2))
         defer { backend.shutdown() }
         do {
             _ = try await backend.get("foo")

@@ -131,4 +131,51 @@ struct RedisSentinelTests {
         #expect(sentinel.primary?.port != old)
         _ = try await Self.settledPrimary()
     }
+
+    @Test("the primary killed under load: the client finds the promoted replica; only in-flight calls fail")
+    func primaryKilled() async throws {
+        let old = try await Self.settledPrimary()
+        let workers = 8
+        let backend = try Self.backend()
+        defer { backend.shutdown() }
+        let stop = Support.Shared(false)
+        let killedAt = Support.Shared<ContinuousClock.Instant?>(nil)
+        let recoveredAt = Support.Shared<ContinuousClock.Instant?>(nil)
+        let sentinel = try #require(backend.sentinelClient)
+        let load = Task {
+            await Support.load(backend, workers: workers, stop: stop) { _, started in
+                guard let killed = killedAt.value, started >= killed, let primary = sentinel.primary, primary.port != old else { return }
+                recoveredAt.setOnce(ContinuousClock.now)
+            }
+        }
+        try await Task.sleep(for: .seconds(1))
+        let directory = "\(Support.servicesDirectory)/sentinel"
+        guard let text = try? String(contentsOfFile: "\(directory)/\(old).pid", encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw Support.Failure(description: "no pid file for the primary \(old) in \(directory); run scripts/services.sh start")
+        }
+        _ = try await ChildProcess.run("/usr/bin/env", ["kill", "-9", "\(pid)"])
+        killedAt.set(.now)
+        for _ in 0..<300 where recoveredAt.value == nil {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await Task.sleep(for: .seconds(1))
+        stop.set(true)
+        let result = await load.value
+        // Start it again: the sentinels turn it into a replica of the new primary.
+        let restarted = try await ChildProcess.run("/usr/bin/env", ["redis-server", "\(directory)/\(old).conf"])
+        #expect(restarted.status == 0, "\(restarted.errors)")
+        let killed = try #require(killedAt.value)
+        let recovered = try #require(recoveredAt.value, "the client never wrote to the promoted replica")
+        print("redis-sentinel-kill: calls=\(result.calls) failed=\(result.failures.count) wrong=\(result.wrongValues.count) stale=\(result.staleValues.count) recover=\(Support.seconds(recovered - killed))s discoveries=\(sentinel.discoveryCount)")
+        for failure in result.failures { print("redis-sentinel-kill: failed \(failure)") }
+        #expect(result.wrongValues.isEmpty, "\(result.wrongValues)")
+        #expect(result.staleValues.count <= workers, "\(result.staleValues)")
+        #expect(result.failures.count <= workers, "\(result.failures)")
+        for failure in result.failures {
+            #expect(failure.contains("connection") || failure.contains("in time"), "untyped or unexpected failure: \(failure)")
+        }
+        let now = try await Self.settledPrimary()
+        #expect(now != old)
+    }
 }
