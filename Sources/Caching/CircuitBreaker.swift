@@ -147,7 +147,15 @@ package final class CircuitBreaker: Sendable {
     }
 
     /// Reports a call that failed because the server could not be used.
-    package func failed(_ error: String) {
+    ///
+    /// `timedOut` says the call waited out its whole timeout. Such a failure
+    /// opens the circuit at once, whatever the threshold: a server that did
+    /// not answer within the timeout is hung or overloaded, and a second call
+    /// (the page cache's store after its lookup, a `getOrSet`'s write) would
+    /// wait as long again, so one request would take twice its bound. Refusals
+    /// and lost connections cost nothing to find out, so they keep counting up
+    /// to the threshold.
+    package func failed(_ error: String, timedOut: Bool = false) {
         failures.increment()
         guard settings.failureThreshold > 0 else { return }
         let now = ContinuousClock.now
@@ -156,6 +164,7 @@ package final class CircuitBreaker: Sendable {
             inner.lastError = error
             inner.failedSinceSummary += 1
             inner.consecutiveFailures += 1
+            if timedOut { inner.consecutiveFailures = max(inner.consecutiveFailures, settings.failureThreshold) }
             switch inner.state {
             case .closed where inner.consecutiveFailures >= settings.failureThreshold:
                 let coolDown = nextCoolDown(&inner)
@@ -179,7 +188,7 @@ package final class CircuitBreaker: Sendable {
         if let opened {
             stateGauge.record(State.open.rawValue)
             logger.warning("""
-                \(backend) server \(server) is unavailable after \(settings.failureThreshold) failures in a row \
+                \(backend) server \(server) is unavailable after \(timedOut ? "a call that timed out" : "\(settings.failureThreshold) failures in a row") \
                 (\(error)); its calls fail at once for \(Self.seconds(opened)) s, then one call probes it
                 """)
         } else if let summary {

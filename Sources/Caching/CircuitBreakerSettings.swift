@@ -1,7 +1,8 @@
 /// How a network backend's circuit breaker reacts to a server that fails.
 ///
-/// After ``failureThreshold`` failures in a row (refused connects, timeouts,
-/// lost connections), the server's circuit *opens*: its calls fail at once,
+/// After ``failureThreshold`` failures in a row (refused connects, lost
+/// connections), or after one call that waited out its whole timeout (a hung
+/// server: the next call would wait as long), the server's circuit *opens*: its calls fail at once,
 /// without touching the network, for ``coolDown``. Then one call — the probe —
 /// is let through; if it succeeds the circuit closes, if not it opens again for
 /// twice as long (up to ``maxCoolDown``), each cool-down made up to 20 %

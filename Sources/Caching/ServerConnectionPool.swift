@@ -137,7 +137,7 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
                 }
             } catch {
                 if errors.meansUnavailable(error) {
-                    breaker.failed("\(error)")
+                    breaker.failed("\(error)", timedOut: NIODeadline.now() >= deadline)
                 } else {
                     // The server answered (an error reply, nonsense): it is up.
                     breaker.succeeded()

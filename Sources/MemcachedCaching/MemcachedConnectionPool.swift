@@ -43,7 +43,7 @@ final class MemcachedConnectionPool: Sendable {
             circuitOpen: { retryIn, lastError in
                 MemcachedClientError(
                     kind: .circuitOpen, server: server,
-                    message: "failed repeatedly; requests fail at once for \(CircuitBreaker.seconds(retryIn)) s more"
+                    message: "is failing (circuit open); requests fail at once for \(CircuitBreaker.seconds(retryIn)) s more"
                         + " (last error: \(lastError))",
                     mayHaveBeenSent: false)
             },

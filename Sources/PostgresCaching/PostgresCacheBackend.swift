@@ -479,7 +479,7 @@ public struct PostgresCacheBackend: CacheBackend {
         if case .rejected(let retryIn, let lastError) = breaker.admit() {
             throw CacheError.unavailable(
                 backend: name, reason: .circuitOpen,
-                message: "PostgreSQL at \(holder.url) failed repeatedly; calls fail at once for \(CircuitBreaker.seconds(retryIn)) s more"
+                message: "PostgreSQL at \(holder.url) is failing (circuit open); calls fail at once for \(CircuitBreaker.seconds(retryIn)) s more"
                     + " (last error: \(lastError))")
         }
         let timeout = configuration.timeout
@@ -495,7 +495,7 @@ public struct PostgresCacheBackend: CacheBackend {
         } catch let error as CacheError {
             if error.isServerUnavailable {
                 holder.markUnchecked()
-                breaker.failed("\(error)")
+                if case .timeout = error { breaker.failed("\(error)", timedOut: true) } else { breaker.failed("\(error)") }
             } else {
                 breaker.succeeded()
             }

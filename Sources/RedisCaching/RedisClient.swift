@@ -79,7 +79,7 @@ public final class RedisClient: Sendable {
             },
             circuitOpen: { retryIn, lastError in
                 RedisError.circuitOpen(
-                    "\(endpoint) failed repeatedly; calls fail at once for \(CircuitBreaker.seconds(retryIn)) s more"
+                    "\(endpoint) is failing (circuit open); calls fail at once for \(CircuitBreaker.seconds(retryIn)) s more"
                         + " (last error: \(lastError))")
             },
             closed: { RedisError.clientClosed },

@@ -35,6 +35,22 @@ struct CircuitBreakerTests {
         #expect(lastError == "refused")
     }
 
+    @Test("one call that waited out its timeout opens the circuit at once, and the log says so; a threshold of 0 still means off")
+    func timeoutOpensAtOnce() {
+        let log = LogCapture()
+        let breaker = Self.breaker(log: log)
+        breaker.failed("refused")
+        #expect(breaker.state == .closed)
+        breaker.failed("timed out", timedOut: true)
+        #expect(breaker.state == .open)
+        #expect(Self.isRejected(breaker.admit()))
+        #expect(log.messages.contains { $0.contains("after a call that timed out") }, "\(log.messages)")
+
+        let off = Self.breaker(threshold: 0)
+        off.failed("timed out", timedOut: true)
+        #expect(off.admit() == .allowed)
+    }
+
     @Test("after the cool-down exactly one probe is let through; its success closes the circuit")
     func oneProbe() async throws {
         let log = LogCapture()

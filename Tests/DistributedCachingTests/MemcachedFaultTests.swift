@@ -236,8 +236,10 @@ struct MemcachedFaultTests {
         }) { fake in
             let cache = MemcachedTesting.cache(try MemcachedTesting.backend(
                 // The timeout bounds the whole call, the replacement connect
-                // included: 3 s, for a loaded machine.
-                [fake.location], timeout: .seconds(3), connectionsPerServer: 1))
+                // included: 3 s, for a loaded machine. The breaker is off: a
+                // timeout opens it at once, and this test is about the connection.
+                [fake.location], timeout: .seconds(3), connectionsPerServer: 1,
+                breaker: CircuitBreakerSettings(failureThreshold: 0)))
             do {
                 _ = try await cache.get("k", as: String.self)
                 Issue.record("a get with no reply succeeded")

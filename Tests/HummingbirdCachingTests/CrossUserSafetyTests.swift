@@ -47,6 +47,26 @@ struct CrossUserSafetyTests {
         }
     }
 
+    /// The runs of ASCII letters and digits in `text`.
+    static func words(_ text: String) -> Set<Substring> {
+        var words = Set<Substring>()
+        var start: String.Index?
+        for index in text.indices {
+            let isWordCharacter = text[index].isASCII && (text[index].isLetter || text[index].isNumber)
+            if isWordCharacter, start == nil { start = index }
+            if !isWordCharacter, let begin = start { words.insert(text[begin..<index]); start = nil }
+        }
+        if let begin = start { words.insert(text[begin...]) }
+        return words
+    }
+
+    /// The names the account page says are signed in (`Signed in as NAME.</p>`).
+    static func signedInNames(_ text: String) -> [String] {
+        text.split(separator: "Signed in as ").dropFirst().compactMap { rest in
+            rest.range(of: ".</p>").map { String(rest[..<$0.lowerBound]) }
+        }
+    }
+
     static let pages = [
         "/site", "/per-route", "/account", "/hello", "/private", "/never", "/article", "/fragment",
         "/policies/all-users", "/policies/anonymous-only", "/policies/anonymous-and-authenticated", "/policies/per-user",
@@ -69,6 +89,7 @@ struct CrossUserSafetyTests {
             // Every session id ever given out, and whose it is.
             var owners: [String: Int] = [:]
             for (index, user) in users.enumerated() { if let session = user.cookies["sessionid"] { owners[session] = index } }
+            let names = Set(users.map(\.name))
             var failures: [String] = []
             var served = 0
 
@@ -88,18 +109,24 @@ struct CrossUserSafetyTests {
                 let response = try await client.execute(uri: page, method: .get, headers: headers)
                 served += 1
                 let body = String(buffer: response.body)
-                for (session, owner) in owners where owner != index && body.contains(session) {
+                // Session ids are letters and digits, so each one the page shows
+                // is one of its runs of letters and digits: a set lookup per
+                // session, not a search of the body (a search per session per
+                // request kept a thread of the shared pool busy for seconds and
+                // starved the tests running beside this one).
+                let words = Self.words(body)
+                for (session, owner) in owners where owner != index && words.contains(Substring(session)) {
                     failures.append("\(page): \(users[index].name) got \(users[owner].name)'s session")
                 }
-                for (other, user) in users.enumerated() where other != index && body.contains("Signed in as \(user.name).</p>") {
-                    failures.append("\(page): \(users[index].name) got \(user.name)'s account page")
+                for name in Self.signedInNames(body) where name != users[index].name && names.contains(name) {
+                    failures.append("\(page): \(users[index].name) got \(name)'s account page")
                 }
                 // A page a shared cache may keep for everyone (s-maxage) and whose
                 // Varnish hash does not cover the session cookie must name no session.
                 let cacheControl = response.headers[.cacheControl] ?? ""
                 let hashed = response.headers[HTTPField.Name("X-Hash-Cookies") ?? .cookie] ?? ""
                 if cacheControl.contains("s-maxage"), !hashed.contains("sessionid"),
-                   let session = users[index].cookies["sessionid"], body.contains(session) {
+                   let session = users[index].cookies["sessionid"], words.contains(Substring(session)) {
                     failures.append("\(page): shareable (\(cacheControl); hashed: \(hashed)) yet names \(users[index].name)'s session")
                 }
                 if failures.count > 20 { break }

@@ -47,7 +47,8 @@ struct CrashSafetyTests {
             try await Task.sleep(for: .milliseconds(Int.random(in: 10...150)))
             #expect(process.isRunning, "the writer stopped by itself")
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            // Not `waitUntilExit()`: it blocks a thread of the shared pool.
+            while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
 
             let backend = Self.backend(kind, location)
             let cache = Cache(backend: backend)

@@ -28,15 +28,13 @@ struct PostgresReliabilityTests {
             breaker: CircuitBreakerSettings(failureThreshold: 3, coolDown: .seconds(30))))
     }
 
-    /// The error of one `get`, and how long it took.
-    static func failure(of backend: PostgresCacheBackend) async -> (CacheError?, Duration) {
-        let clock = ContinuousClock()
-        let start = clock.now
+    /// The error of one `get`, if it failed.
+    static func failure(of backend: PostgresCacheBackend) async -> CacheError? {
         do {
             _ = try await Cache(backend: backend).get("k", as: String.self)
-            return (nil, clock.now - start)
+            return nil
         } catch {
-            return (error as? CacheError, clock.now - start)
+            return error as? CacheError
         }
     }
 
@@ -44,25 +42,25 @@ struct PostgresReliabilityTests {
     func refused() async throws {
         let port = try FreePort.next()
         let backend = try Self.backend(try Self.url(port: port))
-        let (error, took) = await Self.failure(of: backend)
+        // A refusal that waited for the timeout would be `.timeout`, not this.
+        let error = await Self.failure(of: backend)
         guard case .unavailable(_, let reason, let message)? = error else { Issue.record("got \(String(describing: error))"); return }
         #expect(reason == .connectionRefused)
         #expect(message.contains("connection refused") && message.contains("\(port)"), "\(message)")
-        #expect(took < .seconds(4), "the refusal waited for the timeout")
         try await backend.close()
     }
 
     @Test("a missing database is databaseMissing; an unknown role is authenticationFailed")
     func missingDatabaseAndRole() async throws {
         let noDatabase = try Self.backend(try Self.url(database: "no_such_database_16"))
-        let (error, _) = await Self.failure(of: noDatabase)
+        let error = await Self.failure(of: noDatabase)
         guard case .unavailable(_, let reason, let message)? = error else { Issue.record("got \(String(describing: error))"); return }
         #expect(reason == .databaseMissing)
         #expect(message.contains("no_such_database_16") && message.contains("database name"), "\(message)")
         try await noDatabase.close()
 
         let noRole = try Self.backend(try Self.url(user: "no_such_role_16"))
-        let (roleError, _) = await Self.failure(of: noRole)
+        let roleError = await Self.failure(of: noRole)
         guard case .unavailable(_, let roleReason, let roleMessage)? = roleError else {
             Issue.record("got \(String(describing: roleError))"); return
         }
@@ -77,7 +75,7 @@ struct PostgresReliabilityTests {
         for _ in 0..<3 { _ = await Self.failure(of: backend) }
         let attempts = backend.connectAttempts
         for _ in 0..<10 {
-            let (error, _) = await Self.failure(of: backend)
+            let error = await Self.failure(of: backend)
             guard case .unavailable(_, .circuitOpen, let message)? = error else { Issue.record("got \(String(describing: error))"); continue }
             #expect(message.contains("connection refused"), "the last error is named: \(message)")
         }
@@ -106,7 +104,7 @@ struct PostgresReliabilityTests {
             var message = ""
             for _ in 0..<40 where reason == nil {
                 let wrong = try Self.backend(wrongURL)
-                if case .unavailable(_, let found, let text)? = await Self.failure(of: wrong).0 {
+                if case .unavailable(_, let found, let text)? = await Self.failure(of: wrong) {
                     reason = found
                     message = text
                 } else {
