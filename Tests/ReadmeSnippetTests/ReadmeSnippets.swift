@@ -93,9 +93,9 @@ let caches = try Caches(settings: settings, registry: registry)
     _ = caches
 }
 
-/// The ```swift block at README.md:483.
+/// The ```swift block at README.md:484.
 func readmeSnippet4() async throws {
-#sourceLocation(file: "README.md", line: 484)
+#sourceLocation(file: "README.md", line: 485)
 
 
 var registry = CacheBackendRegistry.standard
@@ -108,9 +108,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:644.
+/// The ```swift block at README.md:647.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 645)
+#sourceLocation(file: "README.md", line: 648)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -124,9 +124,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:680.
+/// The ```swift block at README.md:683.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 681)
+#sourceLocation(file: "README.md", line: 684)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
 let app = Application(
@@ -139,9 +139,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:739.
+/// The ```swift block at README.md:742.
 func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 740)
+#sourceLocation(file: "README.md", line: 743)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -155,9 +155,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:758.
+/// The ```swift block at README.md:761.
 func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 759)
+#sourceLocation(file: "README.md", line: 762)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -172,9 +172,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:923.
+/// The ```swift block at README.md:926.
 func readmeSnippet13() async throws {
-#sourceLocation(file: "README.md", line: 924)
+#sourceLocation(file: "README.md", line: 927)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -184,9 +184,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:942.
+/// The ```swift block at README.md:945.
 func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 943)
+#sourceLocation(file: "README.md", line: 946)
 
 
 
@@ -197,9 +197,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:976.
+/// The ```swift block at README.md:979.
 func readmeSnippet15() async throws {
-#sourceLocation(file: "README.md", line: 977)
+#sourceLocation(file: "README.md", line: 980)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -257,7 +257,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
                  "options": { "sentinels": ["10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"],
                               "masterName": "mymaster", "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 475, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 476, json: #"""
 { "caches": { "default": {
     "backend": "memcached",
     "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
@@ -265,11 +265,11 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 605, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 608, json: #"""
 { "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
     "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 621, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 624, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -278,7 +278,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 964, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 967, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,

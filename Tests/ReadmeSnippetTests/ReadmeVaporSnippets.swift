@@ -7,9 +7,9 @@ import HTTPCaching
 import Vapor
 import VaporCaching
 
-/// The ```swift block at README.md:824.
+/// The ```swift block at README.md:827.
 func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 825)
+#sourceLocation(file: "README.md", line: 828)
 
 
 
@@ -38,9 +38,9 @@ try await app.execute()
     _ = app
 }
 
-/// The ```swift block at README.md:855.
+/// The ```swift block at README.md:858.
 func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 856)
+#sourceLocation(file: "README.md", line: 859)
 
 
 
@@ -56,9 +56,9 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
     _ = pageCache
 }
 
-/// The ```swift block at README.md:881.
+/// The ```swift block at README.md:884.
 func readmeSnippet11() async throws {
-#sourceLocation(file: "README.md", line: 882)
+#sourceLocation(file: "README.md", line: 885)
 
 
 
@@ -75,9 +75,9 @@ app.get("profile") { request async throws -> String in
     _ = app
 }
 
-/// The ```swift block at README.md:907.
+/// The ```swift block at README.md:910.
 func readmeSnippet12() async throws {
-#sourceLocation(file: "README.md", line: 908)
+#sourceLocation(file: "README.md", line: 911)
 
 
 
