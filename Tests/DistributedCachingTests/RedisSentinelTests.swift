@@ -13,7 +13,7 @@ import Testing
 struct RedisSentinelTests {
     typealias Support = RedisClusterTestSupport
 
-    static func backend(masterName: String = "mymaster", timeout: TimeAmount = .seconds(10)) throws -> RedisCacheBackend {
+    static func backend(masterName: String = "mymaster", timeout: TimeAmount = .seconds(20)) throws -> RedisCacheBackend {
         try RedisCacheBackend(
             configuration: .init(
                 servers: [], topology: .sentinel(
@@ -112,7 +112,8 @@ struct RedisSentinelTests {
         try await Task.sleep(for: .seconds(1))
         failedOverAt.set(.now)
         try await Support.cli(port: 26379, "sentinel", "failover", "mymaster")
-        for _ in 0..<300 where recoveredAt.value == nil {
+        // A loaded CI machine can stretch the election; calls wait up to their 20 s timeout.
+        for _ in 0..<600 where recoveredAt.value == nil {
             try await Task.sleep(for: .milliseconds(100))
         }
         try await Task.sleep(for: .seconds(1))
@@ -156,7 +157,8 @@ struct RedisSentinelTests {
         }
         _ = try await ChildProcess.run("/usr/bin/env", ["kill", "-9", "\(pid)"])
         killedAt.set(.now)
-        for _ in 0..<300 where recoveredAt.value == nil {
+        // A loaded CI machine can stretch the election; calls wait up to their 20 s timeout.
+        for _ in 0..<600 where recoveredAt.value == nil {
             try await Task.sleep(for: .milliseconds(100))
         }
         try await Task.sleep(for: .seconds(1))
