@@ -44,7 +44,7 @@ public struct RedisSlotMap: Sendable, Equatable {
     /// The shards, in reply order.
     public private(set) var shards: [Shard]
     /// For each slot, the index of its shard in ``shards``, or -1.
-    private var owners: [Int16]
+    private var owners: [Int32]
 
     /// A map of `shards`, each serving its ranges of slots.
     init(ranges: [(ClosedRange<Int>, Shard)]) {
@@ -58,7 +58,7 @@ public struct RedisSlotMap: Sendable, Equatable {
                 index = shards.count
                 shards.append(shard)
             }
-            for slot in range where slot >= 0 && slot < RedisClusterSlot.count { owners[slot] = Int16(index) }
+            for slot in range where slot >= 0 && slot < RedisClusterSlot.count { owners[slot] = Int32(index) }
         }
     }
 
@@ -86,6 +86,9 @@ public struct RedisSlotMap: Sendable, Equatable {
     public static func parse(slots reply: RESPValue, from node: Node) throws(RedisError) -> RedisSlotMap {
         guard case .array(let entries) = reply else {
             throw .protocolError("\(node) answered CLUSTER SLOTS with \(reply), not an array")
+        }
+        guard entries.count <= RedisClusterSlot.count else {
+            throw .protocolError("\(node) answered CLUSTER SLOTS with \(entries.count) ranges, more than there are slots")
         }
         var ranges: [(ClosedRange<Int>, Shard)] = []
         for entry in entries {
@@ -118,10 +121,13 @@ public struct RedisSlotMap: Sendable, Equatable {
         guard case .array(let entries) = reply else {
             throw .protocolError("\(node) answered CLUSTER SHARDS with \(reply), not an array")
         }
+        guard entries.count <= RedisClusterSlot.count else {
+            throw .protocolError("\(node) answered CLUSTER SHARDS with \(entries.count) shards, more than there are slots")
+        }
         var ranges: [(ClosedRange<Int>, Shard)] = []
         for entry in entries {
             let fields = try flatMap(entry, node)
-            guard case .array(let bounds)? = fields["slots"], bounds.count % 2 == 0,
+            guard case .array(let bounds)? = fields["slots"], bounds.count % 2 == 0, bounds.count <= 2 * RedisClusterSlot.count,
                   case .array(let nodes)? = fields["nodes"] else {
                 throw .protocolError("\(node) answered CLUSTER SHARDS with a shard lacking slots or nodes: \(entry)")
             }
