@@ -160,6 +160,9 @@ public struct RedisSlotMap: Sendable, Equatable {
                     throw .protocolError("\(node) answered CLUSTER SHARDS with malformed slot bounds: \(entry)")
                 }
                 ranges.append((start...end, Shard(primary: primary, replicas: replicas)))
+                guard ranges.count <= RedisClusterSlot.count else {
+                    throw .protocolError("\(node) answered CLUSTER SHARDS with more slot ranges than there are slots")
+                }
                 index += 2
             }
         }
