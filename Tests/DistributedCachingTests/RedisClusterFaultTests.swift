@@ -19,12 +19,20 @@ struct RedisClusterFaultTests {
         try await Support.waitHealthy()
         let backend = try Support.backend(seeds: [Support.faultBase], namespace: "")
         defer { backend.shutdown() }
-        let key = "{ask-\(UUID().uuidString.prefix(8))}.a"
-        let sibling = key.replacingOccurrences(of: ".a", with: ".b")
-        let slot = RedisClusterSlot.of(key)
-        try await backend.set(key, value: Support.value("before"), lifetime: .seconds(120))
         let primaries = try await Support.primaries(Support.faultPorts)
-        let source = try #require(primaries.first { $0.slots.contains { $0.contains(slot) } })
+        // A slot holding no other key (the other tests' keys live a minute):
+        // the source gives a slot away only once its keys have all moved.
+        var chosen: (key: String, slot: Int, source: Support.Primary)?
+        for _ in 0..<50 where chosen == nil {
+            let key = "{ask-\(UUID().uuidString.prefix(8))}.a"
+            let slot = RedisClusterSlot.of(key)
+            let source = try #require(primaries.first { $0.slots.contains { $0.contains(slot) } })
+            let count = try await Support.cli(port: source.port, "cluster", "countkeysinslot", "\(slot)")
+            if count.trimmingCharacters(in: .whitespacesAndNewlines) == "0" { chosen = (key, slot, source) }
+        }
+        let (key, slot, source) = try #require(chosen)
+        let sibling = key.replacingOccurrences(of: ".a", with: ".b")
+        try await backend.set(key, value: Support.value("before"), lifetime: .seconds(120))
         let target = try #require(primaries.first { $0.port != source.port })
         let refreshes = try #require(backend.clusterClient).refreshCount
 
@@ -41,9 +49,11 @@ struct RedisClusterFaultTests {
         // ASK does not refresh the map (the slot still belongs to the source).
         #expect(try #require(backend.clusterClient).refreshCount == refreshes)
 
-        // Finish the migration: now the source answers MOVED.
-        for port in Support.faultPorts {
-            _ = try? await Support.cli(port: port, "cluster", "setslot", "\(slot)", "node", target.id)
+        // Finish the migration (the sibling went to the target already), in
+        // the documented order: target, source, the other primary. Now the
+        // source answers MOVED.
+        for primary in [target, source] + primaries.filter({ $0.port != target.port && $0.port != source.port }) {
+            try await Support.cli(port: primary.port, "cluster", "setslot", "\(slot)", "node", target.id)
         }
         #expect(Support.text(try await backend.get(key)) == "before")
         try await backend.set(key, value: Support.value("after"), lifetime: .seconds(120))
