@@ -80,8 +80,9 @@ start_postgres() {
 # $STATE/cluster-<base>. Each node runs from its own redis.conf, so a test can
 # kill a node and start it again with `redis-server <dir>/redis.conf` (it
 # rejoins, as a replica of the node promoted in its place). Left alone when
-# every node answers and the cluster is ok; otherwise its nodes are stopped,
-# its data wiped, and a new cluster is made.
+# every node answers, the cluster is ok and `redis-cli --cluster check` finds
+# nothing wrong; otherwise its nodes are stopped, its data wiped, and a new
+# cluster is made.
 cluster_ok() {
     redis-cli -p "$1" cluster info 2>/dev/null | grep -q '^cluster_state:ok'
 }
@@ -92,7 +93,11 @@ start_cluster() {
     for port in "${ports[@]}"; do port_open "$port" || all_up=0; done
     if [ $all_up = 1 ]; then
         for port in "${ports[@]}"; do cluster_ok "$port" || all_up=0; done
-        [ $all_up = 1 ] && [ "$(redis-cli -p "$base" cluster info | tr -d '\r' | sed -n 's/^cluster_known_nodes://p')" = 6 ] && return 0
+        # Healthy: six nodes, and no slot left open or unclaimed by a test that was interrupted.
+        local check
+        check=$(redis-cli --cluster check "127.0.0.1:$base" 2>&1 || true)
+        [ $all_up = 1 ] && [ "$(redis-cli -p "$base" cluster info | tr -d '\r' | sed -n 's/^cluster_known_nodes://p')" = 6 ] &&
+            ! grep -qE '\[(ERR|WARNING)\]' <<<"$check" && return 0
     fi
     for port in "${ports[@]}"; do
         [ -f "$dir/$port/redis.pid" ] && kill -9 "$(cat "$dir/$port/redis.pid")" 2>/dev/null || true
