@@ -109,8 +109,9 @@ struct RedisClusterFaultTests {
         #expect(result.wrongValues.isEmpty, "\(result.wrongValues)")
         // Writes lost by asynchronous replication at the kill: at most one per worker.
         #expect(result.staleValues.count <= workers, "\(result.staleValues)")
-        // Only the calls in flight to the dead node when it died may fail: one per worker at most.
-        #expect(result.failures.count <= workers, "\(result.failures)")
+        // Only calls to the dead node as it died may fail: the one each worker had in flight,
+        // and at most one more handed its connection before the close was seen.
+        #expect(result.mostFailuresPerWorker <= 2, "\(result.failures)")
         for failure in result.failures {
             #expect(failure.contains("connection") || failure.contains("in time"), "untyped or unexpected failure: \(failure)")
         }

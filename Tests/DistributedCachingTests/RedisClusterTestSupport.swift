@@ -165,6 +165,13 @@ enum RedisClusterTestSupport {
 
     /// Counts of a load run.
     struct LoadResult: Sendable {
+        /// The most failures of any one worker (each worker has one call in
+        /// flight at a time, so a kill can fail that call, and at most one
+        /// more handed the dying connection before its close was seen).
+        var mostFailuresPerWorker: Int {
+            Dictionary(grouping: failures) { $0.prefix { $0 != "-" } }.values.map(\.count).max() ?? 0
+        }
+
         var calls = 0
         var failures: [String] = []
         /// Reads of a value never written to the key.
