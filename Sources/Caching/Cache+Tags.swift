@@ -27,16 +27,18 @@ extension Cache {
     /// since values it could not invalidate would otherwise stay served.
     public func invalidate(tags: some Sequence<String>) async throws {
         var entries: [(key: String, value: CacheValue)] = []
+        var names: [String] = []
         var seen: Set<String> = []
         for tag in tags where seen.insert(tag).inserted {
             let key = try tagKey(tag)
+            names.append(tag)
             entries.append((key, try encode(Self.newTagVersion(), key: key)))
         }
         guard !entries.isEmpty else { return }
         let failed = try await CacheFailureHandler.$writesMustFail.withValue(true) {
             try await backend.setMany(entries, lifetime: .forever)
         }
-        CacheTagGeneration.advance()
+        CacheTagGeneration.advance(names)
         if !failed.isEmpty {
             throw CacheError.backendFailure(
                 backend: backend.name,
@@ -152,18 +154,55 @@ extension Cache {
     }
 }
 
-/// A counter of the tag invalidations made in this process, for in-process
-/// copies of cached values (the page caches' hot tier) that must drop tagged
-/// copies the moment an invalidation returns: a copy made at generation `g`
-/// is stale once ``current`` is past `g`.
+/// Counters of the tag invalidations made in this process, for in-process
+/// copies of cached values (the page caches' hot tier) that must drop a
+/// tagged copy the moment an invalidation of one of its tags returns.
+///
+/// Each tag counts in one of ``slotCount`` slots (by its hash: two tags
+/// sharing a slot only cost a needless refill), beside a total. A copy is
+/// made in three steps: read ``current`` before reading the value from the
+/// backend, then ``stamps(for:ifUnchangedSince:)`` (`nil`: an invalidation
+/// ran meanwhile, do not keep the copy), and later ``isCurrent(_:_:)`` on
+/// each read of the copy.
 public enum CacheTagGeneration {
-    private static let counter = Atomic<UInt64>(0)
+    /// The number of slots tags are counted in.
+    public static let slotCount = 16_384
+
+    private struct State {
+        var total: UInt64 = 0
+        var slots = [UInt64](repeating: 0, count: CacheTagGeneration.slotCount)
+    }
+
+    private static let state = Mutex(State())
+
+    private static func slot(_ tag: String) -> Int {
+        tag.hashValue & (slotCount - 1)
+    }
 
     /// The number of tag invalidations so far in this process.
-    public static var current: UInt64 { counter.load(ordering: .acquiring) }
+    public static var current: UInt64 { state.withLock { $0.total } }
 
-    /// Counts one invalidation.
-    static func advance() {
-        counter.add(1, ordering: .releasing)
+    /// The counters of `tags` now, or `nil` when an invalidation has run
+    /// since `generation` (a value of ``current``) was read.
+    public static func stamps(for tags: [String], ifUnchangedSince generation: UInt64) -> [UInt64]? {
+        state.withLock { state in
+            guard state.total == generation else { return nil }
+            return tags.map { state.slots[slot($0)] }
+        }
+    }
+
+    /// Whether no tag of `tags` was invalidated since `stamps` were taken.
+    public static func isCurrent(_ tags: [String], _ stamps: [UInt64]) -> Bool {
+        state.withLock { state in
+            zip(tags, stamps).allSatisfy { state.slots[slot($0)] == $1 }
+        }
+    }
+
+    /// Counts one invalidation of `tags`.
+    static func advance(_ tags: [String]) {
+        state.withLock { state in
+            state.total &+= 1
+            for tag in tags { state.slots[slot(tag)] &+= 1 }
+        }
     }
 }
