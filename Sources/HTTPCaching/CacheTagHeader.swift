@@ -58,8 +58,9 @@ public struct CacheTagHeader: Sendable, Equatable {
         fields[name] = all.isEmpty ? nil : all.joined(separator: " ")
     }
 
-    /// The tags of one field value: split on spaces, tabs and commas.
-    static func split(_ value: String) -> [String] {
+    /// The tags of one field value: split on spaces, tabs and commas (the
+    /// separators of `Cache-Tag`, `Surrogate-Key` and xkey).
+    public static func split(_ value: String) -> [String] {
         value.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" }).map(String.init)
     }
 }
