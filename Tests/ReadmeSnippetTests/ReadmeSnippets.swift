@@ -47,9 +47,9 @@ try await app.runService()
     _ = app
 }
 
-/// The ```swift block at README.md:178.
+/// The ```swift block at README.md:179.
 func readmeSnippet2() async throws {
-#sourceLocation(file: "README.md", line: 179)
+#sourceLocation(file: "README.md", line: 180)
 
 
 let caches = try Caches(settings: .load(contentsOf: "caches.json"))   // or Caches() for one memory cache
@@ -80,9 +80,9 @@ try await cache.clear()
     _ = found
 }
 
-/// The ```swift block at README.md:266.
+/// The ```swift block at README.md:267.
 func readmeSnippet3() async throws {
-#sourceLocation(file: "README.md", line: 267)
+#sourceLocation(file: "README.md", line: 268)
 var registry = CacheBackendRegistry.allBackends
 registry.register("mine", options: ["path"]) { context in
     MyBackend(location: context.configuration.location, path: try context.options.string("path"))
@@ -93,9 +93,9 @@ let caches = try Caches(settings: settings, registry: registry)
     _ = caches
 }
 
-/// The ```swift block at README.md:422.
+/// The ```swift block at README.md:423.
 func readmeSnippet4() async throws {
-#sourceLocation(file: "README.md", line: 423)
+#sourceLocation(file: "README.md", line: 424)
 
 
 var registry = CacheBackendRegistry.standard
@@ -108,9 +108,56 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:583.
+/// The ```swift block at README.md:557.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 584)
+#sourceLocation(file: "README.md", line: 558)
+let cache = caches.default
+try await cache.set("product:42:card", "<div>…</div>", tags: ["product:42", "catalog"])
+try await cache.setMany(["product:42:price": 1999, "product:42:stock": 3], tags: ["product:42"])
+let related = try await cache.getOrSet("product:42:related", tags: ["product:42"]) { try await buildExpensiveReport() }
+let sidebar = try await cache.fragment("sidebar", varyOn: [42], tags: ["product:42"]) { "<aside>…</aside>" }
+
+try await cache.invalidate(tags: ["product:42"])   // every value above is a miss from now on
+#sourceLocation()
+    _ = cache
+    _ = related
+    _ = sidebar
+}
+
+/// The ```swift block at README.md:606.
+func readmeSnippet6() async throws {
+#sourceLocation(file: "README.md", line: 607)
+router.get("/products/:id") { _, context in
+    let id = context.parameters.get("id") ?? ""
+    var response = Response(status: .ok, headers: [.cacheControl: "max-age=600"], body: .init(byteBuffer: ByteBuffer(string: "…")))
+    CacheTagHeader.set(["product:\(id)", "catalog"], in: &response.headers)   // Cache-Tag: product:42 catalog
+    return response
+}
+router.post("/products/:id/changed") { _, context in
+    try await caches.default.invalidate(tags: ["product:" + (context.parameters.get("id") ?? "")])
+    return Response(status: .noContent)
+}
+#sourceLocation()
+}
+
+/// The ```swift block at README.md:658.
+func readmeSnippet7() async throws {
+#sourceLocation(file: "README.md", line: 659)
+let cache = caches.default
+let namespace = "catalog-version"
+let version = try await cache.getOrSet(namespace, timeout: .never) { 1 }
+try await cache.set("catalog:\(version):page-1", "<ul>…</ul>")
+// The catalog changed: every key built from the old number is unreachable.
+try await cache.increment(namespace)
+#sourceLocation()
+    _ = cache
+    _ = namespace
+    _ = version
+}
+
+/// The ```swift block at README.md:720.
+func readmeSnippet8() async throws {
+#sourceLocation(file: "README.md", line: 721)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -124,9 +171,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:619.
-func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 620)
+/// The ```swift block at README.md:756.
+func readmeSnippet9() async throws {
+#sourceLocation(file: "README.md", line: 757)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
 let app = Application(
@@ -139,9 +186,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:678.
-func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 679)
+/// The ```swift block at README.md:815.
+func readmeSnippet10() async throws {
+#sourceLocation(file: "README.md", line: 816)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -155,9 +202,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:697.
-func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 698)
+/// The ```swift block at README.md:834.
+func readmeSnippet11() async throws {
+#sourceLocation(file: "README.md", line: 835)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -172,9 +219,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:862.
-func readmeSnippet13() async throws {
-#sourceLocation(file: "README.md", line: 863)
+/// The ```swift block at README.md:999.
+func readmeSnippet16() async throws {
+#sourceLocation(file: "README.md", line: 1000)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -184,9 +231,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:881.
-func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 882)
+/// The ```swift block at README.md:1018.
+func readmeSnippet17() async throws {
+#sourceLocation(file: "README.md", line: 1019)
 
 
 
@@ -197,9 +244,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:915.
-func readmeSnippet15() async throws {
-#sourceLocation(file: "README.md", line: 916)
+/// The ```swift block at README.md:1052.
+func readmeSnippet18() async throws {
+#sourceLocation(file: "README.md", line: 1053)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -221,7 +268,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages" }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 222, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 223, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "timeout": 300, "options": { "maxEntries": 10000, "maxBytes": 67108864 } },
@@ -230,22 +277,22 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 308, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 309, json: #"""
 { "caches": { "default": { "backend": "memory", "location": "hot-pages", "options": { "maxEntries": 10000, "policy": "tinylfu", "shards": 8 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 367, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 368, json: #"""
 { "caches": {
     "default": { "backend": "sqlite", "location": "cache_table", "options": { "path": "/var/lib/myapp/cache.sqlite3" } },
     "shared":  { "backend": "postgres", "location": "cache table", "options": {
                  "url": "postgres://app:secret@10.0.0.5:5432/app", "replicaUrl": "postgres://app:secret@10.0.0.6:5432/app" } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 401, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 402, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"],
                  "options": { "connectTimeout": 1, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 414, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 415, json: #"""
 { "caches": { "default": {
     "backend": "memcached",
     "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
@@ -253,11 +300,11 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 544, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 545, json: #"""
 { "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
     "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 560, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 695, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -266,7 +313,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 903, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 1040, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,

@@ -7,9 +7,9 @@ import HTTPCaching
 import Vapor
 import VaporCaching
 
-/// The ```swift block at README.md:763.
-func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 764)
+/// The ```swift block at README.md:900.
+func readmeSnippet12() async throws {
+#sourceLocation(file: "README.md", line: 901)
 
 
 
@@ -38,9 +38,9 @@ try await app.execute()
     _ = app
 }
 
-/// The ```swift block at README.md:794.
-func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 795)
+/// The ```swift block at README.md:931.
+func readmeSnippet13() async throws {
+#sourceLocation(file: "README.md", line: 932)
 
 
 
@@ -56,9 +56,9 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
     _ = pageCache
 }
 
-/// The ```swift block at README.md:820.
-func readmeSnippet11() async throws {
-#sourceLocation(file: "README.md", line: 821)
+/// The ```swift block at README.md:957.
+func readmeSnippet14() async throws {
+#sourceLocation(file: "README.md", line: 958)
 
 
 
@@ -75,9 +75,9 @@ app.get("profile") { request async throws -> String in
     _ = app
 }
 
-/// The ```swift block at README.md:846.
-func readmeSnippet12() async throws {
-#sourceLocation(file: "README.md", line: 847)
+/// The ```swift block at README.md:983.
+func readmeSnippet15() async throws {
+#sourceLocation(file: "README.md", line: 984)
 
 
 
