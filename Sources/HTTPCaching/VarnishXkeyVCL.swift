@@ -18,7 +18,8 @@ public enum VarnishXkeyVCL {
     public static let purgedField = "X-Purged"
 
     /// The VCL: `import xkey`, the ACL of clients allowed to purge
-    /// (`allowed`, loopback by default), the `PURGE` handler, the copy of the
+    /// (`allowed`: addresses, or networks as `10.0.0.0/8`; loopback by
+    /// default), the `PURGE` handler, the copy of the
     /// tag fields into `xkey`, and the removal of `xkey` from responses.
     public static func vcl(tagHeader: CacheTagHeader = CacheTagHeader(), allowed: [String] = ["127.0.0.1", "::1"]) -> String {
         var vcl = """
@@ -28,7 +29,11 @@ public enum VarnishXkeyVCL {
             acl swift_caching_purgers {
 
             """
-        for address in allowed { vcl += "    \"\(address)\";\n" }
+        for address in allowed {
+            // VCL writes a network as "10.0.0.0"/8.
+            let parts = address.split(separator: "/", maxSplits: 1)
+            vcl += parts.count == 2 ? "    \"\(parts[0])\"/\(parts[1]);\n" : "    \"\(address)\";\n"
+        }
         vcl += """
             }
 
