@@ -109,7 +109,15 @@ extension Cache {
     @usableFromInline
     func untag(_ stored: CacheValue, finalKey: String) async throws -> CacheValue? {
         guard let tagged = TaggedCacheValue(unwrapping: stored) else { return stored }
-        let versions = try await backend.getMany(tagged.stamps.map { makeKey(Self.tagKeyPrefix + $0.tag, version: version) })
+        let keys = tagged.stamps.map { makeKey(Self.tagKeyPrefix + $0.tag, version: version) }
+        let versions: [String: CacheValue]
+        if keys.count == 1 {
+            // One tag (the common case): the single-key read, cheaper than a
+            // multi-get on every backend.
+            versions = try await backend.get(keys[0]).map { [keys[0]: $0] } ?? [:]
+        } else {
+            versions = try await backend.getMany(keys)
+        }
         if isCurrent(tagged, versions: versions) { return tagged.inner }
         _ = try? await backend.delete(finalKey)
         return nil

@@ -124,9 +124,9 @@ try await cache.invalidate(tags: ["product:42"])   // every value above is a mis
     _ = sidebar
 }
 
-/// The ```swift block at README.md:606.
+/// The ```swift block at README.md:610.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 607)
+#sourceLocation(file: "README.md", line: 611)
 router.get("/products/:id") { _, context in
     let id = context.parameters.get("id") ?? ""
     var response = Response(status: .ok, headers: [.cacheControl: "max-age=600"], body: .init(byteBuffer: ByteBuffer(string: "…")))
@@ -140,9 +140,9 @@ router.post("/products/:id/changed") { _, context in
 #sourceLocation()
 }
 
-/// The ```swift block at README.md:658.
+/// The ```swift block at README.md:662.
 func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 659)
+#sourceLocation(file: "README.md", line: 663)
 let cache = caches.default
 let namespace = "catalog-version"
 let version = try await cache.getOrSet(namespace, timeout: .never) { 1 }
@@ -155,9 +155,9 @@ try await cache.increment(namespace)
     _ = version
 }
 
-/// The ```swift block at README.md:720.
+/// The ```swift block at README.md:724.
 func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 721)
+#sourceLocation(file: "README.md", line: 725)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -171,9 +171,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:756.
+/// The ```swift block at README.md:760.
 func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 757)
+#sourceLocation(file: "README.md", line: 761)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
 let app = Application(
@@ -186,9 +186,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:815.
+/// The ```swift block at README.md:819.
 func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 816)
+#sourceLocation(file: "README.md", line: 820)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -202,9 +202,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:834.
+/// The ```swift block at README.md:838.
 func readmeSnippet11() async throws {
-#sourceLocation(file: "README.md", line: 835)
+#sourceLocation(file: "README.md", line: 839)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -219,9 +219,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:999.
+/// The ```swift block at README.md:1003.
 func readmeSnippet16() async throws {
-#sourceLocation(file: "README.md", line: 1000)
+#sourceLocation(file: "README.md", line: 1004)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -231,9 +231,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:1018.
+/// The ```swift block at README.md:1022.
 func readmeSnippet17() async throws {
-#sourceLocation(file: "README.md", line: 1019)
+#sourceLocation(file: "README.md", line: 1023)
 
 
 
@@ -244,9 +244,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:1052.
+/// The ```swift block at README.md:1056.
 func readmeSnippet18() async throws {
-#sourceLocation(file: "README.md", line: 1053)
+#sourceLocation(file: "README.md", line: 1057)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -304,7 +304,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
 { "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
     "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 695, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 699, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -313,7 +313,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 1040, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 1044, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,

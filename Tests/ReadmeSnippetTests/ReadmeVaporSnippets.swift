@@ -7,9 +7,9 @@ import HTTPCaching
 import Vapor
 import VaporCaching
 
-/// The ```swift block at README.md:900.
+/// The ```swift block at README.md:904.
 func readmeSnippet12() async throws {
-#sourceLocation(file: "README.md", line: 901)
+#sourceLocation(file: "README.md", line: 905)
 
 
 
@@ -38,9 +38,9 @@ try await app.execute()
     _ = app
 }
 
-/// The ```swift block at README.md:931.
+/// The ```swift block at README.md:935.
 func readmeSnippet13() async throws {
-#sourceLocation(file: "README.md", line: 932)
+#sourceLocation(file: "README.md", line: 936)
 
 
 
@@ -56,9 +56,9 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
     _ = pageCache
 }
 
-/// The ```swift block at README.md:957.
+/// The ```swift block at README.md:961.
 func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 958)
+#sourceLocation(file: "README.md", line: 962)
 
 
 
@@ -75,9 +75,9 @@ app.get("profile") { request async throws -> String in
     _ = app
 }
 
-/// The ```swift block at README.md:983.
+/// The ```swift block at README.md:987.
 func readmeSnippet15() async throws {
-#sourceLocation(file: "README.md", line: 984)
+#sourceLocation(file: "README.md", line: 988)
 
 
 
