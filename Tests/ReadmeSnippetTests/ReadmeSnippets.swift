@@ -47,9 +47,9 @@ try await app.runService()
     _ = app
 }
 
-/// The ```swift block at README.md:181.
+/// The ```swift block at README.md:182.
 func readmeSnippet2() async throws {
-#sourceLocation(file: "README.md", line: 182)
+#sourceLocation(file: "README.md", line: 183)
 
 
 let caches = try Caches(settings: .load(contentsOf: "caches.json"))   // or Caches() for one memory cache
@@ -80,9 +80,9 @@ try await cache.clear()
     _ = found
 }
 
-/// The ```swift block at README.md:269.
+/// The ```swift block at README.md:270.
 func readmeSnippet3() async throws {
-#sourceLocation(file: "README.md", line: 270)
+#sourceLocation(file: "README.md", line: 271)
 var registry = CacheBackendRegistry.allBackends
 registry.register("mine", options: ["path"]) { context in
     MyBackend(location: context.configuration.location, path: try context.options.string("path"))
@@ -93,9 +93,9 @@ let caches = try Caches(settings: settings, registry: registry)
     _ = caches
 }
 
-/// The ```swift block at README.md:484.
+/// The ```swift block at README.md:485.
 func readmeSnippet4() async throws {
-#sourceLocation(file: "README.md", line: 485)
+#sourceLocation(file: "README.md", line: 486)
 
 
 var registry = CacheBackendRegistry.standard
@@ -108,9 +108,56 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:647.
+/// The ```swift block at README.md:621.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 648)
+#sourceLocation(file: "README.md", line: 622)
+let cache = caches.default
+try await cache.set("product:42:card", "<div>…</div>", tags: ["product:42", "catalog"])
+try await cache.setMany(["product:42:price": 1999, "product:42:stock": 3], tags: ["product:42"])
+let related = try await cache.getOrSet("product:42:related", tags: ["product:42"]) { try await buildExpensiveReport() }
+let sidebar = try await cache.fragment("sidebar", varyOn: [42], tags: ["product:42"]) { "<aside>…</aside>" }
+
+try await cache.invalidate(tags: ["product:42"])   // every value above is a miss from now on
+#sourceLocation()
+    _ = cache
+    _ = related
+    _ = sidebar
+}
+
+/// The ```swift block at README.md:674.
+func readmeSnippet6() async throws {
+#sourceLocation(file: "README.md", line: 675)
+router.get("/products/:id") { _, context in
+    let id = context.parameters.get("id") ?? ""
+    var response = Response(status: .ok, headers: [.cacheControl: "max-age=600"], body: .init(byteBuffer: ByteBuffer(string: "…")))
+    CacheTagHeader.set(["product:\(id)", "catalog"], in: &response.headers)   // Cache-Tag: product:42 catalog
+    return response
+}
+router.post("/products/:id/changed") { _, context in
+    try await caches.default.invalidate(tags: ["product:" + (context.parameters.get("id") ?? "")])
+    return Response(status: .noContent)
+}
+#sourceLocation()
+}
+
+/// The ```swift block at README.md:726.
+func readmeSnippet7() async throws {
+#sourceLocation(file: "README.md", line: 727)
+let cache = caches.default
+let namespace = "catalog-version"
+let version = try await cache.getOrSet(namespace, timeout: .never) { 1 }
+try await cache.set("catalog:\(version):page-1", "<ul>…</ul>")
+// The catalog changed: every key built from the old number is unreachable.
+try await cache.increment(namespace)
+#sourceLocation()
+    _ = cache
+    _ = namespace
+    _ = version
+}
+
+/// The ```swift block at README.md:788.
+func readmeSnippet8() async throws {
+#sourceLocation(file: "README.md", line: 789)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -124,9 +171,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:683.
-func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 684)
+/// The ```swift block at README.md:824.
+func readmeSnippet9() async throws {
+#sourceLocation(file: "README.md", line: 825)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
 let app = Application(
@@ -139,9 +186,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:742.
-func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 743)
+/// The ```swift block at README.md:883.
+func readmeSnippet10() async throws {
+#sourceLocation(file: "README.md", line: 884)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -155,9 +202,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:761.
-func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 762)
+/// The ```swift block at README.md:902.
+func readmeSnippet11() async throws {
+#sourceLocation(file: "README.md", line: 903)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -172,9 +219,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:926.
-func readmeSnippet13() async throws {
-#sourceLocation(file: "README.md", line: 927)
+/// The ```swift block at README.md:1067.
+func readmeSnippet16() async throws {
+#sourceLocation(file: "README.md", line: 1068)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -184,9 +231,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:945.
-func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 946)
+/// The ```swift block at README.md:1086.
+func readmeSnippet17() async throws {
+#sourceLocation(file: "README.md", line: 1087)
 
 
 
@@ -197,9 +244,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:979.
-func readmeSnippet15() async throws {
-#sourceLocation(file: "README.md", line: 980)
+/// The ```swift block at README.md:1120.
+func readmeSnippet18() async throws {
+#sourceLocation(file: "README.md", line: 1121)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -221,7 +268,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages" }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 225, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 226, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "timeout": 300, "options": { "maxEntries": 10000, "maxBytes": 67108864 } },
@@ -230,34 +277,34 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 311, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 312, json: #"""
 { "caches": { "default": { "backend": "memory", "location": "hot-pages", "options": { "maxEntries": 10000, "policy": "tinylfu", "shards": 8 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 370, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 371, json: #"""
 { "caches": {
     "default": { "backend": "sqlite", "location": "cache_table", "options": { "path": "/var/lib/myapp/cache.sqlite3" } },
     "shared":  { "backend": "postgres", "location": "cache table", "options": {
                  "url": "postgres://app:secret@10.0.0.5:5432/app", "replicaUrl": "postgres://app:secret@10.0.0.6:5432/app" } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 404, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 405, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"],
                  "options": { "connectTimeout": 1, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 424, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 425, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["10.0.0.1:7000", "10.0.0.2:7000", "redis://:secret@10.0.0.3:7000"],
                  "options": { "cluster": true, "readFromReplicas": false, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 437, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 438, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp", "location": "redis://:secret@primary/0",
                  "options": { "sentinels": ["10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"],
                               "masterName": "mymaster", "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 476, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 477, json: #"""
 { "caches": { "default": {
     "backend": "memcached",
     "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
@@ -265,11 +312,11 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 608, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 609, json: #"""
 { "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
     "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 624, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 763, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -278,7 +325,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 967, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 1108, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,

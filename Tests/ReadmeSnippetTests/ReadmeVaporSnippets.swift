@@ -7,9 +7,9 @@ import HTTPCaching
 import Vapor
 import VaporCaching
 
-/// The ```swift block at README.md:827.
-func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 828)
+/// The ```swift block at README.md:968.
+func readmeSnippet12() async throws {
+#sourceLocation(file: "README.md", line: 969)
 
 
 
@@ -38,9 +38,9 @@ try await app.execute()
     _ = app
 }
 
-/// The ```swift block at README.md:858.
-func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 859)
+/// The ```swift block at README.md:999.
+func readmeSnippet13() async throws {
+#sourceLocation(file: "README.md", line: 1000)
 
 
 
@@ -56,9 +56,9 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
     _ = pageCache
 }
 
-/// The ```swift block at README.md:884.
-func readmeSnippet11() async throws {
-#sourceLocation(file: "README.md", line: 885)
+/// The ```swift block at README.md:1025.
+func readmeSnippet14() async throws {
+#sourceLocation(file: "README.md", line: 1026)
 
 
 
@@ -75,9 +75,9 @@ app.get("profile") { request async throws -> String in
     _ = app
 }
 
-/// The ```swift block at README.md:910.
-func readmeSnippet12() async throws {
-#sourceLocation(file: "README.md", line: 911)
+/// The ```swift block at README.md:1051.
+func readmeSnippet15() async throws {
+#sourceLocation(file: "README.md", line: 1052)
 
 
 
