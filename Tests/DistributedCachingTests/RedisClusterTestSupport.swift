@@ -209,13 +209,19 @@ enum RedisClusterTestSupport {
                             let read = text(try await backend.get(key))
                             if read != expected {
                                 let problem = "\(key): wrote \(expected), read \(read ?? "nothing")"
-                                // An earlier round's value of this very key is stale; anything else is wrong.
+                                // An earlier round's value of this very key is stale, and so is no
+                                // value at all (a write the old primary took and never replicated,
+                                // read back from the new one); anything else is wrong.
                                 let earlier = read.flatMap { text -> Int? in
                                     guard text.hasPrefix("w\(worker)-r"), let old = Int(text.dropFirst("w\(worker)-r".count)),
                                           old < round, old % keysPerWorker == round % keysPerWorker else { return nil }
                                     return old
                                 }
-                                if earlier != nil { result.staleValues.append(problem) } else { result.wrongValues.append(problem) }
+                                if earlier != nil || read == nil {
+                                    result.staleValues.append(problem)
+                                } else {
+                                    result.wrongValues.append(problem)
+                                }
                             }
                             onSuccess(key, started)
                         } catch {

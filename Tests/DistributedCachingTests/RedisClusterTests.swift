@@ -100,7 +100,7 @@ struct RedisClusterTests {
         try await Support.requireCluster(Support.sharedSeeds)
         let caches = try RedisBackendTests.caches("""
             { "caches": { "default": { "backend": "redis", "keyPrefix": "cluster-settings-\(UUID().uuidString)",
-                "location": ["127.0.0.1:7000", "redis://127.0.0.1:7001"], "options": { "cluster": true, "timeout": 2 } } } }
+                "location": ["127.0.0.1:7000", "redis://127.0.0.1:7001"], "options": { "cluster": true, "timeout": 10 } } } }
             """)
         try await caches.default.set("k", "v")
         #expect(try await caches.default.get("k", as: String.self) == "v")
@@ -148,7 +148,7 @@ struct RedisClusterTests {
 
     @Test("a seed that is not a cluster node (the plain Redis on 6379): the error says so")
     func notACluster() async throws {
-        let backend = try Support.backend(seeds: [6379], timeout: .seconds(2))
+        let backend = try Support.backend(seeds: [6379], timeout: .seconds(10))
         defer { backend.shutdown() }
         do {
             _ = try await backend.get("k")
@@ -163,7 +163,7 @@ struct RedisClusterTests {
     func garbage() async throws {
         let server = try await FakeRedisServer.start { _, _ in "this is not RESP\r\n" }
         defer { Task { await server.stop() } }
-        let backend = try Support.backend(seeds: [server.port], timeout: .seconds(2))
+        let backend = try Support.backend(seeds: [server.port], timeout: .seconds(10))
         defer { backend.shutdown() }
         do {
             _ = try await backend.get("k")
@@ -205,7 +205,7 @@ struct RedisClusterTests {
         }
         portBox.withLock { $0 = server.port }
         defer { Task { await server.stop() } }
-        let backend = try Support.backend(seeds: [server.port], namespace: "", timeout: .seconds(2))
+        let backend = try Support.backend(seeds: [server.port], namespace: "", timeout: .seconds(10))
         defer { backend.shutdown() }
         do {
             _ = try await backend.get("foo")

@@ -126,8 +126,9 @@ struct RedisSentinelTests {
         for failure in result.failures { print("redis-sentinel-failover: failed \(failure)") }
         for stale in result.staleValues { print("redis-sentinel-failover: stale \(stale)") }
         #expect(result.wrongValues.isEmpty, "\(result.wrongValues)")
-        // Writes lost by asynchronous replication at the switch: at most one per worker.
-        #expect(result.staleValues.count <= workers, "\(result.staleValues)")
+        // Writes lost by asynchronous replication at the switch (read back as an
+        // older value or none): at most two per worker, those around the switch.
+        #expect(result.staleValues.count <= 2 * workers, "\(result.staleValues)")
         #expect(result.mostFailuresPerWorker <= 2, "\(result.failures)")
         for failure in result.failures {
             #expect(failure.contains("connection") || failure.contains("in time"), "untyped or unexpected failure: \(failure)")
@@ -175,7 +176,7 @@ struct RedisSentinelTests {
         print("redis-sentinel-kill: calls=\(result.calls) failed=\(result.failures.count) wrong=\(result.wrongValues.count) stale=\(result.staleValues.count) recover=\(Support.seconds(recovered - killed))s discoveries=\(sentinel.discoveryCount)")
         for failure in result.failures { print("redis-sentinel-kill: failed \(failure)") }
         #expect(result.wrongValues.isEmpty, "\(result.wrongValues)")
-        #expect(result.staleValues.count <= workers, "\(result.staleValues)")
+        #expect(result.staleValues.count <= 2 * workers, "\(result.staleValues)")
         #expect(result.mostFailuresPerWorker <= 2, "\(result.failures)")
         for failure in result.failures {
             #expect(failure.contains("connection") || failure.contains("in time"), "untyped or unexpected failure: \(failure)")
