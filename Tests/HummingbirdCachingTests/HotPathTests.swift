@@ -413,7 +413,7 @@ struct HotPathTests {
         let (stream, port) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             responder: CountingResponder(inner: caching, reached: reached),
-            server: .http1(servingHitsFrom: caching, configuration: .init(idleTimeout: .seconds(2))),
+            server: .http1(servingHitsFrom: caching, configuration: .init(idleTimeout: .seconds(6))),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in port.yield(channel.localAddress?.port ?? 0) }, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -421,11 +421,12 @@ struct HotPathTests {
             var iterator = stream.makeAsyncIterator()
             let port = await iterator.next() ?? 0
             _ = try await rawRequest(port, "GET", "/page")
-            // Three hits 1.2 s apart on one connection: 2.4 s in all, longer
-            // than the idle timeout, but never 2 s without a request.
-            let exchange = try await RawHTTPConnection.turns(port: port, Array(repeating: .request("GET", "/page"), count: 3), pause: .milliseconds(1200))
+            // Four hits 3.5 s apart on one connection: 10.5 s in all, longer
+            // than the idle timeout, but never 6 s without a request (2.5 s
+            // of margin for a stalled machine).
+            let exchange = try await RawHTTPConnection.turns(port: port, Array(repeating: .request("GET", "/page"), count: 4), pause: .milliseconds(3500))
             let (answered, closed) = (exchange.responses.count, exchange.closed)
-            #expect(answered == 3)
+            #expect(answered == 4)
             #expect(!closed)
             #expect(reached.count == 1)
             group.cancelAll()
