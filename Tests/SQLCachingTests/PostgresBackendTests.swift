@@ -15,7 +15,7 @@ struct PostgresBackendTests {
     static func table() -> String { "pg test " + UUID().uuidString.prefix(8).lowercased() }
 
     static func backend(_ table: String, url: String = url, replicaURL: String? = nil, createTable: Bool = true,
-                        maxValueBytes: Int = (1 << 30) - 1, timeout: Duration = .seconds(10)) throws -> PostgresCacheBackend {
+                        maxValueBytes: Int = (1 << 30) - 1, timeout: Duration = .seconds(30)) throws -> PostgresCacheBackend {
         PostgresCacheBackend(configuration: .init(
             url: try PostgresConnectionURL(url), table: table,
             replicaURL: try replicaURL.map { try PostgresConnectionURL($0) },
