@@ -36,8 +36,9 @@ struct MemcachedReliabilityTests {
                 [server.location], timeout: .milliseconds(100), connectionsPerServer: 1,
                 breaker: CircuitBreakerSettings(failureThreshold: 3, coolDown: .seconds(2)))
             let cache = MemcachedTesting.cache(backend)
-            // A loaded machine may need more than 100 ms for the first connect.
-            #expect(await MemcachedTesting.eventually(attempts: 50) { try await cache.set("k", "v") })
+            // A loaded machine may need more than 100 ms for the first connect,
+            // and that timeout opens the circuit for its 2 s cool-down: 20 s.
+            #expect(await MemcachedTesting.eventually(attempts: 200) { try await cache.set("k", "v") })
             server.signal(SIGSTOP)
             defer { server.signal(SIGCONT) }
             // One call that waits out its timeout opens the circuit, below the

@@ -74,8 +74,9 @@ struct RedisReliabilityTests {
             let backend = try Self.backend(server.url, breaker: CircuitBreakerSettings(failureThreshold: 3, coolDown: .seconds(2)))
             defer { backend.shutdown() }
             let cache = Cache(backend: backend, logger: Self.quiet)
-            // A loaded machine may need more than 100 ms for the first connect.
-            #expect(await MemcachedTesting.eventually(attempts: 50) { try await cache.set("k", "v") })
+            // A loaded machine may need more than 100 ms for the first connect,
+            // and that timeout opens the circuit for its 2 s cool-down: 20 s.
+            #expect(await MemcachedTesting.eventually(attempts: 200) { try await cache.set("k", "v") })
             try await server.signal("STOP")
             defer { Task { try? await server.signal("CONT") } }
             // One call that waits out its timeout opens the circuit, below the
@@ -113,8 +114,9 @@ struct RedisReliabilityTests {
             let backend = try Self.backend(server.url)
             defer { backend.shutdown() }
             let cache = Cache(backend: backend, logger: Self.quiet)
-            // A loaded machine may need more than 100 ms for the first connect.
-            #expect(await MemcachedTesting.eventually(attempts: 50) { try await cache.set("k", "v") })
+            // A loaded machine may need more than 100 ms for the first connect,
+            // and that timeout opens the circuit for its cool-down: 20 s.
+            #expect(await MemcachedTesting.eventually(attempts: 200) { try await cache.set("k", "v") })
             try await server.signal("STOP")
             defer { Task { try? await server.signal("CONT") } }
             for _ in 0..<3 { _ = try? await cache.get("k", as: String.self) }
