@@ -47,9 +47,9 @@ try await app.runService()
     _ = app
 }
 
-/// The ```swift block at README.md:178.
+/// The ```swift block at README.md:200.
 func readmeSnippet2() async throws {
-#sourceLocation(file: "README.md", line: 179)
+#sourceLocation(file: "README.md", line: 201)
 
 
 let caches = try Caches(settings: .load(contentsOf: "caches.json"))   // or Caches() for one memory cache
@@ -80,9 +80,9 @@ try await cache.clear()
     _ = found
 }
 
-/// The ```swift block at README.md:266.
+/// The ```swift block at README.md:288.
 func readmeSnippet3() async throws {
-#sourceLocation(file: "README.md", line: 267)
+#sourceLocation(file: "README.md", line: 289)
 var registry = CacheBackendRegistry.allBackends
 registry.register("mine", options: ["path"]) { context in
     MyBackend(location: context.configuration.location, path: try context.options.string("path"))
@@ -93,9 +93,9 @@ let caches = try Caches(settings: settings, registry: registry)
     _ = caches
 }
 
-/// The ```swift block at README.md:422.
+/// The ```swift block at README.md:444.
 func readmeSnippet4() async throws {
-#sourceLocation(file: "README.md", line: 423)
+#sourceLocation(file: "README.md", line: 445)
 
 
 var registry = CacheBackendRegistry.standard
@@ -108,9 +108,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:583.
+/// The ```swift block at README.md:605.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 584)
+#sourceLocation(file: "README.md", line: 606)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -124,9 +124,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:619.
+/// The ```swift block at README.md:641.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 620)
+#sourceLocation(file: "README.md", line: 642)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
 let app = Application(
@@ -139,9 +139,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:678.
+/// The ```swift block at README.md:700.
 func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 679)
+#sourceLocation(file: "README.md", line: 701)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -155,9 +155,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:697.
+/// The ```swift block at README.md:719.
 func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 698)
+#sourceLocation(file: "README.md", line: 720)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -172,9 +172,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:862.
+/// The ```swift block at README.md:884.
 func readmeSnippet13() async throws {
-#sourceLocation(file: "README.md", line: 863)
+#sourceLocation(file: "README.md", line: 885)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -184,9 +184,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:881.
+/// The ```swift block at README.md:903.
 func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 882)
+#sourceLocation(file: "README.md", line: 904)
 
 
 
@@ -197,9 +197,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:915.
+/// The ```swift block at README.md:937.
 func readmeSnippet15() async throws {
-#sourceLocation(file: "README.md", line: 916)
+#sourceLocation(file: "README.md", line: 938)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -208,6 +208,235 @@ router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context
 }))
 #sourceLocation()
     _ = policies
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/Caching.md:21.
+func readmeSnippet16() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/Caching.md", line: 22)
+
+
+let caches = try Caches(settings: .load(contentsOf: "caches.json"))   // or Caches() for one memory cache
+let cache = caches.default
+
+try await cache.set("greeting", "hello", timeout: 60)        // seconds; .never; 0 = expired at once
+let greeting = try await cache.get("greeting", as: String.self)   // "hello", or nil on a miss
+#sourceLocation()
+    _ = caches
+    _ = cache
+    _ = greeting
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/GettingStarted.md:76.
+func readmeSnippet17() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/GettingStarted.md", line: 77)
+
+
+let caches = try Caches(settings: .load(contentsOf: "caches.json"))   // or Caches() for one memory cache
+let cache = caches.default
+
+try await cache.set("greeting", "hello", timeout: 60)        // seconds; .never; 0 = expired at once
+let greeting = try await cache.get("greeting", as: String.self)   // "hello", or nil on a miss
+let fallback = try await cache.get("missing", default: "hi")      // "hi"
+
+try await cache.add("greeting", "bonjour")                   // false: already there
+let report = try await cache.getOrSet("report", timeout: 300) {   // computed once, on a miss
+    try await buildExpensiveReport()
+}
+
+try await cache.setMany(["a": 1, "b": 2])                     // returns the keys that failed
+let found = try await cache.getMany(["a", "b", "c"], as: Int.self)   // ["a": 1, "b": 2]
+try await cache.increment("a")                                // 2; keeps the entry's expiry
+try await cache.touch("a", timeout: 600)                      // new lifetime for a live key
+try await cache.delete("a")                                   // true when something was removed
+try await cache.incrementVersion("b")                         // moves the value to version 2
+try await cache.clear()
+#sourceLocation()
+    _ = caches
+    _ = cache
+    _ = greeting
+    _ = fallback
+    _ = report
+    _ = found
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/GettingStarted.md:119.
+func readmeSnippet18() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/GettingStarted.md", line: 120)
+
+
+
+
+
+
+let settings = try CacheSettings.load(contentsOf: "settings.json")
+let caches = try Caches(settings: settings, registry: .allBackends)   // every backend of the package
+
+let router = Router()
+router.get("/") { _, _ in "Hello" }
+router.get("/visits") { _, _ in
+    try await caches.default.add("visits", 0, timeout: .never)          // only when missing
+    return "\(try await caches.default.increment("visits")) visits"     // atomic on every backend
+}
+let reports = try caches["pages"]
+router.get("/report", use: RouteCaching.cachePage(60, cache: reports) { _, _ in
+    try await buildExpensiveReport()                                     // runs at most once a minute
+})
+
+// The page cache around the whole app, in the mode of the "httpCache" section.
+let responder = try CachingResponder(
+    router.buildResponder(), settings: HTTPCacheSettings(document: settings.document), caches: caches)
+let app = Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 8080)))
+try await app.runService()
+#sourceLocation()
+    _ = settings
+    _ = caches
+    _ = router
+    _ = reports
+    _ = responder
+    _ = app
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/GettingStarted.md:191.
+func readmeSnippet20() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/GettingStarted.md", line: 192)
+let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
+    try await renderSidebar(for: user)          // runs only on a miss
+}
+let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.foo.a6360ec2c58ecc4b23fd5bd00216fccd", as Django 6.1.3
+#sourceLocation()
+    _ = sidebar
+    _ = key
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:97.
+func readmeSnippet21() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 98)
+let settings = try CacheSettings.load(contentsOf: "settings.json")
+let caches = try Caches(settings: settings, registry: .allBackends)
+let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
+let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
+let app = Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 8080)))
+#sourceLocation()
+    _ = settings
+    _ = caches
+    _ = pageSettings
+    _ = responder
+    _ = app
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:109.
+func readmeSnippet22() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 110)
+let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
+let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
+let app = Application(
+    responder: responder,
+    server: .http1(servingHitsFrom: responder, serverName: "myapp"),   // the same serverName as below, if any
+    configuration: .init(address: .hostname("127.0.0.1", port: 8080), serverName: "myapp"))
+#sourceLocation()
+    _ = pageSettings
+    _ = responder
+    _ = app
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:122.
+func readmeSnippet23() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 123)
+let pageCache = PageCache(cache: caches.default)
+let router = Router()
+router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
+router.add(middleware: ConditionalGetMiddleware())             // runs on hits too: 304/412
+router.add(middleware: FetchFromCacheMiddleware(pageCache))    // last
+router.get("/page") { _, _ in "hello" }
+let app = Application(responder: HEADThroughGETResponder(router.buildResponder()))
+#sourceLocation()
+    _ = pageCache
+    _ = router
+    _ = app
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:137.
+func readmeSnippet24() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 138)
+let pages = try caches["pages"]
+router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
+    try await buildExpensiveReport()
+})
+router.get("/account", use: RouteCaching.neverCache { _, _ in "your account" })
+router.get("/feed", use: RouteCaching.cacheControl([.public, .maxAge(300)]) { _, _ in "the feed" })
+router.get("/hello", use: RouteCaching.varyOnHeaders(["Accept-Language"]) { _, _ in "hello" })
+router.get("/article/:id", use: RouteCaching.condition(
+    etag: { request, context in try await articleVersion(request, context) },
+    lastModified: { request, context in try await articleDate(request, context) }) { _, _ in "the article" })
+#sourceLocation()
+    _ = pages
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/RunningBehindVarnishOrACDN.md:48.
+func readmeSnippet26() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/RunningBehindVarnishOrACDN.md", line: 49)
+let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
+router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
+    try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
+}, event: { _, response in
+    nil                                         // .loggedIn / .loggedOut, read from your login routes' responses
+}))
+#sourceLocation()
+    _ = policies
+}
+
+/// The ```swift block at Sources/CachingBackends/Documentation.docc/CachingBackends.md:13.
+func readmeSnippet27() async throws {
+#sourceLocation(file: "Sources/CachingBackends/Documentation.docc/CachingBackends.md", line: 14)
+let settings = try CacheSettings.load(contentsOf: "settings.json")
+let caches = try Caches(settings: settings, registry: .allBackends)
+#sourceLocation()
+    _ = settings
+    _ = caches
+}
+
+/// The ```swift block at Sources/HummingbirdCaching/Documentation.docc/HummingbirdCaching.md:25.
+func readmeSnippet28() async throws {
+#sourceLocation(file: "Sources/HummingbirdCaching/Documentation.docc/HummingbirdCaching.md", line: 26)
+let pageCache = PageCache(cache: caches.default)
+let router = Router()
+router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
+router.add(middleware: ConditionalGetMiddleware())             // runs on hits too: 304/412
+router.add(middleware: FetchFromCacheMiddleware(pageCache))    // last
+router.get("/page") { _, _ in "hello" }
+let app = Application(responder: HEADThroughGETResponder(router.buildResponder()))
+#sourceLocation()
+    _ = pageCache
+    _ = router
+    _ = app
+}
+
+/// The ```swift block at Sources/MemcachedCaching/Documentation.docc/MemcachedCaching.md:21.
+func readmeSnippet29() async throws {
+#sourceLocation(file: "Sources/MemcachedCaching/Documentation.docc/MemcachedCaching.md", line: 22)
+
+
+var registry = CacheBackendRegistry.standard
+registry.registerMemcachedBackend()     // "memcached" and Django's two dotted names
+let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: registry)
+// or CacheBackendRegistry.allBackends (CachingBackends): every backend, as the demo,
+// cachectl and caching-proxy use
+#sourceLocation()
+    _ = registry
+    _ = caches
+}
+
+/// The ```swift block at Sources/MustacheCaching/Documentation.docc/MustacheCaching.md:19.
+func readmeSnippet30() async throws {
+#sourceLocation(file: "Sources/MustacheCaching/Documentation.docc/MustacheCaching.md", line: 20)
+
+
+
+let template = try MustacheTemplate(string: "{{#cache}}500 sidebar {{user.id}}\n<aside>…</aside>{{/cache}}")
+let html = try await MustacheFragmentRenderer(caches: caches).render(template, ["user": ["id": 42]])
+#sourceLocation()
+    _ = template
+    _ = html
 }
 
 /// The ```json blocks: settings files, or one section of one.
@@ -221,7 +450,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages" }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 222, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 244, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "timeout": 300, "options": { "maxEntries": 10000, "maxBytes": 67108864 } },
@@ -230,22 +459,22 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 308, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 330, json: #"""
 { "caches": { "default": { "backend": "memory", "location": "hot-pages", "options": { "maxEntries": 10000, "policy": "tinylfu", "shards": 8 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 367, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 389, json: #"""
 { "caches": {
     "default": { "backend": "sqlite", "location": "cache_table", "options": { "path": "/var/lib/myapp/cache.sqlite3" } },
     "shared":  { "backend": "postgres", "location": "cache table", "options": {
                  "url": "postgres://app:secret@10.0.0.5:5432/app", "replicaUrl": "postgres://app:secret@10.0.0.6:5432/app" } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 401, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 423, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"],
                  "options": { "connectTimeout": 1, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 414, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 436, json: #"""
 { "caches": { "default": {
     "backend": "memcached",
     "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
@@ -253,11 +482,11 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 544, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 566, json: #"""
 { "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
     "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 560, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 582, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -266,7 +495,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 903, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 925, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,
@@ -277,5 +506,53 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "per-user":                    { "60":  ["^/account/"] }
   }
 }
+"""#),
+    ReadmeSettingsBlock(file: "Sources/Caching/Documentation.docc/GettingStarted.md", line: 45, json: #"""
+{
+  "caches": {
+    "default": { "backend": "memory", "options": { "maxEntries": 10000 } },
+    "pages":   { "backend": "redis", "location": "redis://127.0.0.1:6379/0", "keyPrefix": "myapp" }
+  },
+  "httpCache": { "mode": "django", "cache": "pages" }
+}
+"""#),
+    ReadmeSettingsBlock(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 14, json: #"""
+{
+  "caches": {
+    "default": { "backend": "memory" },
+    "pages":   { "backend": "file", "location": "/var/cache/myapp/pages" }
+  },
+  "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
+}
+"""#),
+    ReadmeSettingsBlock(file: "Sources/Caching/Documentation.docc/RunningBehindVarnishOrACDN.md", line: 23, json: #"""
+"cacheHeaders": {
+  "browserCacheSeconds": 100,
+  "enableTamperingChecks": true,
+  "timeouts": {
+    "all-users":                   { "600": ["^/news/"] },
+    "anonymous-only":              { "600": ["^/shop/"] },
+    "anonymous-and-authenticated": { "300": ["^/forum/"] },
+    "per-user":                    { "60":  ["^/account/"] }
+  }
+}
+"""#),
+    ReadmeSettingsBlock(file: "Sources/MemcachedCaching/Documentation.docc/MemcachedCaching.md", line: 13, json: #"""
+{ "caches": { "default": {
+    "backend": "memcached",
+    "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
+    "timeout": 600,
+    "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
+} } }
+"""#),
+    ReadmeSettingsBlock(file: "Sources/RedisCaching/Documentation.docc/RedisCaching.md", line: 14, json: #"""
+{ "caches": {
+    "default": { "backend": "redis", "keyPrefix": "myapp",
+                 "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"],
+                 "options": { "connectTimeout": 1, "timeout": 2 } } } }
+"""#),
+    ReadmeSettingsBlock(file: "Sources/SQLiteCaching/Documentation.docc/SQLiteCaching.md", line: 13, json: #"""
+{ "caches": {
+    "default": { "backend": "sqlite", "location": "cache_table", "options": { "path": "/var/lib/myapp/cache.sqlite3" } } } }
 """#),
 ]
