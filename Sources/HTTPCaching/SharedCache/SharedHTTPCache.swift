@@ -17,7 +17,7 @@ import NIOCore
 ///
 /// The origin is a closure, so this type knows no web framework: in a
 /// Hummingbird app it is the route handler; in `caching-proxy`, an HTTP client.
-/// Responses are kept in a ``Caching/Cache`` (any backend), one entry per URL
+/// Responses are kept in a `Cache` (any backend), one entry per URL
 /// holding its variants. A failing backend never fails a request: it is logged
 /// and the request goes to the origin.
 public struct SharedHTTPCache: Sendable {
