@@ -34,7 +34,7 @@ import NIOPosix
 /// - `clear`: `flush_all` on every server — everything on them, whatever the
 ///   key prefix, as in Django.
 ///
-/// **Expiry** is memcached's: see ``MemcachedExpiry``. Lifetimes over 30 days
+/// **Expiry** is memcached's: see `MemcachedExpiry`. Lifetimes over 30 days
 /// become absolute times from ``Configuration/clock``, so the servers' clocks
 /// should agree with the application's.
 ///
