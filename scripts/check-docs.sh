@@ -27,7 +27,8 @@ all_modules=(
 if [ "$#" -gt 0 ]; then modules=("$@"); else modules=("${all_modules[@]}"); fi
 
 logs="$scratch/check-docs"
-mkdir -p "$logs"
+# The plugin moves each archive into place: the parent must exist.
+mkdir -p "$logs" "$scratch/docs"
 failed=0
 started=$(date +%s)
 for module in "${modules[@]}"; do
@@ -39,6 +40,7 @@ for module in "${modules[@]}"; do
     log="$logs/$module.log"
     begin=$(date +%s)
     status=0
+    rm -rf "${scratch:?}/docs/$module"   # the plugin will not move an archive over an old one
     swift package --scratch-path "$scratch" --enable-all-traits --disable-sandbox \
         generate-documentation --target "$module" --warnings-as-errors \
         --output-path "$scratch/docs/$module" >"$log" 2>&1 || status=$?
