@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "MustacheCaching", targets: ["MustacheCaching"]),
         .library(name: "CachingBackends", targets: ["CachingBackends"]),
         .executable(name: "cachectl", targets: ["cachectl"]),
+        .library(name: "CachingPurge", targets: ["CachingPurge"]),
         .executable(name: "caching-demo", targets: ["CachingDemo"]),
         .executable(name: "caching-proxy", targets: ["CachingProxyCommand"]),
         .library(name: "VaporCaching", targets: ["VaporCaching"]),
@@ -133,8 +134,20 @@ let package = Package(
         .executableTarget(
             name: "cachectl",
             dependencies: [
-                "Caching", "CachingBackends", "SQLiteCaching", "PostgresCaching", "HTTPCaching",
+                "Caching", "CachingBackends", "SQLiteCaching", "PostgresCaching", "HTTPCaching", "CachingPurge",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Tag purges sent to Varnish (xkey); its own module so that only apps
+        // that purge a downstream cache compile an HTTP client.
+        .target(
+            name: "CachingPurge",
+            dependencies: [
+                "HTTPCaching",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

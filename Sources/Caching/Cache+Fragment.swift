@@ -14,12 +14,12 @@ extension Cache {
     /// ```
     public func fragment(
         _ name: String, varyOn values: [any CustomStringConvertible] = [], timeout: CacheTimeout = .default,
-        render: () async throws -> String
+        tags: [String] = [], render: () async throws -> String
     ) async throws -> String {
         let key = makeTemplateFragmentKey(name, varyOn: values)
         if let cached = try await get(key, as: String.self) { return cached }
         let output = try await render()
-        try await set(key, output, timeout: timeout)
+        try await set(key, output, timeout: timeout, tags: tags)
         return output
     }
 }

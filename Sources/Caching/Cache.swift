@@ -157,9 +157,16 @@ public struct Cache: Sendable {
         } else {
             found = try await backend.get(finalKey)
         }
-        guard let stored = found else {
+        guard var stored = found else {
             metrics.miss()
             return nil
+        }
+        if TaggedCacheValue.mayBeTagged(stored) {
+            guard let valid = try await untag(stored, finalKey: finalKey) else {
+                metrics.miss()
+                return nil
+            }
+            stored = valid
         }
         metrics.hit()
         return try decode(stored, as: Value.self, key: finalKey)
@@ -174,12 +181,16 @@ public struct Cache: Sendable {
     }
 
     /// Stores `value` under `key`, replacing any existing value.
+    ///
+    /// With `tags`, the value is dropped by ``invalidate(tags:)`` of any of
+    /// them (see ``invalidate(tags:)``); tags are validated like keys.
     @inlinable
     nonisolated(nonsending) public func set<Value: Codable & Sendable>(
-        _ key: String, _ value: Value, timeout: CacheTimeout = .default, version: Int? = nil
+        _ key: String, _ value: Value, timeout: CacheTimeout = .default, version: Int? = nil, tags: [String] = []
     ) async throws {
         let finalKey = try makeValidatedKey(key, version: version)
-        let encoded = try encode(value, key: finalKey)
+        var encoded = try encode(value, key: finalKey)
+        if !tags.isEmpty { encoded = try await tagged(encoded, tags: tags) }
         if let synchronousBackend {
             try synchronousBackend.setSynchronously(finalKey, value: encoded, lifetime: lifetime(timeout))
         } else {
@@ -189,21 +200,30 @@ public struct Cache: Sendable {
 
     /// Stores `value` only if `key` is missing or expired. Returns whether it was
     /// stored; with a zero timeout it reports `true` and the value is already gone.
+    ///
+    /// An entry whose tags were invalidated counts as missing. With `tags`,
+    /// the value is stored with them (see ``set(_:_:timeout:version:tags:)``).
     @inlinable @discardableResult
     public func add<Value: Codable & Sendable>(
-        _ key: String, _ value: Value, timeout: CacheTimeout = .default, version: Int? = nil
+        _ key: String, _ value: Value, timeout: CacheTimeout = .default, version: Int? = nil, tags: [String] = []
     ) async throws -> Bool {
         let finalKey = try makeValidatedKey(key, version: version)
-        return try await backend.add(finalKey, value: try encode(value, key: finalKey), lifetime: lifetime(timeout))
+        var encoded = try encode(value, key: finalKey)
+        if !tags.isEmpty { encoded = try await tagged(encoded, tags: tags) }
+        if try await backend.add(finalKey, value: encoded, lifetime: lifetime(timeout)) { return true }
+        // The key is taken; by a value whose tags were invalidated it is not.
+        guard try await dropInvalidated(finalKey) else { return false }
+        return try await backend.add(finalKey, value: encoded, lifetime: lifetime(timeout))
     }
 
     /// The value under `key`; on a miss, stores `defaultValue` (with `add`, so a
     /// concurrent writer wins) and returns what the cache then holds, or
     /// `defaultValue` if the cache holds nothing.
     public func getOrSet<Value: Codable & Sendable>(
-        _ key: String, default defaultValue: Value, timeout: CacheTimeout = .default, version: Int? = nil
+        _ key: String, default defaultValue: Value, timeout: CacheTimeout = .default, version: Int? = nil,
+        tags: [String] = []
     ) async throws -> Value {
-        try await getOrSet(key, timeout: timeout, version: version) { defaultValue }
+        try await getOrSet(key, timeout: timeout, version: version, tags: tags) { defaultValue }
     }
 
     /// The value under `key`; on a miss, calls `compute` exactly once, stores its
@@ -217,8 +237,10 @@ public struct Cache: Sendable {
     /// and the failure logged. With a backend in the `miss` failure mode the
     /// first read is a miss too, so a cache outage means computing, never an
     /// error page.
+    ///
+    /// With `tags`, a computed value is stored with them.
     public func getOrSet<Value: Codable & Sendable>(
-        _ key: String, timeout: CacheTimeout = .default, version: Int? = nil,
+        _ key: String, timeout: CacheTimeout = .default, version: Int? = nil, tags: [String] = [],
         compute: () async throws -> Value
     ) async throws -> Value {
         if let existing = try await get(key, as: Value.self, version: version) {
@@ -226,7 +248,7 @@ public struct Cache: Sendable {
         }
         let computed = try await compute()
         do {
-            try await add(key, computed, timeout: timeout, version: version)
+            try await add(key, computed, timeout: timeout, version: version, tags: tags)
             return try await get(key, as: Value.self, version: version) ?? computed
         } catch let error as CacheError where error.isServerUnavailable {
             logger.warning("getOrSet could not store the computed value; returning it uncached",
@@ -251,6 +273,8 @@ public struct Cache: Sendable {
     }
 
     /// Whether `key` is present and not expired, including when it holds `nil`.
+    /// It asks the backend only (no read of the value), so an entry whose
+    /// tags were invalidated is present until a `get` finds it stale.
     public func hasKey(_ key: String, version: Int? = nil) async throws -> Bool {
         let finalKey = try makeValidatedKey(key, version: version)
         return try await backend.hasKey(finalKey)
@@ -311,7 +335,8 @@ public struct Cache: Sendable {
             if originals.updateValue(key, forKey: finalKey) == nil { finalKeys.append(finalKey) }
         }
         guard !finalKeys.isEmpty else { return [:] }
-        let found = try await backend.getMany(finalKeys)
+        var found = try await backend.getMany(finalKeys)
+        if found.values.contains(where: TaggedCacheValue.mayBeTagged) { found = try await untagMany(found) }
         var result: [String: Value] = [:]
         result.reserveCapacity(found.count)
         for (finalKey, stored) in found {
@@ -322,10 +347,11 @@ public struct Cache: Sendable {
     }
 
     /// Stores every entry; returns the caller's keys that failed to store (only
-    /// memcached reports failures, as in Django).
+    /// memcached reports failures, as in Django). With `tags`, every entry is
+    /// stored with them.
     @discardableResult
     public func setMany<Value: Codable & Sendable>(
-        _ entries: [String: Value], timeout: CacheTimeout = .default, version: Int? = nil
+        _ entries: [String: Value], timeout: CacheTimeout = .default, version: Int? = nil, tags: [String] = []
     ) async throws -> [String] {
         guard !entries.isEmpty else { return [] }
         var encoded: [(key: String, value: CacheValue)] = []
@@ -335,6 +361,12 @@ public struct Cache: Sendable {
             let finalKey = try makeValidatedKey(key, version: version)
             originals[finalKey] = key
             encoded.append((finalKey, try encode(value, key: finalKey)))
+        }
+        if !tags.isEmpty {
+            let stamps = try await currentStamps(tags)
+            for index in encoded.indices {
+                encoded[index].value = TaggedCacheValue(stamps: stamps, inner: encoded[index].value).stored
+            }
         }
         let failed = try await backend.setMany(encoded, lifetime: lifetime(timeout))
         return failed.map { originals[$0] ?? $0 }

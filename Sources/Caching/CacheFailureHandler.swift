@@ -18,14 +18,21 @@ package struct CacheFailureHandler: Sendable {
         self.logger = logger
     }
 
-    /// Runs `body`; in the `miss` mode a server failure gives `whenDown()`.
+    /// Set (with `$writesMustFail.withValue(true)`) around writes whose loss
+    /// must be reported even in the `miss` mode: a dropped tag invalidation
+    /// would leave stale values served with nobody told
+    /// (``Cache/invalidate(tags:)``).
+    @TaskLocal package static var writesMustFail = false
+
+    /// Runs `body`; in the `miss` mode a server failure gives `whenDown()`,
+    /// except for a write while ``writesMustFail`` is set.
     /// A dropped write is counted on `breaker`, which logs one summary line a
     /// second; a failed read is logged at debug level only.
     package func run<T>(write: Bool, breaker: CircuitBreaker, whenDown: () throws -> T,
                         _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as CacheError where mode == .miss && error.isServerUnavailable {
+        } catch let error as CacheError where mode == .miss && error.isServerUnavailable && !(write && Self.writesMustFail) {
             if write {
                 breaker.droppedWrite()
             } else {

@@ -33,6 +33,8 @@ public enum DemoPages {
               explanation: "Vary: Accept-Language: one cached copy per language; try another Accept-Language header."),
         Entry(path: "/article", title: "ETag / Last-Modified",
               explanation: "A condition on the route: send If-None-Match or If-Modified-Since and get 304 without running the handler."),
+        Entry(path: "/products/42", title: "Tagged page (Cache-Tag)",
+              explanation: "Declares Cache-Tag: product:42 products and is cached 60 s; POST /products/42/invalidate calls invalidate(tags: [\"product:42\"]) and the next request renders again, while /products/43 stays cached."),
         Entry(path: "/fibonacci?n=80", title: "Memoized computation",
               explanation: "The low-level API: cache.getOrSet memoizes a slow computation for 60 s."),
         Entry(path: "/policies/all-users", title: "URL policies for Varnish/CDNs",
@@ -143,6 +145,20 @@ public enum DemoPages {
         for _ in 0..<n { (a, b) = (b, a &+ b) }
         return a
     }
+
+    /// `/products/<id>`: a page the page cache stores with the tags
+    /// ``productTags(id:)`` (declared in `Cache-Tag`), for ``productCacheControl``.
+    public static func product(id: String) -> String {
+        html(title: "Product \(escape(id))", body: renderedAt + "<p>Tagged <code>product:\(escape(id))</code>: cached until that tag is invalidated.</p>")
+    }
+
+    /// The tags of `/products/<id>`.
+    public static func productTags(id: String) -> [String] {
+        ["product:\(id)", "products"]
+    }
+
+    /// The `Cache-Control` of `/products/<id>`: stored in both page-cache modes.
+    public static let productCacheControl = "max-age=60"
 
     /// The value of `name` in a query string (`a=1&b=2`), percent-decoded.
     public static func queryValue(_ name: String, in query: String?) -> String? {

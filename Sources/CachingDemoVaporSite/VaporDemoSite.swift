@@ -34,6 +34,20 @@ public struct VaporDemoSite: Sendable {
         routes.condition(etag: { _ in DemoPages.articleVersion }, lastModified: { _ in DemoPages.articleModified })
             .get("article") { _ in Self.page(DemoPages.article()) }
         let cache = caches.default
+        routes.get("products", ":id") { request in
+            // The path, not `parameters`: in the shared mode the page is
+            // rendered for the cache's origin request, which has none.
+            let id = request.url.path.split(separator: "/").last.map(String.init) ?? ""
+            let response = Self.page(DemoPages.product(id: id))
+            response.headers.replaceOrAdd(name: .cacheControl, value: DemoPages.productCacheControl)
+            response.setCacheTags(DemoPages.productTags(id: id))
+            return response
+        }
+        routes.post("products", ":id", "invalidate") { request in
+            let parts = request.url.path.split(separator: "/")
+            try await cache.invalidate(tags: ["product:" + (parts.count >= 2 ? String(parts[parts.count - 2]) : "")])
+            return Response(status: .ok, body: .init(string: "invalidated"))
+        }
         routes.neverCache().get("fibonacci") { request in
             Self.page(try await DemoPages.fibonacci(query: request.url.query, cache: cache))
         }

@@ -60,6 +60,13 @@ public struct HTTPCacheSettings: Sendable, Equatable {
     /// instance's tier for at most this long. Never longer than the entry's
     /// own lifetime.
     public var hotStoreStaleness: Double
+    /// The response field a handler declares its page's tags in (default
+    /// `Cache-Tag`; `Surrogate-Key` is read too): pages are stored with them,
+    /// so ``Caching/Cache/invalidate(tags:)`` drops them. See ``CacheTagHeader``.
+    public var tagHeader: String
+    /// Whether the tag fields are removed before responses leave (default
+    /// `false`: kept, for Varnish xkey or a CDN downstream).
+    public var stripTagHeader: Bool
 
     /// The default of ``hotStoreBytes``.
     public static let defaultHotStoreBytes = 32 << 20
@@ -71,7 +78,8 @@ public struct HTTPCacheSettings: Sendable, Equatable {
         useI18N: Bool = false, languageCode: String = "en-us", useTZ: Bool = false, timeZone: String = "America/Chicago",
         conditionalGet: Bool = true,
         targetedCacheControl: [String] = ["CDN-Cache-Control"],
-        hotStoreBytes: Int = HTTPCacheSettings.defaultHotStoreBytes, hotStoreStaleness: Double = 1
+        hotStoreBytes: Int = HTTPCacheSettings.defaultHotStoreBytes, hotStoreStaleness: Double = 1,
+        tagHeader: String = "Cache-Tag", stripTagHeader: Bool = false
     ) {
         self.mode = mode
         self.cache = cache
@@ -87,6 +95,13 @@ public struct HTTPCacheSettings: Sendable, Equatable {
         self.targetedCacheControl = targetedCacheControl
         self.hotStoreBytes = hotStoreBytes
         self.hotStoreStaleness = hotStoreStaleness
+        self.tagHeader = tagHeader
+        self.stripTagHeader = stripTagHeader
+    }
+
+    /// The tag-field rule these settings describe (``tagHeader``, ``stripTagHeader``).
+    public var cacheTagHeader: CacheTagHeader {
+        CacheTagHeader(name: HTTPField.Name(tagHeader) ?? .cacheTag, strip: stripTagHeader)
     }
 
     /// The hot tier these settings describe (``hotStoreBytes``,
@@ -127,6 +142,8 @@ public struct HTTPCacheSettings: Sendable, Equatable {
         "targetedCacheControl": "a list of header field names such as [\"CDN-Cache-Control\"]",
         "hotStoreBytes": "a whole number of bytes (0: no hot tier)",
         "hotStoreStaleness": "a number of seconds, 0 or more",
+        "tagHeader": "a header field name such as \"Cache-Tag\"",
+        "stripTagHeader": "true or false",
     ]
 
     /// Reads the `httpCache` section (absent: the defaults). Unknown members and
@@ -161,6 +178,12 @@ public struct HTTPCacheSettings: Sendable, Equatable {
                     throw CacheConfigurationError("must be a number of seconds, 0 or more, not \(value.quoted)", path: path)
                 }
                 hotStoreStaleness = seconds
+            case ("tagHeader", .string(let name)):
+                guard HTTPField.Name(name) != nil else {
+                    throw CacheConfigurationError("must be a header field name such as \"Cache-Tag\", not \(value.quoted)", path: path)
+                }
+                tagHeader = name
+            case ("stripTagHeader", .bool(let on)): stripTagHeader = on
             case ("targetedCacheControl", .array(let names)):
                 targetedCacheControl = try names.map { name in
                     guard case .string(let text) = name, HTTPField.Name(text) != nil else {

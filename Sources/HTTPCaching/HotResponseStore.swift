@@ -17,7 +17,10 @@ import Caching
 /// - An entry never outlives the backend entry it copies, nor ``staleness``
 ///   seconds: a page deleted or replaced by another instance (or by code that
 ///   writes the backend directly) is served from here for at most that long.
-/// - Cleared by the page cache's own invalidations and clears.
+/// - Cleared by the page cache's own invalidations and clears. A tagged
+///   page's copy is dropped the moment an invalidation of one of its tags in
+///   this process returns (``Caching/CacheTagGeneration``); other instances'
+///   copies within ``staleness``.
 public final class HotResponseStore: Sendable {
     /// The most bytes (bodies and header fields, estimated) the tier holds.
     public let byteBudget: Int
@@ -51,14 +54,29 @@ public final class HotResponseStore: Sendable {
         let now = clock.now()
         return state.withLock { state in
             guard let entry = state.entries[key] else { return nil }
+            if !entry.tags.isEmpty, !CacheTagGeneration.isCurrent(entry.tags, entry.tagStamps) {
+                _ = state.remove(key)
+                return nil
+            }
             return entry.expires > now ? entry.value : nil
         }
     }
 
     /// Stores `value` under `key` for at most `lifetime` seconds (and at most
     /// ``staleness``); a lifetime of 0 or less stores nothing (and drops what
-    /// was there, which is older).
-    func set(_ key: String, _ value: HotValue, lifetime: Double) {
+    /// was there, which is older). A value with `tags` passes the
+    /// ``Caching/CacheTagGeneration/current`` read before it was read from
+    /// (or written to) the backend: it is not kept if an invalidation ran
+    /// since, and is dropped by any later invalidation of one of its tags.
+    func set(_ key: String, _ value: HotValue, lifetime: Double, tags: [String] = [], generation: UInt64 = 0) {
+        var stamps: [UInt64] = []
+        if !tags.isEmpty {
+            guard let taken = CacheTagGeneration.stamps(for: tags, ifUnchangedSince: generation) else {
+                remove(key)
+                return
+            }
+            stamps = taken
+        }
         let keep = min(lifetime, staleness)
         let size = value.byteCount + key.utf8.count + 64
         guard isEnabled, keep > 0, size <= byteBudget else {
@@ -68,7 +86,8 @@ public final class HotResponseStore: Sendable {
         let expires = clock.now() + keep
         let now = clock.now()
         state.withLock { state in
-            state.insert(key, Entry(value: value, bytes: size, expires: expires, order: state.nextOrder))
+            state.insert(key, Entry(
+                value: value, bytes: size, expires: expires, order: state.nextOrder, tags: tags, tagStamps: stamps))
             state.nextOrder &+= 1
             if state.bytes > byteBudget { state.evict(toFit: byteBudget, now: now) }
         }
@@ -89,6 +108,9 @@ public final class HotResponseStore: Sendable {
         var bytes: Int
         var expires: Double
         var order: UInt64
+        /// The tags of a tagged page and their counters when it was read.
+        var tags: [String]
+        var tagStamps: [UInt64]
     }
 
     private struct State {

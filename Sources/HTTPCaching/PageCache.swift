@@ -41,17 +41,22 @@ public struct PageCacheConfiguration: Sendable {
     /// Concurrent misses for one URL run the handler once; the others wait and
     /// are answered from what it stored. Django does not do this.
     public var stampedeProtection: Bool
+    /// Where handlers declare their page's tags, and whether that field
+    /// leaves (``CacheTagHeader``): pages are stored with the tags, so
+    /// ``Caching/Cache/invalidate(tags:)`` drops them. Django has no tags.
+    public var tagHeader: CacheTagHeader
 
     /// Creates settings; the defaults are Django's.
     public init(
         defaultTimeout: Int = HTTPCacheHeaders.defaultTimeout, pageTimeout: Int? = nil, key: PageCacheKey = PageCacheKey(),
-        debugHeaders: Bool = false, stampedeProtection: Bool = true
+        debugHeaders: Bool = false, stampedeProtection: Bool = true, tagHeader: CacheTagHeader = CacheTagHeader()
     ) {
         self.defaultTimeout = defaultTimeout
         self.pageTimeout = pageTimeout
         self.key = key
         self.debugHeaders = debugHeaders
         self.stampedeProtection = stampedeProtection
+        self.tagHeader = tagHeader
     }
 }
 
@@ -166,6 +171,9 @@ public struct PageCache: Sendable {
             let head = hitHead(page.head, maxAge: page.maxAge, expires: page.expires, key: key, bodyCount: page.body.readableBytes)
             return (head, request.method == .head ? [] : Array(page.body.readableBytesView))
         }
+        // Taken before the backend read: an invalidation after it makes the
+        // hot copy of a tagged page stale.
+        let generation = CacheTagGeneration.current
         do {
             let listKey = configuration.key.headerListKey(request, urlHash: urlHash)
             guard let headerList = try await cache.get(listKey, as: [String].self) else {
@@ -174,7 +182,7 @@ public struct PageCache: Sendable {
             var key = configuration.key.pageKey(request, method: .get, headerList: headerList, urlHash: urlHash)
             var page = try await cache.get(key, as: CachedPage.self)
             if let page {
-                remember(headerList, at: listKey, page: page, at: key)
+                remember(headerList, at: listKey, page: page, at: key, generation: generation)
             } else if request.method == .head {
                 key = configuration.key.pageKey(request, method: .head, headerList: headerList, urlHash: urlHash)
                 page = try await cache.get(key, as: CachedPage.self)
@@ -223,13 +231,15 @@ public struct PageCache: Sendable {
 
     /// Copies a GET page read from (or written to) the backend into the hot
     /// tier, for no longer than it lives there.
-    private func remember(_ headerList: [String], at listKey: String, page: CachedPage, at key: String) {
+    /// A tagged page's copy is dropped once one of its tags is invalidated;
+    /// `generation` (``Caching/CacheTagGeneration/current``) was read before the page was.
+    private func remember(_ headerList: [String], at listKey: String, page: CachedPage, at key: String, generation: UInt64) {
         guard let hotStore, hotStore.isEnabled, let until = page.until else { return }
         let lifetime = until - clock.now()
         let hot = HotPage(
             head: page.response.response, body: ByteBuffer(bytes: page.response.body), maxAge: page.maxAge, expires: page.expires)
         hotStore.set(listKey, .headerList(headerList), lifetime: lifetime)
-        hotStore.set(key, .page(hot), lifetime: lifetime)
+        hotStore.set(key, .page(hot), lifetime: lifetime, tags: page.tags ?? [], generation: generation)
     }
 
     /// The answer to `request` from the hot tier alone, exactly as the fetch
@@ -279,10 +289,12 @@ public struct PageCache: Sendable {
     func update<Stream: Sendable>(_ request: HTTPRequest, response: inout PageResponse<Stream>) async -> Bool {
         let streaming: Bool
         if case .streamed = response.body { streaming = true } else { streaming = false }
+        let tags = configuration.tagHeader.take(from: &response.head.headerFields)
         let timeout = prepare(&response.head, for: request, streaming: streaming)
         var key: String?
         if let timeout, timeout > 0, response.head.status.code == 200, case .bytes(let body) = response.body {
-            key = await store(response.head, body: body, for: request, urlHash: PageCacheKey.urlHash(request), timeout: timeout)
+            key = await store(
+                response.head, body: body, for: request, urlHash: PageCacheKey.urlHash(request), timeout: timeout, tags: tags)
         }
         if configuration.debugHeaders {
             response.head.headerFields[Self.xCache] = "MISS"
@@ -320,7 +332,9 @@ public struct PageCache: Sendable {
     }
 
     /// Learns the key and stores the page; returns the key, `nil` on failure.
-    private func store(_ head: HTTPResponse, body: [UInt8], for request: HTTPRequest, urlHash: String, timeout: Int) async -> String? {
+    private func store(
+        _ head: HTTPResponse, body: [UInt8], for request: HTTPRequest, urlHash: String, timeout: Int, tags: [String]
+    ) async -> String? {
         let headerList = configuration.key.headerList(vary: head.headerFields)
         let key = configuration.key.pageKey(request, method: request.method, headerList: headerList, urlHash: urlHash)
         do {
@@ -329,10 +343,14 @@ public struct PageCache: Sendable {
                 response: StoredHTTPResponse(response: head, body: body, varyValues: [:], requestTime: 0, responseTime: 0),
                 maxAge: HTTPCacheHeaders.maxAge(head.headerFields),
                 expires: head.headerFields[.expires].flatMap { HTTPDate.parse($0) },
-                until: clock.now() + Double(timeout))
-            try await cache.set(key, page, timeout: .seconds(Double(timeout)))
+                until: clock.now() + Double(timeout),
+                tags: tags.isEmpty ? nil : tags)
+            let generation = CacheTagGeneration.current
+            try await cache.set(key, page, timeout: .seconds(Double(timeout)), tags: tags)
             if request.method == .get {
-                remember(headerList, at: configuration.key.headerListKey(request, urlHash: urlHash), page: page, at: key)
+                remember(
+                    headerList, at: configuration.key.headerListKey(request, urlHash: urlHash), page: page, at: key,
+                    generation: generation)
             } else {
                 // A HEAD page is never served from the hot tier; a GET page
                 // there stays valid (the backend still holds it).
@@ -357,4 +375,6 @@ struct CachedPage: Codable, Sendable {
     /// When its backend entry expires (stored since the hot tier: a page
     /// stored before has none and is not copied into the hot tier).
     var until: Double?
+    /// The tags it was stored with (``CacheTagHeader``), if any.
+    var tags: [String]?
 }

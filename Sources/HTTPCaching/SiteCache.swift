@@ -39,12 +39,13 @@ public struct SiteCache: Sendable {
         case .django:
             let configuration = PageCacheConfiguration(
                 defaultTimeout: settings.defaultTimeout, key: settings.pageCacheKey(language: language),
-                debugHeaders: settings.debugHeaders)
+                debugHeaders: settings.debugHeaders, tagHeader: settings.cacheTagHeader)
             mode = .django(PageCache(cache: cache, configuration: configuration, hotStore: hotStore), conditionalGet: settings.conditionalGet)
         case .shared:
             mode = .shared(SharedHTTPCache(cache: cache, configuration: SharedCacheConfiguration(
                 maxBodyBytes: settings.maxBodyBytes, cacheStatus: settings.debugHeaders,
-                targetedFields: settings.targetedCacheControl.compactMap { HTTPField.Name($0) }), hotStore: hotStore))
+                targetedFields: settings.targetedCacheControl.compactMap { HTTPField.Name($0) },
+                tagHeader: settings.cacheTagHeader), hotStore: hotStore))
         }
     }
 

@@ -23,6 +23,11 @@ import NIOPosix
 /// - Several servers: the first takes every write; reads go to one of the
 ///   others, chosen at random, when there are others (Django's rule; replicas
 ///   lag, so a read right after a write may miss).
+/// - A Redis Cluster (``Topology/cluster(readFromReplicas:)``): each key goes
+///   to its hash slot's node (``RedisClusterClient``); `getMany`, `setMany`
+///   and `deleteMany` send one command per slot, in parallel; `clear` runs on
+///   every primary. Redis Sentinel (``Topology/sentinel(sentinels:masterName:)``):
+///   every call goes to the primary the sentinels name (``RedisSentinelClient``).
 /// - `clear` deletes only this cache's keys when it knows them — the keys
 ///   matching ``Configuration/clearScope`` — with `SCAN` and `UNLINK` in
 ///   batches of 1,000. That costs one round trip per batch and touches every
@@ -52,10 +57,29 @@ public final class RedisCacheBackend: CacheBackend {
         }
     }
 
+    /// How the servers are arranged.
+    public enum Topology: Sendable, Equatable {
+        /// ``Configuration/servers`` are one primary (the first) and its read
+        /// replicas: Django's arrangement.
+        case primaryAndReplicas
+        /// ``Configuration/servers`` are seed nodes of a Redis Cluster: keys
+        /// go to the node serving their hash slot (see ``RedisClusterClient``);
+        /// with `readFromReplicas`, reads go to the slot's replicas.
+        case cluster(readFromReplicas: Bool)
+        /// The primary is the one the `sentinels` name for `masterName`, and
+        /// follows their failovers (see ``RedisSentinelClient``);
+        /// ``Configuration/servers`` holds at most one URL, whose user,
+        /// password and database are used on the primary.
+        case sentinel(sentinels: [RedisSlotMap.Node], masterName: String)
+    }
+
     /// Settings of a Redis backend.
     public struct Configuration: Sendable {
-        /// The servers: the first is the primary, the others read replicas.
+        /// The servers: the first is the primary, the others read replicas;
+        /// for a cluster, its seed nodes (see ``topology``).
         public var servers: [RedisEndpoint]
+        /// How ``servers`` are arranged (default: one primary and replicas).
+        public var topology: Topology
         /// Timeouts and connections per server.
         public var client: RedisClient.Configuration
         /// Prepended to every key on the server (after key validation), so
@@ -71,13 +95,15 @@ public final class RedisCacheBackend: CacheBackend {
         /// Errors or misses while a server cannot be used (default `.error`).
         public var failureMode: CacheFailureMode
 
-        /// A configuration for `servers`.
+        /// A configuration for `servers`, arranged as `topology`.
         public init(
-            servers: [RedisEndpoint], client: RedisClient.Configuration = RedisClient.Configuration(),
+            servers: [RedisEndpoint], topology: Topology = .primaryAndReplicas,
+            client: RedisClient.Configuration = RedisClient.Configuration(),
             namespace: String = "", clearScope: ClearScope? = nil, maxValueBytes: Int = 512 * 1024 * 1024,
             failureMode: CacheFailureMode = .error
         ) {
             self.servers = servers
+            self.topology = topology
             self.client = client
             self.namespace = namespace
             self.clearScope = clearScope ?? (namespace.isEmpty ? .database : .prefix(namespace))
@@ -90,7 +116,7 @@ public final class RedisCacheBackend: CacheBackend {
     public let name = "redis"
     /// The configuration the backend was made with.
     public let configuration: Configuration
-    private let clients: [RedisClient]
+    private let servers: any RedisServers
     private let logger: Logger
     private let failures: CacheFailureHandler
 
@@ -100,14 +126,39 @@ public final class RedisCacheBackend: CacheBackend {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "swift-caching.redis")
     ) throws(CacheConfigurationError) {
-        guard !configuration.servers.isEmpty else {
-            throw CacheConfigurationError("A Redis cache needs at least one server URL in its location")
-        }
         self.configuration = configuration
         self.logger = logger
         self.failures = CacheFailureHandler(mode: configuration.failureMode, logger: logger)
-        self.clients = configuration.servers.map {
-            RedisClient(endpoint: $0, configuration: configuration.client, eventLoopGroup: eventLoopGroup, logger: logger)
+        switch configuration.topology {
+        case .primaryAndReplicas:
+            guard !configuration.servers.isEmpty else {
+                throw CacheConfigurationError("A Redis cache needs at least one server URL in its location")
+            }
+            servers = RedisReplicaSet(clients: configuration.servers.map {
+                RedisClient(endpoint: $0, configuration: configuration.client, eventLoopGroup: eventLoopGroup, logger: logger)
+            })
+        case .cluster(let readFromReplicas):
+            do {
+                servers = RedisClusterServers(cluster: try RedisClusterClient(
+                    seeds: configuration.servers,
+                    configuration: RedisClusterClient.Configuration(client: configuration.client, readFromReplicas: readFromReplicas),
+                    eventLoopGroup: eventLoopGroup, logger: logger))
+            } catch {
+                throw CacheConfigurationError("A Redis Cluster cache: \(error)")
+            }
+        case .sentinel(let sentinels, let masterName):
+            guard configuration.servers.count <= 1 else {
+                throw CacheConfigurationError(
+                    "A Redis Sentinel cache takes at most one URL in its location (for the user, password and database); the sentinels name the primary")
+            }
+            do {
+                servers = RedisSentinelServers(client: try RedisSentinelClient(
+                    sentinels: sentinels, masterName: masterName,
+                    endpoint: configuration.servers.first ?? RedisEndpoint(host: "127.0.0.1"),
+                    configuration: configuration.client, eventLoopGroup: eventLoopGroup, logger: logger))
+            } catch {
+                throw CacheConfigurationError("A Redis Sentinel cache: \(error)")
+            }
         }
     }
 
@@ -115,29 +166,38 @@ public final class RedisCacheBackend: CacheBackend {
 
     /// Connections opened or tried so far, over all servers (for tests: an
     /// open circuit opens none).
-    package var connectAttempts: Int { clients.reduce(0) { $0 + $1.connectAttempts } }
-    /// The servers' circuit breakers, in ``Configuration/servers`` order.
-    package var breakers: [CircuitBreaker] { clients.map(\.breaker) }
+    package var connectAttempts: Int { servers.connectAttempts }
+    /// The servers' circuit breakers, in ``Configuration/servers`` order
+    /// (a cluster's: the nodes used so far).
+    package var breakers: [CircuitBreaker] { servers.breakers }
 
-    private var primary: RedisClient { clients[0] }
+    /// The cluster client, when ``Configuration/topology`` is a cluster (for tests).
+    package var clusterClient: RedisClusterClient? { (servers as? RedisClusterServers)?.cluster }
+    /// The sentinel client, when ``Configuration/topology`` is Sentinel (for tests).
+    package var sentinelClient: RedisSentinelClient? { (servers as? RedisSentinelServers)?.client }
 
-    /// Django's rule: a random replica when there are replicas, else the primary.
-    private var reader: RedisClient {
-        clients.count > 1 ? clients[Int.random(in: 1..<clients.count)] : clients[0]
+    /// Where writes of `key` go.
+    private func writer(_ key: String) -> any RedisCommandTarget { servers.writer(forKey: wireKey(key)) }
+
+    /// Where reads of `key` go (Django's rule for replicas: see ``RedisReplicaSet``).
+    private func reader(_ key: String) -> any RedisCommandTarget { servers.reader(forKey: wireKey(key)) }
+
+    private func wireKey(_ key: String) -> String {
+        configuration.namespace.isEmpty ? key : configuration.namespace + key
     }
 
     private func wire(_ key: String) -> RESPArgument {
-        .string(configuration.namespace.isEmpty ? key : configuration.namespace + key)
+        .string(wireKey(key))
     }
 
     /// Runs `body` against `client` with the failure mode applied.
-    private func guarded<T>(_ client: RedisClient, write: Bool, whenDown: () throws -> T,
+    private func guarded<T>(_ client: any RedisCommandTarget, write: Bool, whenDown: () throws -> T,
                             _ body: () async throws -> T) async throws -> T {
         try await failures.run(write: write, breaker: client.breaker, whenDown: whenDown, body)
     }
 
     /// Sends one command, turning client errors into `CacheError`.
-    private func send(_ client: RedisClient, _ command: RESPCommand) async throws(CacheError) -> RESPValue {
+    private func send(_ client: any RedisCommandTarget, _ command: RESPCommand) async throws(CacheError) -> RESPValue {
         do {
             return try await client.send(command)
         } catch {
@@ -146,7 +206,7 @@ public final class RedisCacheBackend: CacheBackend {
     }
 
     /// Sends a pipeline, turning client errors into `CacheError`.
-    private func pipeline(_ client: RedisClient, _ commands: [RESPCommand]) async throws(CacheError) -> [RESPValue] {
+    private func pipeline(_ client: any RedisCommandTarget, _ commands: [RESPCommand]) async throws(CacheError) -> [RESPValue] {
         do {
             return try await client.pipeline(commands)
         } catch {
@@ -163,7 +223,7 @@ public final class RedisCacheBackend: CacheBackend {
 
     /// `GET`.
     public func get(_ key: String) async throws -> CacheValue? {
-        let client = reader
+        let client = reader(key)
         return try await guarded(client, write: false, whenDown: { nil }) {
             switch try accepted(try await send(client, RESPCommand("GET", [wire(key)])), "GET") {
             case .bulkString(let buffer): return .bytes(Array(buffer.readableBytesView))
@@ -176,6 +236,7 @@ public final class RedisCacheBackend: CacheBackend {
     /// `SET ... PX`, or `DEL` for a zero or negative lifetime.
     public func set(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws {
         let bytes = try await storable(key, value)
+        let primary = writer(key)
         try await guarded(primary, write: true, whenDown: {}) {
             _ = try accepted(try await send(primary, setCommand(key, bytes, lifetime)), "SET")
         }
@@ -189,6 +250,7 @@ public final class RedisCacheBackend: CacheBackend {
             arguments += ["PX", .integer(Self.milliseconds(seconds))]
         }
         let command = RESPCommand("SET", arguments)
+        let primary = writer(key)
         return try await guarded(primary, write: true, whenDown: { false }) {
             guard case .simpleString = try accepted(try await send(primary, command), "SET NX") else { return false }
             if lifetime.isImmediatelyExpired {
@@ -200,7 +262,8 @@ public final class RedisCacheBackend: CacheBackend {
 
     /// `PEXPIRE`, or `PERSIST` plus `EXISTS` for "never expires".
     public func touch(_ key: String, lifetime: CacheLifetime) async throws -> Bool {
-        try await guarded(primary, write: true, whenDown: { false }) {
+        let primary = writer(key)
+        return try await guarded(primary, write: true, whenDown: { false }) {
             switch lifetime {
             case .forever:
                 let replies = try await pipeline(primary, [RESPCommand("PERSIST", [wire(key)]), RESPCommand("EXISTS", [wire(key)])])
@@ -216,14 +279,15 @@ public final class RedisCacheBackend: CacheBackend {
 
     /// `DEL`.
     public func delete(_ key: String) async throws -> Bool {
-        try await guarded(primary, write: true, whenDown: { false }) {
+        let primary = writer(key)
+        return try await guarded(primary, write: true, whenDown: { false }) {
             try accepted(try await send(primary, RESPCommand("DEL", [wire(key)])), "DEL").integer == 1
         }
     }
 
     /// `EXISTS`.
     public func hasKey(_ key: String) async throws -> Bool {
-        let client = reader
+        let client = reader(key)
         return try await guarded(client, write: false, whenDown: { false }) {
             try accepted(try await send(client, RESPCommand("EXISTS", [wire(key)])), "EXISTS").integer == 1
         }
@@ -232,6 +296,7 @@ public final class RedisCacheBackend: CacheBackend {
     /// `EXISTS` and `INCRBY` in one script: atomic, and the TTL is kept.
     public func increment(_ key: String, by delta: Int) async throws -> Int {
         let command = RESPCommand("EVAL", [.string(Self.incrementScript), 1, wire(key), .integer(delta)])
+        let primary = writer(key)
         return try await guarded(primary, write: true, whenDown: { () throws -> Int in throw CacheError.keyNotFound(key: key) }) {
             switch try await send(primary, command) {
             case .integer(let value): return value
@@ -246,25 +311,37 @@ public final class RedisCacheBackend: CacheBackend {
         }
     }
 
-    /// `MGET`: one round trip.
+    /// `MGET`: one round trip (in a cluster, one `MGET` per hash slot, in parallel).
     public func getMany(_ keys: [String]) async throws -> [String: CacheValue] {
         guard !keys.isEmpty else { return [:] }
-        let client = reader
+        let batches = servers.batches(keys.map { Array(wireKey($0).utf8) })
+        let client = reader(keys[0])
         return try await guarded(client, write: false, whenDown: { [:] }) {
-            let reply = try await send(client, RESPCommand("MGET", keys.map(wire)))
-            guard case .array(let values) = try accepted(reply, "MGET"), values.count == keys.count else {
-                throw CacheError.backendFailure(backend: name, message: "MGET answered with the wrong number of values")
-            }
             var found: [String: CacheValue] = [:]
-            for (key, value) in zip(keys, values) {
-                if case .bulkString(let buffer) = value { found[key] = .bytes(Array(buffer.readableBytesView)) }
+            for part in try await inParallel(batches, { batch in
+                try await self.mget(batch.map { keys[$0] }, on: batches.count == 1 ? client : self.reader(keys[batch[0]]))
+            }) {
+                found.merge(part) { first, _ in first }
             }
             return found
         }
     }
 
-    /// One pipelined write of `SET ... PX` per key; returns the keys whose
-    /// write failed (all of them when the write was dropped in the `miss` mode).
+    private func mget(_ keys: [String], on client: any RedisCommandTarget) async throws -> [String: CacheValue] {
+        let reply = try await send(client, RESPCommand("MGET", keys.map(wire)))
+        guard case .array(let values) = try accepted(reply, "MGET"), values.count == keys.count else {
+            throw CacheError.backendFailure(backend: name, message: "MGET answered with the wrong number of values")
+        }
+        var found: [String: CacheValue] = [:]
+        for (key, value) in zip(keys, values) {
+            if case .bulkString(let buffer) = value { found[key] = .bytes(Array(buffer.readableBytesView)) }
+        }
+        return found
+    }
+
+    /// One pipelined write of `SET ... PX` per key (in a cluster, one pipeline
+    /// per hash slot, in parallel); returns the keys whose write failed (all
+    /// of them when the write was dropped in the `miss` mode).
     public func setMany(_ entries: [(key: String, value: CacheValue)], lifetime: CacheLifetime) async throws -> [String] {
         guard !entries.isEmpty else { return [] }
         var commands: [RESPCommand] = []
@@ -281,50 +358,90 @@ public final class RedisCacheBackend: CacheBackend {
             keys.append(entry.key)
         }
         let refused = failed
+        let sent = commands
+        let batches = servers.batches(entries.map { Array(wireKey($0.key).utf8) })
+        let primary = writer(entries[0].key)
         return try await guarded(primary, write: true, whenDown: { entries.map(\.key) }) {
             var failed = refused
-            let replies = try await pipeline(primary, commands)
-            for (key, reply) in zip(keys, replies) where !key.isEmpty {
+            let results = try await inParallel(batches) { batch in
+                let target = batches.count == 1 ? primary : self.writer(entries[batch[0]].key)
+                return zip(batch, try await self.pipeline(target, batch.map { sent[$0] })).map { ($0, $1) }
+            }
+            for (index, reply) in results.joined() where !keys[index].isEmpty {
                 if case .error(let message) = reply {
-                    logger.warning("Redis refused a value in setMany", metadata: ["key": "\(key)", "error": "\(message)"])
-                    failed.append(key)
+                    logger.warning("Redis refused a value in setMany", metadata: ["key": "\(keys[index])", "error": "\(message)"])
+                    failed.append(keys[index])
                 }
             }
             return failed
         }
     }
 
-    /// One `DEL` with every key.
+    /// One `DEL` with every key (in a cluster, one per hash slot, in parallel).
     public func deleteMany(_ keys: [String]) async throws {
         guard !keys.isEmpty else { return }
+        let batches = servers.batches(keys.map { Array(wireKey($0).utf8) })
+        let primary = writer(keys[0])
         try await guarded(primary, write: true, whenDown: {}) {
-            _ = try accepted(try await send(primary, RESPCommand("DEL", keys.map(wire))), "DEL")
+            _ = try await inParallel(batches) { batch in
+                let target = batches.count == 1 ? primary : self.writer(keys[batch[0]])
+                _ = try self.accepted(try await self.send(target, RESPCommand("DEL", batch.map { self.wire(keys[$0]) })), "DEL")
+            }
         }
     }
 
-    /// `FLUSHDB`, or `SCAN`+`UNLINK` of the keys in ``Configuration/clearScope``.
+    /// `FLUSHDB`, or `SCAN`+`UNLINK` of the keys in ``Configuration/clearScope``,
+    /// on the primary (in a cluster, on every primary, in parallel).
     /// In the `miss` failure mode a server that cannot be used is skipped
     /// (its keys are not cleared).
     public func clear() async throws {
+        let primary = writer("")
         try await guarded(primary, write: true, whenDown: {}) {
-            switch configuration.clearScope {
-            case .database:
-                _ = try accepted(try await send(primary, RESPCommand("FLUSHDB")), "FLUSHDB")
-            case .keys(let pattern):
-                var cursor = "0"
-                repeat {
-                    let reply = try await send(primary, RESPCommand("SCAN", [.string(cursor), "MATCH", .string(pattern), "COUNT", 1000]))
-                    guard case .array(let parts) = try accepted(reply, "SCAN"), parts.count == 2,
-                          let next = parts[0].bytes, case .array(let found) = parts[1] else {
-                        throw CacheError.backendFailure(backend: name, message: "SCAN answered in an unexpected form")
-                    }
-                    cursor = String(decoding: next, as: UTF8.self)
-                    let keys = found.compactMap { $0.bytes.map(RESPArgument.bytes) }
-                    if !keys.isEmpty {
-                        _ = try accepted(try await send(primary, RESPCommand("UNLINK", keys)), "UNLINK")
-                    }
-                } while cursor != "0"
+            let nodes: [any RedisCommandTarget]
+            do throws(RedisError) {
+                nodes = try await servers.primaries()
+            } catch {
+                throw error.cacheError(backend: name)
             }
+            _ = try await inParallel(nodes) { node in try await self.clearNode(node) }
+        }
+    }
+
+    private func clearNode(_ node: any RedisCommandTarget) async throws {
+        switch configuration.clearScope {
+        case .database:
+            _ = try accepted(try await send(node, RESPCommand("FLUSHDB")), "FLUSHDB")
+        case .keys(let pattern):
+            var cursor = "0"
+            repeat {
+                let reply = try await send(node, RESPCommand("SCAN", [.string(cursor), "MATCH", .string(pattern), "COUNT", 1000]))
+                guard case .array(let parts) = try accepted(reply, "SCAN"), parts.count == 2,
+                      let next = parts[0].bytes, case .array(let found) = parts[1] else {
+                    throw CacheError.backendFailure(backend: name, message: "SCAN answered in an unexpected form")
+                }
+                cursor = String(decoding: next, as: UTF8.self)
+                let keys = found.compactMap(\.bytes)
+                if !keys.isEmpty {
+                    // One UNLINK per hash slot: a cluster node refuses keys of several slots in one command.
+                    let commands = servers.batches(keys).map { batch in RESPCommand("UNLINK", batch.map { .bytes(keys[$0]) }) }
+                    for reply in try await pipeline(node, commands) { _ = try accepted(reply, "UNLINK") }
+                }
+            } while cursor != "0"
+        }
+    }
+
+    /// Runs `body` on each item, at once when there are several; results in item order.
+    private func inParallel<Item: Sendable, T: Sendable>(
+        _ items: [Item], _ body: @escaping @Sendable (Item) async throws -> T
+    ) async throws -> [T] {
+        if items.count == 1 { return [try await body(items[0])] }
+        return try await withThrowingTaskGroup(of: (Int, T).self) { group in
+            for (position, batch) in items.enumerated() {
+                group.addTask { (position, try await body(batch)) }
+            }
+            var results: [(Int, T)] = []
+            for try await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
         }
     }
 
@@ -334,7 +451,7 @@ public final class RedisCacheBackend: CacheBackend {
 
     /// Closes every connection for good; later calls fail.
     public func shutdown() {
-        for client in clients { client.close() }
+        servers.close()
     }
 
     // MARK: Helpers

@@ -38,6 +38,9 @@ public final class RedisClient: Sendable {
         public var connectionsPerServer: Int
         /// When the server's calls start failing at once, and for how long.
         public var breaker: CircuitBreakerSettings
+        /// Sends `READONLY` on each new connection: set on the clients of
+        /// cluster replicas, so they serve reads of their primary's slots.
+        package var readOnly = false
 
         /// Five-second timeouts, two connections and the default breaker.
         public init(connectTimeout: TimeAmount = .seconds(5), commandTimeout: TimeAmount = .seconds(5), connectionsPerServer: Int = 2,

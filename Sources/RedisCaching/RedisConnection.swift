@@ -53,7 +53,7 @@ final class RedisConnection: PooledConnection {
                     throw RedisError.connectionClosed("the connection closed while it was being set up")
                 }
                 return connection.flatMap { connection in
-                    connection.handshake(endpoint, deadline: .now() + timeout)
+                    connection.handshake(endpoint, readOnly: configuration.readOnly, deadline: .now() + timeout)
                         .map { connection }
                         .flatMapErrorThrowing { error in
                             connection.closeSoon()
@@ -63,8 +63,8 @@ final class RedisConnection: PooledConnection {
             }
     }
 
-    /// AUTH and SELECT, in one round trip, on the event loop.
-    private func handshake(_ endpoint: RedisEndpoint, deadline: NIODeadline) -> EventLoopFuture<Void> {
+    /// AUTH, SELECT and (for a cluster replica) READONLY, in one round trip, on the event loop.
+    private func handshake(_ endpoint: RedisEndpoint, readOnly: Bool, deadline: NIODeadline) -> EventLoopFuture<Void> {
         var commands: [RESPCommand] = []
         if let password = endpoint.password {
             if let user = endpoint.user {
@@ -76,8 +76,12 @@ final class RedisConnection: PooledConnection {
         if endpoint.database != 0 {
             commands.append(RESPCommand("SELECT", [.integer(endpoint.database)]))
         }
+        if readOnly {
+            commands.append(RESPCommand("READONLY"))
+        }
         let loop = channel.eventLoop
-        guard !commands.isEmpty else { return loop.makeSucceededVoidFuture() }
+        let sent = commands
+        guard !sent.isEmpty else { return loop.makeSucceededVoidFuture() }
         var bytes = ByteBufferAllocator().buffer(capacity: commands.reduce(0) { $0 + $1.buffer.readableBytes })
         for command in commands { bytes.writeImmutableBuffer(command.buffer) }
         let promise = loop.makePromise(of: [RESPValue].self)
@@ -87,6 +91,9 @@ final class RedisConnection: PooledConnection {
                 guard case .error(let message) = reply else { continue }
                 if endpoint.password != nil && index == 0 { throw RedisError.authenticationFailed(message) }
                 if message.hasPrefix("NOAUTH") { throw RedisError.authenticationFailed(message) }
+                if readOnly && index == sent.count - 1 {
+                    throw RedisError.server("READONLY (a replica read of a Redis Cluster): \(message)")
+                }
                 if message.contains("DB index is out of range") {
                     throw RedisError.databaseMissing("SELECT \(endpoint.database): \(message)")
                 }

@@ -32,6 +32,13 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidURL(String)
     /// The client was closed with ``RedisClient/close()``.
     case clientClosed
+    /// No node of a cluster's seed list (or no sentinel) could tell where the
+    /// servers are; the text names each node tried and what it answered.
+    case topologyUnavailable(String)
+    /// No node of the cluster serves the key's hash slot (a shard is down and
+    /// the cluster runs with `cluster-require-full-coverage no`), or the
+    /// redirections for it did not settle; the text names the slot and node.
+    case slotNotServed(slot: Int, message: String)
 
     /// A sentence for logs and error pages.
     public var description: String {
@@ -51,6 +58,10 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         case .circuitOpen(let message): return "Redis is unavailable, failing at once: \(message)"
         case .invalidURL(let message): return "invalid Redis URL: \(message)"
         case .clientClosed: return "the Redis client was closed"
+        case .topologyUnavailable(let message):
+            return "could not find the Redis servers: \(message); check that the seed nodes (or sentinels) in the location run and are reachable"
+        case .slotNotServed(let slot, let message):
+            return "no Redis Cluster node serves hash slot \(slot): \(message); check `redis-cli --cluster check` for slots without a primary"
         }
     }
 
@@ -60,7 +71,7 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     var meansUnavailable: Bool {
         switch self {
         case .connectionRefused, .connectFailed, .timeout, .authenticationFailed, .databaseMissing,
-             .connectionClosed, .circuitOpen:
+             .connectionClosed, .circuitOpen, .topologyUnavailable, .slotNotServed:
             return true
         case .server, .protocolError, .invalidURL, .clientClosed:
             return false
@@ -77,6 +88,8 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         case .databaseMissing: return .unavailable(backend: backend, reason: .databaseMissing, message: description)
         case .connectionClosed: return .unavailable(backend: backend, reason: .connectionLost, message: description)
         case .circuitOpen: return .unavailable(backend: backend, reason: .circuitOpen, message: description)
+        case .topologyUnavailable: return .unavailable(backend: backend, reason: .connectFailed, message: description)
+        case .slotNotServed: return .unavailable(backend: backend, reason: .storageUnavailable, message: description)
         case .server, .protocolError, .invalidURL, .clientClosed: return .backendFailure(backend: backend, message: description)
         }
     }

@@ -19,6 +19,7 @@ struct CacheCtl: AsyncParsableCommand {
             SetValue.self,
             Delete.self,
             GenerateVCL.self,
+            Purge.self,
         ]
     )
 }

@@ -101,7 +101,7 @@ struct ConformanceCheck: Sendable, CustomTestStringConvertible {
         try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
     }
 
-    static let all: [ConformanceCheck] = basics + manyKeys + counters + lifetimes + keys + versions + getOrSet + culling
+    static let all: [ConformanceCheck] = basics + manyKeys + counters + lifetimes + keys + versions + getOrSet + culling + tags
 }
 
 extension ConformanceCheck {

@@ -15,3 +15,17 @@ extension BackendFixture {
         return options.cache(on: try RedisCacheBackend(configuration: configuration))
     }
 }
+
+extension BackendFixture {
+    /// The Redis backend on the loopback Redis Cluster (`REDIS_CLUSTER_SEEDS`,
+    /// default 127.0.0.1:7000-7002, started by `scripts/services.sh`): keys
+    /// spread over three primaries, multi-key calls split by slot, `clear`
+    /// on every primary.
+    static let redisCluster = BackendFixture(name: "redis-cluster", culling: nil) { options in
+        let seeds = ProcessInfo.processInfo.environment["REDIS_CLUSTER_SEEDS"] ?? "127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002"
+        let configuration = RedisCacheBackend.Configuration(
+            servers: try seeds.split(separator: ",").map { try RedisEndpoint(url: "redis://\($0)") },
+            topology: .cluster(readFromReplicas: false), namespace: "conformance-cluster:\(options.store):")
+        return options.cache(on: try RedisCacheBackend(configuration: configuration))
+    }
+}

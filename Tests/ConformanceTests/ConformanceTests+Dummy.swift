@@ -35,6 +35,15 @@ struct DummyConformanceTests {
         await #expect(throws: CacheError.self) { try await cache.decrementVersion("answer") }
     }
 
+    @Test("tags: tagged writes and invalidations succeed, and nothing is ever found")
+    func tags() async throws {
+        try await cache.set("key", "value", tags: ["t"])
+        #expect(try await cache.get("key", as: String.self) == nil)
+        try await cache.invalidate(tags: ["t"])
+        #expect(try await cache.getOrSet("key", tags: ["t"]) { "computed" } == "computed")
+        #expect(try await cache.add("key", "value", tags: ["t"]))
+    }
+
     @Test("keys are still validated")
     func validates() async throws {
         let capture = LogCapture()

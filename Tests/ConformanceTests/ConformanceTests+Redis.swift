@@ -6,3 +6,10 @@ extension ConformanceTests {
         try await check.run(.redis)
     }
 }
+
+extension ConformanceTests {
+    @Test("redis-cluster", arguments: ConformanceCheck.all)
+    func redisCluster(_ check: ConformanceCheck) async throws {
+        try await check.run(.redisCluster)
+    }
+}

@@ -75,11 +75,13 @@ struct RedisBackendTests {
         let cache = Cache(backend: backend)
         let raw = try RedisClient(url: sharedRedisURL)
         defer { raw.close() }
-        try await cache.set("n", 41, timeout: 100)
+        // A long timeout, so a stalled machine cannot eat into it: the TTL
+        // must survive the increment, not be renewed or dropped.
+        try await cache.set("n", 41, timeout: 1000)
         #expect(try await raw.send("GET", [.string(namespace + ":1:n")]).bytes == Array("41".utf8))
         #expect(try await cache.increment("n") == 42)
         let ttl = try await raw.send("PTTL", [.string(namespace + ":1:n")]).integer ?? -1
-        #expect(ttl > 90_000 && ttl <= 100_000)
+        #expect(ttl > 900_000 && ttl <= 1_000_000)
         try await cache.set("big", Int.max)
         await #expect(throws: CacheError.integerOverflow(key: ":1:big")) { try await cache.increment("big") }
         try await cache.clear()

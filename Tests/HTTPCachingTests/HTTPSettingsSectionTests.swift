@@ -27,7 +27,7 @@ struct HTTPSettingsSectionTests {
     @Test("httpCache and cacheHeaders errors", arguments: [
         (#"{"httpCache": {"mode": "rfc"}}"#, #"httpCache.mode: must be "django" or "shared", not "rfc""#),
         (#"{"httpCache": {"debugHeader": true}}"#, #"httpCache.debugHeader: unknown member "debugHeader"; did you mean "debugHeaders"?"#),
-        (#"{"httpCache": {"timeout": 5}}"#, #"httpCache.timeout: unknown member "timeout"; the members here are cache, conditionalGet, debugHeaders, defaultTimeout, hotStoreBytes, hotStoreStaleness, keyPrefix, languageCode, maxBodyBytes, mode, targetedCacheControl, timeZone, useI18N, useTZ"#),
+        (#"{"httpCache": {"timeout": 5}}"#, #"httpCache.timeout: unknown member "timeout"; the members here are cache, conditionalGet, debugHeaders, defaultTimeout, hotStoreBytes, hotStoreStaleness, keyPrefix, languageCode, maxBodyBytes, mode, stripTagHeader, tagHeader, targetedCacheControl, timeZone, useI18N, useTZ"#),
         (#"{"httpCache": {"debugHeaders": "yes"}}"#, #"httpCache.debugHeaders: must be true or false, not "yes" (a string)"#),
         (#"{"httpCache": {"maxBodyBytes": 1e300}}"#, "httpCache.maxBodyBytes: must be a whole number, not "),
         (#"{"httpCache": {"maxBodyBytes": -1}}"#, "httpCache.maxBodyBytes: must be at least 0, not -1"),

@@ -93,3 +93,22 @@ struct VarnishCheckTests {
         #expect(output.contains("ok   - cross-user: "), "\(output)")
     }
 }
+
+/// Purge by tag, end to end (scripts/varnish-purge-check.sh): real Varnish
+/// with the xkey VCL of `cachectl generate-vcl --xkey` in front of the demo;
+/// `cachectl purge --tag` drops the tagged page and keeps the other.
+@Suite("Varnish purge by tag in front of the demo")
+struct VarnishPurgeCheckTests {
+    @Test("scripts/varnish-purge-check.sh passes")
+    func purge() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let script = root.appendingPathComponent("scripts/varnish-purge-check.sh").path
+        let demo = DemoSmokeTests.buildDirectory.appendingPathComponent("caching-demo").path
+        let cachectl = DemoSmokeTests.buildDirectory.appendingPathComponent("cachectl").path
+        let result = try await ChildProcess.run("/usr/bin/env", ["CACHING_DEMO=\(demo)", "CACHECTL=\(cachectl)", "bash", script])
+        let output = result.output + result.errors
+        #expect(result.status == 0, "\(output)")
+        #expect(output.contains("ok   - the purged page is a miss"), "\(output)")
+        #expect(output.contains("ok   - the other page is still a hit"), "\(output)")
+    }
+}

@@ -25,9 +25,25 @@ struct CountingResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
 /// A 2 KB page, as in the benchmarks.
 let hotPage = "<!doctype html><p>" + String(repeating: "swift-caching ", count: 144) + "</p>\n"
 
+/// Renders of `/tagged`, so a test can tell a stored copy from a new render.
+let taggedRenders = Counter()
+
 /// The test app's routes; `shared`: the origin gives explicit freshness and an ETag.
-func hotPathRouter(shared: Bool) -> Router<BasicRequestContext> {
+/// `pages`: the page cache's cache, for `POST /invalidate` (`invalidate(tags: ["hot-path-tag"])`).
+func hotPathRouter(shared: Bool, pages: Cache? = nil) -> Router<BasicRequestContext> {
     let router = Router()
+    router.get("/tagged") { _, _ in
+        var fields: HTTPFields = [.cacheControl: "max-age=60"]
+        CacheTagHeader.set(["hot-path-tag"], in: &fields)
+        return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(string: "render \(taggedRenders.next())")))
+    }
+    if let pages {
+        router.post("/invalidate") { request, _ in
+            _ = try await request.body.collect(upTo: 1024)
+            try await pages.invalidate(tags: ["hot-path-tag"])
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "invalidated")))
+        }
+    }
     let fresh: HTTPFields = shared ? [.cacheControl: "max-age=60", .eTag: "\"page-v1\""] : [:]
     router.get("/page") { _, _ in
         var fields = fresh
@@ -70,7 +86,8 @@ func withHotPathServers(
     logger.logLevel = .critical
     let caches = try Caches(settings: CacheSettings(caches: ["default": CacheConfiguration(
         backend: "memory", location: "hot-path-" + UUID().uuidString)]))
-    let caching = try CachingResponder(hotPathRouter(shared: shared).buildResponder(), settings: settings, caches: caches)
+    let caching = try CachingResponder(
+        hotPathRouter(shared: shared, pages: caches.default).buildResponder(), settings: settings, caches: caches)
     let reached = Counter()
     let responder = CountingResponder(inner: caching, reached: reached)
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -188,6 +205,28 @@ struct HotPathTests {
             let head = try await rawRequest(fast, "HEAD", "/page")
             #expect(head.field("content-length") == String(hotPage.utf8.count))
             #expect(head.body.isEmpty)
+        }
+    }
+
+    @Test("both modes: invalidate(tags:) drops a tagged page from the hot tier at once, though its copies live a minute",
+          arguments: [HTTPCacheSettings.Mode.django, .shared])
+    func tagInvalidation(_ mode: HTTPCacheSettings.Mode) async throws {
+        try await withHotPathServers(HTTPCacheSettings(mode: mode, debugHeaders: true), shared: mode == .shared) { fast, full, reached in
+            let first = try await rawRequest(full, "GET", "/tagged")
+            #expect(first.field("cache-tag") == "hot-path-tag")
+            let before = reached.count
+            let hit = try await rawRequest(fast, "GET", "/tagged")
+            #expect(reached.count == before, "the hit reached the responder")
+            #expect(hit.text == first.text)
+            #expect(try await rawRequest(full, "POST", "/invalidate").text == "invalidated")
+            let afterInvalidation = reached.count
+            let fresh = try await rawRequest(fast, "GET", "/tagged")
+            #expect(reached.count == afterInvalidation + 1, "the invalidated page was answered from the hot tier")
+            #expect(fresh.text != first.text)
+            // The new render is stored and served at the connection again.
+            let again = try await rawRequest(fast, "GET", "/tagged")
+            #expect(again.text == fresh.text)
+            #expect(reached.count == afterInvalidation + 1)
         }
     }
 
@@ -374,7 +413,7 @@ struct HotPathTests {
         let (stream, port) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             responder: CountingResponder(inner: caching, reached: reached),
-            server: .http1(servingHitsFrom: caching, configuration: .init(idleTimeout: .seconds(2))),
+            server: .http1(servingHitsFrom: caching, configuration: .init(idleTimeout: .seconds(6))),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in port.yield(channel.localAddress?.port ?? 0) }, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -382,11 +421,12 @@ struct HotPathTests {
             var iterator = stream.makeAsyncIterator()
             let port = await iterator.next() ?? 0
             _ = try await rawRequest(port, "GET", "/page")
-            // Three hits 1.2 s apart on one connection: 2.4 s in all, longer
-            // than the idle timeout, but never 2 s without a request.
-            let exchange = try await RawHTTPConnection.turns(port: port, Array(repeating: .request("GET", "/page"), count: 3), pause: .milliseconds(1200))
+            // Four hits 3.5 s apart on one connection: 10.5 s in all, longer
+            // than the idle timeout, but never 6 s without a request (2.5 s
+            // of margin for a stalled machine).
+            let exchange = try await RawHTTPConnection.turns(port: port, Array(repeating: .request("GET", "/page"), count: 4), pause: .milliseconds(3500))
             let (answered, closed) = (exchange.responses.count, exchange.closed)
-            #expect(answered == 3)
+            #expect(answered == 4)
             #expect(!closed)
             #expect(reached.count == 1)
             group.cancelAll()

@@ -10,9 +10,9 @@ import MemcachedCaching
 import Mustache
 import MustacheCaching
 
-/// The ```swift block at README.md:122.
+/// The ```swift block at README.md:125.
 func readmeSnippet1() async throws {
-#sourceLocation(file: "README.md", line: 123)
+#sourceLocation(file: "README.md", line: 126)
 
 
 
@@ -47,9 +47,9 @@ try await app.runService()
     _ = app
 }
 
-/// The ```swift block at README.md:200.
+/// The ```swift block at README.md:204.
 func readmeSnippet2() async throws {
-#sourceLocation(file: "README.md", line: 201)
+#sourceLocation(file: "README.md", line: 205)
 
 
 let caches = try Caches(settings: .load(contentsOf: "caches.json"))   // or Caches() for one memory cache
@@ -80,9 +80,9 @@ try await cache.clear()
     _ = found
 }
 
-/// The ```swift block at README.md:288.
+/// The ```swift block at README.md:292.
 func readmeSnippet3() async throws {
-#sourceLocation(file: "README.md", line: 289)
+#sourceLocation(file: "README.md", line: 293)
 var registry = CacheBackendRegistry.allBackends
 registry.register("mine", options: ["path"]) { context in
     MyBackend(location: context.configuration.location, path: try context.options.string("path"))
@@ -93,9 +93,9 @@ let caches = try Caches(settings: settings, registry: registry)
     _ = caches
 }
 
-/// The ```swift block at README.md:444.
+/// The ```swift block at README.md:507.
 func readmeSnippet4() async throws {
-#sourceLocation(file: "README.md", line: 445)
+#sourceLocation(file: "README.md", line: 508)
 
 
 var registry = CacheBackendRegistry.standard
@@ -108,9 +108,56 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:605.
+/// The ```swift block at README.md:643.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 606)
+#sourceLocation(file: "README.md", line: 644)
+let cache = caches.default
+try await cache.set("product:42:card", "<div>…</div>", tags: ["product:42", "catalog"])
+try await cache.setMany(["product:42:price": 1999, "product:42:stock": 3], tags: ["product:42"])
+let related = try await cache.getOrSet("product:42:related", tags: ["product:42"]) { try await buildExpensiveReport() }
+let sidebar = try await cache.fragment("sidebar", varyOn: [42], tags: ["product:42"]) { "<aside>…</aside>" }
+
+try await cache.invalidate(tags: ["product:42"])   // every value above is a miss from now on
+#sourceLocation()
+    _ = cache
+    _ = related
+    _ = sidebar
+}
+
+/// The ```swift block at README.md:696.
+func readmeSnippet6() async throws {
+#sourceLocation(file: "README.md", line: 697)
+router.get("/products/:id") { _, context in
+    let id = context.parameters.get("id") ?? ""
+    var response = Response(status: .ok, headers: [.cacheControl: "max-age=600"], body: .init(byteBuffer: ByteBuffer(string: "…")))
+    CacheTagHeader.set(["product:\(id)", "catalog"], in: &response.headers)   // Cache-Tag: product:42 catalog
+    return response
+}
+router.post("/products/:id/changed") { _, context in
+    try await caches.default.invalidate(tags: ["product:" + (context.parameters.get("id") ?? "")])
+    return Response(status: .noContent)
+}
+#sourceLocation()
+}
+
+/// The ```swift block at README.md:748.
+func readmeSnippet7() async throws {
+#sourceLocation(file: "README.md", line: 749)
+let cache = caches.default
+let namespace = "catalog-version"
+let version = try await cache.getOrSet(namespace, timeout: .never) { 1 }
+try await cache.set("catalog:\(version):page-1", "<ul>…</ul>")
+// The catalog changed: every key built from the old number is unreachable.
+try await cache.increment(namespace)
+#sourceLocation()
+    _ = cache
+    _ = namespace
+    _ = version
+}
+
+/// The ```swift block at README.md:810.
+func readmeSnippet8() async throws {
+#sourceLocation(file: "README.md", line: 811)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -124,9 +171,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:641.
-func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 642)
+/// The ```swift block at README.md:846.
+func readmeSnippet9() async throws {
+#sourceLocation(file: "README.md", line: 847)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
 let app = Application(
@@ -139,9 +186,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:700.
-func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 701)
+/// The ```swift block at README.md:905.
+func readmeSnippet10() async throws {
+#sourceLocation(file: "README.md", line: 906)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -155,9 +202,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:719.
-func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 720)
+/// The ```swift block at README.md:924.
+func readmeSnippet11() async throws {
+#sourceLocation(file: "README.md", line: 925)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -172,9 +219,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:884.
-func readmeSnippet13() async throws {
-#sourceLocation(file: "README.md", line: 885)
+/// The ```swift block at README.md:1089.
+func readmeSnippet16() async throws {
+#sourceLocation(file: "README.md", line: 1090)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -184,9 +231,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:903.
-func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 904)
+/// The ```swift block at README.md:1108.
+func readmeSnippet17() async throws {
+#sourceLocation(file: "README.md", line: 1109)
 
 
 
@@ -197,9 +244,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:937.
-func readmeSnippet15() async throws {
-#sourceLocation(file: "README.md", line: 938)
+/// The ```swift block at README.md:1142.
+func readmeSnippet18() async throws {
+#sourceLocation(file: "README.md", line: 1143)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -211,7 +258,7 @@ router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/Caching.md:21.
-func readmeSnippet16() async throws {
+func readmeSnippet19() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/Caching.md", line: 22)
 
 
@@ -227,7 +274,7 @@ let greeting = try await cache.get("greeting", as: String.self)   // "hello", or
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/GettingStarted.md:76.
-func readmeSnippet17() async throws {
+func readmeSnippet20() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/GettingStarted.md", line: 77)
 
 
@@ -260,7 +307,7 @@ try await cache.clear()
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/GettingStarted.md:119.
-func readmeSnippet18() async throws {
+func readmeSnippet21() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/GettingStarted.md", line: 120)
 
 
@@ -297,7 +344,7 @@ try await app.runService()
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/GettingStarted.md:191.
-func readmeSnippet20() async throws {
+func readmeSnippet23() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/GettingStarted.md", line: 192)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
@@ -309,7 +356,7 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:97.
-func readmeSnippet21() async throws {
+func readmeSnippet24() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 98)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
@@ -325,7 +372,7 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:109.
-func readmeSnippet22() async throws {
+func readmeSnippet25() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 110)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
@@ -340,7 +387,7 @@ let app = Application(
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:122.
-func readmeSnippet23() async throws {
+func readmeSnippet26() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 123)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
@@ -356,7 +403,7 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:137.
-func readmeSnippet24() async throws {
+func readmeSnippet27() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 138)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
@@ -373,7 +420,7 @@ router.get("/article/:id", use: RouteCaching.condition(
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/RunningBehindVarnishOrACDN.md:48.
-func readmeSnippet26() async throws {
+func readmeSnippet29() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/RunningBehindVarnishOrACDN.md", line: 49)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
@@ -386,7 +433,7 @@ router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context
 }
 
 /// The ```swift block at Sources/CachingBackends/Documentation.docc/CachingBackends.md:13.
-func readmeSnippet27() async throws {
+func readmeSnippet30() async throws {
 #sourceLocation(file: "Sources/CachingBackends/Documentation.docc/CachingBackends.md", line: 14)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
@@ -396,7 +443,7 @@ let caches = try Caches(settings: settings, registry: .allBackends)
 }
 
 /// The ```swift block at Sources/HummingbirdCaching/Documentation.docc/HummingbirdCaching.md:25.
-func readmeSnippet28() async throws {
+func readmeSnippet31() async throws {
 #sourceLocation(file: "Sources/HummingbirdCaching/Documentation.docc/HummingbirdCaching.md", line: 26)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
@@ -412,7 +459,7 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
 }
 
 /// The ```swift block at Sources/MemcachedCaching/Documentation.docc/MemcachedCaching.md:21.
-func readmeSnippet29() async throws {
+func readmeSnippet32() async throws {
 #sourceLocation(file: "Sources/MemcachedCaching/Documentation.docc/MemcachedCaching.md", line: 22)
 
 
@@ -427,7 +474,7 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
 }
 
 /// The ```swift block at Sources/MustacheCaching/Documentation.docc/MustacheCaching.md:19.
-func readmeSnippet30() async throws {
+func readmeSnippet33() async throws {
 #sourceLocation(file: "Sources/MustacheCaching/Documentation.docc/MustacheCaching.md", line: 20)
 
 
@@ -441,7 +488,7 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
 
 /// The ```json blocks: settings files, or one section of one.
 let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
-    ReadmeSettingsBlock(file: "README.md", line: 110, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 113, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "options": { "maxEntries": 10000 } },
@@ -450,7 +497,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages" }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 244, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 248, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "timeout": 300, "options": { "maxEntries": 10000, "maxBytes": 67108864 } },
@@ -459,22 +506,34 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 330, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 334, json: #"""
 { "caches": { "default": { "backend": "memory", "location": "hot-pages", "options": { "maxEntries": 10000, "policy": "tinylfu", "shards": 8 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 389, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 393, json: #"""
 { "caches": {
     "default": { "backend": "sqlite", "location": "cache_table", "options": { "path": "/var/lib/myapp/cache.sqlite3" } },
     "shared":  { "backend": "postgres", "location": "cache table", "options": {
                  "url": "postgres://app:secret@10.0.0.5:5432/app", "replicaUrl": "postgres://app:secret@10.0.0.6:5432/app" } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 423, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 427, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"],
                  "options": { "connectTimeout": 1, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 436, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 447, json: #"""
+{ "caches": {
+    "default": { "backend": "redis", "keyPrefix": "myapp",
+                 "location": ["10.0.0.1:7000", "10.0.0.2:7000", "redis://:secret@10.0.0.3:7000"],
+                 "options": { "cluster": true, "readFromReplicas": false, "timeout": 2 } } } }
+"""#),
+    ReadmeSettingsBlock(file: "README.md", line: 460, json: #"""
+{ "caches": {
+    "default": { "backend": "redis", "keyPrefix": "myapp", "location": "redis://:secret@primary/0",
+                 "options": { "sentinels": ["10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"],
+                              "masterName": "mymaster", "timeout": 2 } } } }
+"""#),
+    ReadmeSettingsBlock(file: "README.md", line: 499, json: #"""
 { "caches": { "default": {
     "backend": "memcached",
     "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
@@ -482,11 +541,11 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 566, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 631, json: #"""
 { "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
     "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 582, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 785, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -495,7 +554,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 925, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 1130, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,

@@ -7,9 +7,9 @@ import HTTPCaching
 import Vapor
 import VaporCaching
 
-/// The ```swift block at README.md:785.
-func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 786)
+/// The ```swift block at README.md:990.
+func readmeSnippet12() async throws {
+#sourceLocation(file: "README.md", line: 991)
 
 
 
@@ -38,9 +38,9 @@ try await app.execute()
     _ = app
 }
 
-/// The ```swift block at README.md:816.
-func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 817)
+/// The ```swift block at README.md:1021.
+func readmeSnippet13() async throws {
+#sourceLocation(file: "README.md", line: 1022)
 
 
 
@@ -56,9 +56,9 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
     _ = pageCache
 }
 
-/// The ```swift block at README.md:842.
-func readmeSnippet11() async throws {
-#sourceLocation(file: "README.md", line: 843)
+/// The ```swift block at README.md:1047.
+func readmeSnippet14() async throws {
+#sourceLocation(file: "README.md", line: 1048)
 
 
 
@@ -75,9 +75,9 @@ app.get("profile") { request async throws -> String in
     _ = app
 }
 
-/// The ```swift block at README.md:868.
-func readmeSnippet12() async throws {
-#sourceLocation(file: "README.md", line: 869)
+/// The ```swift block at README.md:1073.
+func readmeSnippet15() async throws {
+#sourceLocation(file: "README.md", line: 1074)
 
 
 
@@ -94,7 +94,7 @@ app.get("news") { request async throws -> String in
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/GettingStarted.md:157.
-func readmeSnippet19() async throws {
+func readmeSnippet22() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/GettingStarted.md", line: 158)
 
 
@@ -125,7 +125,7 @@ try await app.execute()
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:156.
-func readmeSnippet25() async throws {
+func readmeSnippet28() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 157)
 
 
@@ -143,7 +143,7 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
 }
 
 /// The ```swift block at Sources/VaporCaching/Documentation.docc/VaporCaching.md:30.
-func readmeSnippet31() async throws {
+func readmeSnippet34() async throws {
 #sourceLocation(file: "Sources/VaporCaching/Documentation.docc/VaporCaching.md", line: 31)
 
 

@@ -1,5 +1,6 @@
-// libFuzzer target for what a Redis server sends: RESP2 replies ('0') and the
-// redis:// URLs of settings ('1').
+// libFuzzer target for what a Redis server sends: RESP2 replies ('0'), the
+// redis:// URLs of settings ('1'), and Redis Cluster slot maps and redirections
+// ('2': a CLUSTER SLOTS or CLUSTER SHARDS reply, a MOVED address, a key's slot).
 import FuzzSupport
 import NIOCore
 @testable import RedisCaching
@@ -13,9 +14,10 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let input = FuzzInput(data, count)
-    switch input.selector(2) {
+    switch input.selector(3) {
     case 0?: fuzzReplies(Array(input.payload))
     case 1?: fuzzEndpoint(input.text)
+    case 2?: fuzzSlotMap(Array(input.payload))
     default: break
     }
     return 0
@@ -83,4 +85,34 @@ func write(_ value: RESPValue, to buffer: inout ByteBuffer) {
 func fuzzEndpoint(_ text: String) {
     ParserRuns.count("redis-url")
     _ = try? RedisEndpoint(url: text)
+}
+
+/// Cluster topology from a node: a slot map or an error, never a crash; every
+/// slot of a map has at most one shard, listed among the map's shards; the
+/// uncovered ranges lie within the slots and do not overlap.
+func fuzzSlotMap(_ bytes: [UInt8]) {
+    ParserRuns.count("cluster-slots")
+    let node = RedisSlotMap.Node(host: "10.0.0.1", port: 7000)
+    var buffer = ByteBuffer(bytes: bytes)
+    if let reply = try? RESPParser.next(from: &buffer) {
+        let maps = [try? RedisSlotMap.parse(slots: reply, from: node), try? RedisSlotMap.parse(shards: reply, from: node)]
+        for case let map? in maps {
+            for slot in stride(from: 0, to: RedisClusterSlot.count, by: 97) {
+                if let shard = map.shard(for: slot) {
+                    require(map.shards.contains(shard), "slot \(slot) has a shard the map does not list")
+                }
+            }
+            var last = -1
+            for range in map.uncoveredSlots {
+                require(range.lowerBound > last && range.upperBound < RedisClusterSlot.count, "uncovered ranges overlap or overflow")
+                last = range.upperBound
+            }
+        }
+    }
+    let text = String(decoding: bytes, as: UTF8.self)
+    if let address = RedisSlotMap.Node(parsing: text) {
+        require((1...65535).contains(address.port) && !address.host.isEmpty, "MOVED address \(address) out of range")
+    }
+    let slot = RedisClusterSlot.of(bytes)
+    require((0..<RedisClusterSlot.count).contains(slot), "slot \(slot) out of range")
 }

@@ -30,13 +30,18 @@ public struct SharedCacheConfiguration: Sendable {
     /// — unless the response forbids it (`must-revalidate`, `proxy-revalidate`,
     /// `s-maxage`, `no-cache`). Off: only `stale-if-error` (RFC 5861) allows it.
     public var staleOnError: Bool
+    /// Where responses declare their tags, and whether that field leaves
+    /// (``CacheTagHeader``): stored responses carry the tags, so
+    /// ``Caching/Cache/invalidate(tags:)`` drops them.
+    public var tagHeader: CacheTagHeader
 
     /// Creates a configuration; the defaults suit a reverse proxy.
     public init(
         heuristicFraction: Double = 0.1, heuristicLimit: Double = 86_400, staleRetention: Double = 86_400,
         maxBodyBytes: Int = 8 << 20, maxVariants: Int = 16, cacheStatus: Bool = false,
         cacheName: String = "swift-caching", keyPrefix: String = "shared-http",
-        targetedFields: [HTTPField.Name] = [.cdnCacheControl], staleOnError: Bool = true
+        targetedFields: [HTTPField.Name] = [.cdnCacheControl], staleOnError: Bool = true,
+        tagHeader: CacheTagHeader = CacheTagHeader()
     ) {
         self.heuristicFraction = heuristicFraction
         self.heuristicLimit = heuristicLimit
@@ -48,6 +53,7 @@ public struct SharedCacheConfiguration: Sendable {
         self.keyPrefix = keyPrefix
         self.targetedFields = targetedFields
         self.staleOnError = staleOnError
+        self.tagHeader = tagHeader
     }
 }
 

@@ -442,6 +442,9 @@ public struct SharedHTTPCache: Sendable {
     }
 
     private func store(_ entry: StoredHTTPResponse, uri: String) async -> Bool {
+        var entry = entry
+        let tags = configuration.tagHeader.take(from: &entry.headerFields)
+        entry.tags = tags.isEmpty ? nil : tags
         let freshness = self.freshness(of: entry, now: clock.now())
         let directives = self.directives(of: entry.headerFields).directives
         let hasValidator = entry.entityTag != nil || entry.lastModified != nil
@@ -456,9 +459,11 @@ public struct SharedHTTPCache: Sendable {
             let f = self.freshness(of: variant, now: clock.now())
             return max(0, f.remaining) + configuration.staleRetention
         }.max() ?? keep
+        let allTags = Self.tags(of: variants)
+        let generation = CacheTagGeneration.current
         do {
-            try await cache.set(storageKey(uri), StoredVariants(variants: variants), timeout: .seconds(max(keep, longest)))
-            remember(variants, uri: uri, lifetime: max(keep, longest))
+            try await cache.set(storageKey(uri), StoredVariants(variants: variants), timeout: .seconds(max(keep, longest)), tags: allTags)
+            remember(variants, uri: uri, lifetime: max(keep, longest), generation: generation)
             return true
         } catch {
             logger.error("shared cache: could not store \(uri): \(error)")
@@ -468,6 +473,7 @@ public struct SharedHTTPCache: Sendable {
 
     private func load(_ uri: String) async -> [StoredHTTPResponse]? {
         if let variants = hotVariants(uri) { return variants.map(\.stored) }
+        let generation = CacheTagGeneration.current
         do {
             let variants = try await cache.get(storageKey(uri), as: StoredVariants.self)?.variants
             if let variants {
@@ -475,7 +481,7 @@ public struct SharedHTTPCache: Sendable {
                 // backend keeps the entry at least that long.
                 let now = clock.now()
                 let fresh = variants.map { self.freshness(of: $0, now: now).remaining }.max() ?? 0
-                remember(variants, uri: uri, lifetime: fresh)
+                remember(variants, uri: uri, lifetime: fresh, generation: generation)
             }
             return variants
         } catch {
@@ -492,11 +498,22 @@ public struct SharedHTTPCache: Sendable {
         return variants
     }
 
-    /// Copies the variants of `uri` into the hot tier for at most `lifetime` seconds.
-    private func remember(_ variants: [StoredHTTPResponse], uri: String, lifetime: Double) {
+    /// Copies the variants of `uri` into the hot tier for at most `lifetime`
+    /// seconds; tagged ones until one of their tags is invalidated
+    /// (`generation`: ``Caching/CacheTagGeneration/current``, read before the variants were).
+    private func remember(_ variants: [StoredHTTPResponse], uri: String, lifetime: Double, generation: UInt64) {
         guard let hotStore, hotStore.isEnabled else { return }
         let hot = variants.map { HotVariant(stored: $0, body: ByteBuffer(bytes: $0.body)) }
-        hotStore.set(storageKey(uri), .variants(hot), lifetime: lifetime)
+        hotStore.set(storageKey(uri), .variants(hot), lifetime: lifetime, tags: Self.tags(of: variants), generation: generation)
+    }
+
+    /// The tags of all `variants`, without repeats: the URL's entry holds
+    /// them all, so invalidating any drops the entry.
+    static func tags(of variants: [StoredHTTPResponse]) -> [String] {
+        var tags: [String] = []
+        var seen: Set<String> = []
+        for tag in variants.flatMap({ $0.tags ?? [] }) where seen.insert(tag).inserted { tags.append(tag) }
+        return tags
     }
 
     /// The answer to `request` from the hot tier alone, exactly as
@@ -577,8 +594,9 @@ public struct SharedHTTPCache: Sendable {
     }
 
     func decorate(_ response: HTTPCacheResponse, status: String, ttl: Double? = nil) -> HTTPCacheResponse {
-        guard configuration.cacheStatus else { return response }
         var response = response
+        if configuration.tagHeader.strip { _ = configuration.tagHeader.take(from: &response.head.headerFields) }
+        guard configuration.cacheStatus else { return response }
         var value = configuration.cacheName + "; " + status
         if let ttl { value += "; ttl=\(CacheDirectives.headerSeconds(ttl))" }
         response.head.headerFields.append(HTTPField(name: Self.cacheStatusField, value: value))

@@ -23,6 +23,8 @@ public struct StoredHTTPResponse: Codable, Sendable, Equatable {
     public var requestTime: Double
     /// When its response arrived, in seconds.
     public var responseTime: Double
+    /// The tags it was stored with (``CacheTagHeader``); `nil`: none.
+    public var tags: [String]?
 
     /// Wraps a response and its timing.
     public init(
@@ -54,7 +56,7 @@ public struct StoredHTTPResponse: Codable, Sendable, Equatable {
 
     // Coded with fields as name/value pairs and the body as `Data` (base64 in JSON).
     enum CodingKeys: String, CodingKey {
-        case status, reasonPhrase, fields, body, varyValues, requestTime, responseTime
+        case status, reasonPhrase, fields, body, varyValues, requestTime, responseTime, tags
     }
 
     /// Decodes a stored response; an unknown field name, a status that is not
@@ -79,6 +81,7 @@ public struct StoredHTTPResponse: Codable, Sendable, Equatable {
         varyValues = try container.decode([String: String?].self, forKey: .varyValues)
         requestTime = try container.decode(Double.self, forKey: .requestTime)
         responseTime = try container.decode(Double.self, forKey: .responseTime)
+        tags = try container.decodeIfPresent([String].self, forKey: .tags)
         guard requestTime.isFinite, responseTime.isFinite else {
             throw DecodingError.dataCorruptedError(forKey: .responseTime, in: container, debugDescription: "the stored times are not finite")
         }
@@ -94,5 +97,6 @@ public struct StoredHTTPResponse: Codable, Sendable, Equatable {
         try container.encode(varyValues, forKey: .varyValues)
         try container.encode(requestTime, forKey: .requestTime)
         try container.encode(responseTime, forKey: .responseTime)
+        try container.encodeIfPresent(tags, forKey: .tags)
     }
 }

@@ -6,9 +6,18 @@ import RedisCaching
 /// backend-bench ops SETTINGS_JSON [TASKS]
 ///     20,000 set, get-hit and get-miss over 2,000 keys on the `default` cache of
 ///     the settings, from TASKS concurrent tasks (default 1); prints `op ops/s`.
+/// backend-bench tags SETTINGS_JSON [TASKS]
+///     20,000 get-hits of untagged values, then of values stored with one tag
+///     each (20 tags over 2,000 keys), on the `default` cache, from TASKS
+///     concurrent tasks; prints `untagged-get ops/s` and `tagged-get ops/s`.
+///     Never clears the cache (its keys carry their own prefix).
 /// backend-bench redis URL CLIENTS DEPTH REQUESTS
 ///     redis-benchmark's SET and GET (3-byte value, one key) from CLIENTS
 ///     concurrent tasks, DEPTH commands per pipeline; prints `op ops/s`.
+/// backend-bench redis-cluster SEEDS CLIENTS DEPTH REQUESTS
+///     the same on a Redis Cluster through `RedisClusterClient` (SEEDS:
+///     host:port,host:port…), each task on a key of its own hash tag, so the
+///     load spreads over the primaries as redis-benchmark --cluster's does.
 @main
 struct BackendBench {
     static let operations = 20_000
@@ -26,6 +35,10 @@ struct BackendBench {
             let settings = try CacheSettings(json: Data(arguments[2].utf8))
             let tasks = arguments.count > 3 ? Int(arguments[3]) ?? 1 : 1
             try await cacheOperations(Caches(settings: settings, registry: .allBackends).default, tasks: tasks)
+        case "tags":
+            let settings = try CacheSettings(json: Data(arguments[2].utf8))
+            let tasks = arguments.count > 3 ? Int(arguments[3]) ?? 1 : 1
+            try await tagReads(Caches(settings: settings, registry: .allBackends).default, tasks: tasks)
         case "redis":
             guard arguments.count == 6, let clients = Int(arguments[3]), let depth = Int(arguments[4]),
                   let requests = Int(arguments[5]) else {
@@ -33,6 +46,13 @@ struct BackendBench {
                 exit(2)
             }
             try await redis(url: arguments[2], clients: clients, depth: depth, requests: requests)
+        case "redis-cluster":
+            guard arguments.count == 6, let clients = Int(arguments[3]), let depth = Int(arguments[4]),
+                  let requests = Int(arguments[5]) else {
+                FileHandle.standardError.write(Data("usage: backend-bench redis-cluster SEEDS CLIENTS DEPTH REQUESTS\n".utf8))
+                exit(2)
+            }
+            try await redisCluster(seeds: arguments[2], clients: clients, depth: depth, requests: requests)
         default:
             FileHandle.standardError.write(Data("unknown mode \(arguments[1])\n".utf8))
             exit(2)
@@ -79,6 +99,32 @@ struct BackendBench {
         print("get-miss \(Int(miss))")
     }
 
+    static func tagReads(_ cache: Cache, tasks: Int) async throws {
+        let run = UUID().uuidString.prefix(8)
+        let plain = (0..<keyCount).map { "tags-bench-\(run)-plain\($0)" }
+        let tagged = (0..<keyCount).map { "tags-bench-\(run)-tagged\($0)" }
+        let value = Self.value
+        for index in 0..<keyCount {
+            try await cache.set(plain[index], value)
+            try await cache.set(tagged[index], value, tags: ["tags-bench-\(run)-\(index % 20)"])
+        }
+        // Interleaved rounds, best of three each: the machine is shared.
+        var untaggedBest = 0.0
+        var taggedBest = 0.0
+        for _ in 0..<3 {
+            untaggedBest = max(untaggedBest, try await timed(operations, tasks: tasks) {
+                guard try await cache.get(plain[$0 % keyCount], as: String.self) != nil else { throw BenchError.unexpectedMiss }
+            })
+            taggedBest = max(taggedBest, try await timed(operations, tasks: tasks) {
+                guard try await cache.get(tagged[$0 % keyCount], as: String.self) != nil else { throw BenchError.unexpectedMiss }
+            })
+        }
+        try await cache.deleteMany(plain + tagged)
+        try await cache.invalidate(tags: (0..<20).map { "tags-bench-\(run)-\($0)" })
+        print("untagged-get \(Int(untaggedBest))")
+        print("tagged-get \(Int(taggedBest))")
+    }
+
     static func redis(url: String, clients: Int, depth: Int, requests: Int) async throws {
         let client = try RedisClient(url: url)
         defer { client.close() }
@@ -92,6 +138,31 @@ struct BackendBench {
                     _ = try await client.send(command).throwingServerError()
                 } else {
                     for reply in try await client.pipeline(batch) { _ = try reply.throwingServerError() }
+                }
+            }
+            print("\(name) \(Int(rate * Double(depth)))")
+        }
+    }
+
+    static func redisCluster(seeds: String, clients: Int, depth: Int, requests: Int) async throws {
+        let endpoints = try seeds.split(separator: ",").map { try RedisEndpoint(url: "redis://\($0)") }
+        let client = try RedisClusterClient(seeds: endpoints)
+        defer { client.close() }
+        let keys = (0..<clients).map { "key:{\($0)}:__rand_int__" }
+        for key in keys { _ = try await client.send(RESPCommand("SET", [.string(key), "xxx"]), slot: RedisClusterSlot.of(key)) }
+        for name in ["set", "get"] {
+            let commands = keys.map { key in
+                name == "set" ? RESPCommand("SET", [.string(key), "xxx"]) : RESPCommand("GET", [.string(key)])
+            }
+            let slots = keys.map { RedisClusterSlot.of($0) }
+            let counter = requests / depth
+            let rate = try await timed(counter, tasks: clients) { index in
+                let task = index % clients
+                if depth == 1 {
+                    _ = try await client.send(commands[task], slot: slots[task]).throwingServerError()
+                } else {
+                    let batch = Array(repeating: commands[task], count: depth)
+                    for reply in try await client.pipeline(batch, slot: slots[task]) { _ = try reply.throwingServerError() }
                 }
             }
             print("\(name) \(Int(rate * Double(depth)))")
