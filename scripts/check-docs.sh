@@ -22,7 +22,7 @@ scratch=${DOCS_SCRATCH_PATH:-.build-docs}
 all_modules=(
     Caching HTTPCaching HummingbirdCaching VaporCaching
     RedisCaching MemcachedCaching SQLiteCaching PostgresCaching
-    MustacheCaching CachingBackends CachingProxy
+    MustacheCaching CachingBackends CachingProxy CachingPurge
 )
 if [ "$#" -gt 0 ]; then modules=("$@"); else modules=("${all_modules[@]}"); fi
 
