@@ -32,7 +32,7 @@ public struct SharedCacheConfiguration: Sendable {
     public var staleOnError: Bool
     /// Where responses declare their tags, and whether that field leaves
     /// (``CacheTagHeader``): stored responses carry the tags, so
-    /// ``Caching/Cache/invalidate(tags:)`` drops them.
+    /// `Cache.invalidate(tags:)` drops them.
     public var tagHeader: CacheTagHeader
 
     /// Creates a configuration; the defaults suit a reverse proxy.

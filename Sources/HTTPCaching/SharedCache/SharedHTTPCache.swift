@@ -500,7 +500,7 @@ public struct SharedHTTPCache: Sendable {
 
     /// Copies the variants of `uri` into the hot tier for at most `lifetime`
     /// seconds; tagged ones until one of their tags is invalidated
-    /// (`generation`: ``Caching/CacheTagGeneration/current``, read before the variants were).
+    /// (`generation`: `CacheTagGeneration.current`, read before the variants were).
     private func remember(_ variants: [StoredHTTPResponse], uri: String, lifetime: Double, generation: UInt64) {
         guard let hotStore, hotStore.isEnabled else { return }
         let hot = variants.map { HotVariant(stored: $0, body: ByteBuffer(bytes: $0.body)) }
