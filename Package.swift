@@ -49,6 +49,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        // Plugin only (`swift package generate-documentation`, scripts/check-docs.sh):
+        // no target depends on it, so apps never build it.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // The low-level API and the local backends (memory, file, dummy).

@@ -23,7 +23,7 @@ public struct CacheFailureMode: Sendable, Hashable, CustomStringConvertible {
     /// `add`, `touch` and `delete` are `false`, `increment` is
     /// ``CacheError/keyNotFound(key:)``), writes are dropped with one
     /// aggregated warning a second, `setMany` returns its keys as failed, and
-    /// ``Cache/getOrSet(_:timeout:version:compute:)`` computes and returns the
+    /// ``Cache/getOrSet(_:timeout:version:tags:compute:)`` computes and returns the
     /// value — as Django's memcached backends behave with the client's
     /// `ignore_exc` option. The site stays up, slower, while the cache is down.
     public static let miss = CacheFailureMode(name: "miss")

@@ -2,7 +2,7 @@ import Foundation
 
 /// Turns values into bytes for backends that store bytes, and back.
 ///
-/// Replace it (``CacheConfiguration/coder``) to store values in another format;
+/// Replace it (``Cache/coder``, set when the cache is made) to store values in another format;
 /// the default is ``DefaultCacheValueCoder``.
 public protocol CacheValueCoder: Sendable {
     /// Encodes a value. Integers must be encoded as decimal ASCII digits (see

@@ -3,13 +3,20 @@
 /// Settings sections other than `caches` (page-cache middleware, URL policies)
 /// are read from the same file by their own modules through this type.
 public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// `null` (a `timeout` of `null` means never).
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number; whole numbers are checked with ``integer`` where one is needed.
     case number(Double)
+    /// A string.
     case string(String)
+    /// An array, in order.
     case array([JSONValue])
+    /// An object: its members by name.
     case object([String: JSONValue])
 
+    /// Decodes any JSON value (`Decodable`).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
@@ -27,6 +34,7 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
+    /// Encodes the value as the JSON it stands for (`Encodable`).
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {

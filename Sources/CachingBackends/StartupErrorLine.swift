@@ -9,7 +9,7 @@ import Foundation
 /// way, naming the settings file even when the error was found by a module that
 /// only saw the parsed document (`HTTPCacheSettings`, `CacheHeadersConfiguration`).
 public enum StartupErrorLine {
-    /// The line for `error`; a ``CacheConfigurationError`` without a file is
+    /// The line for `error`; a `CacheConfigurationError` without a file is
     /// located in `settingsFile`. Line breaks inside a message are folded.
     public static func format(_ error: any Error, settingsFile: String?) -> String {
         let text: String

@@ -7,7 +7,7 @@ import NIOCore
 /// The Hummingbird responder of `caching-proxy`: every request goes through the
 /// shared-cache mode, whose origin is the upstream server.
 ///
-/// It holds no caching rule: ``HTTPCaching/SharedHTTPCache`` decides what is
+/// It holds no caching rule: `SharedHTTPCache` decides what is
 /// stored, served, revalidated and invalidated; this type only translates
 /// between Hummingbird's request and response and the cache's.
 public struct CachingProxyResponder: HTTPResponder {

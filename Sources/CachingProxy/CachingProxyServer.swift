@@ -31,7 +31,7 @@ public struct CachingProxyServer: Sendable {
     /// The proxy's logger.
     public var logger: Logger
     /// The byte budget of the in-process hot tier fresh hits are answered
-    /// from at the connection (``HummingbirdCaching/HotPathHandler``); 0: no
+    /// from at the connection (`HotPathHandler`); 0: no
     /// hot tier, every request takes the full path.
     public var hotStoreBytes: Int
     /// The longest, in seconds, a response stays in the hot tier: the

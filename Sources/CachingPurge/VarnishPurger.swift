@@ -4,7 +4,7 @@ import NIOCore
 import NIOHTTP1
 
 /// Sends tag purges to Varnish instances running the VCL of
-/// ``HTTPCaching/VarnishXkeyVCL``: a `PURGE` request with `xkey-purge: T U`.
+/// `VarnishXkeyVCL` (module `HTTPCaching`): a `PURGE` request with `xkey-purge: T U`.
 ///
 /// Why a separate module: it needs an HTTP client, which an app that never
 /// purges a downstream cache should not compile.

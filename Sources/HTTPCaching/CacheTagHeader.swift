@@ -7,7 +7,7 @@ import HTTPTypes
 /// A handler sets `Cache-Tag: product:42 category:7` (space- or
 /// comma-separated, as Cloudflare's `Cache-Tag` and Fastly's `Surrogate-Key`
 /// are; both fields are read). The page cache stores the page with those tags,
-/// so ``Caching/Cache/invalidate(tags:)`` drops it; the header is kept for
+/// so `Cache.invalidate(tags:)` drops it; the header is kept for
 /// caches downstream (Varnish xkey, a CDN) unless ``strip`` is set, which
 /// removes it before the response leaves (and from the stored page).
 ///

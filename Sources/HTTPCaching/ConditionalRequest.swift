@@ -17,6 +17,8 @@ public enum ConditionalRequest {
     /// Evaluates the request's preconditions against the resource's validators.
     ///
     /// - Parameters:
+    ///   - request: the request whose `If-Match`, `If-Unmodified-Since`,
+    ///     `If-None-Match` and `If-Modified-Since` fields are evaluated.
     ///   - etag: the resource's entity tag, quoted (`"x"` or `W/"x"`), or `nil`.
     ///   - lastModified: the resource's modification time, seconds since 1970.
     public static func evaluate(_ request: HTTPRequest, etag: String?, lastModified: Double?) -> Outcome {

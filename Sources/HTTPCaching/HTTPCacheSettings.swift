@@ -62,7 +62,7 @@ public struct HTTPCacheSettings: Sendable, Equatable {
     public var hotStoreStaleness: Double
     /// The response field a handler declares its page's tags in (default
     /// `Cache-Tag`; `Surrogate-Key` is read too): pages are stored with them,
-    /// so ``Caching/Cache/invalidate(tags:)`` drops them. See ``CacheTagHeader``.
+    /// so `Cache.invalidate(tags:)` drops them. See ``CacheTagHeader``.
     public var tagHeader: String
     /// Whether the tag fields are removed before responses leave (default
     /// `false`: kept, for Varnish xkey or a CDN downstream).

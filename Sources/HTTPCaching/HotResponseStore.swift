@@ -19,7 +19,7 @@ import Caching
 ///   writes the backend directly) is served from here for at most that long.
 /// - Cleared by the page cache's own invalidations and clears. A tagged
 ///   page's copy is dropped the moment an invalidation of one of its tags in
-///   this process returns (``Caching/CacheTagGeneration``); other instances'
+///   this process returns (`CacheTagGeneration`); other instances'
 ///   copies within ``staleness``.
 public final class HotResponseStore: Sendable {
     /// The most bytes (bodies and header fields, estimated) the tier holds.
@@ -65,7 +65,7 @@ public final class HotResponseStore: Sendable {
     /// Stores `value` under `key` for at most `lifetime` seconds (and at most
     /// ``staleness``); a lifetime of 0 or less stores nothing (and drops what
     /// was there, which is older). A value with `tags` passes the
-    /// ``Caching/CacheTagGeneration/current`` read before it was read from
+    /// `CacheTagGeneration.current` read before it was read from
     /// (or written to) the backend: it is not kept if an invalidation ran
     /// since, and is dropped by any later invalidation of one of its tags.
     func set(_ key: String, _ value: HotValue, lifetime: Double, tags: [String] = [], generation: UInt64 = 0) {

@@ -43,7 +43,7 @@ public struct PageCacheConfiguration: Sendable {
     public var stampedeProtection: Bool
     /// Where handlers declare their page's tags, and whether that field
     /// leaves (``CacheTagHeader``): pages are stored with the tags, so
-    /// ``Caching/Cache/invalidate(tags:)`` drops them. Django has no tags.
+    /// `Cache.invalidate(tags:)` drops them. Django has no tags.
     public var tagHeader: CacheTagHeader
 
     /// Creates settings; the defaults are Django's.
@@ -232,7 +232,7 @@ public struct PageCache: Sendable {
     /// Copies a GET page read from (or written to) the backend into the hot
     /// tier, for no longer than it lives there.
     /// A tagged page's copy is dropped once one of its tags is invalidated;
-    /// `generation` (``Caching/CacheTagGeneration/current``) was read before the page was.
+    /// `generation` (`CacheTagGeneration.current`) was read before the page was.
     private func remember(_ headerList: [String], at listKey: String, page: CachedPage, at key: String, generation: UInt64) {
         guard let hotStore, hotStore.isEnabled, let until = page.until else { return }
         let lifetime = until - clock.now()

@@ -7,7 +7,7 @@ import HTTPTypes
 /// here once, so both frameworks build the same caches from the same file.
 ///
 /// - ``Mode/django(_:conditionalGet:)``: Django's recommended order, run by
-///   ``respondInDjangoOrder(_:adapter:next:)``.
+///   ``respondInDjangoOrder(_:pageCache:conditionalGet:adapter:next:)``.
 /// - ``Mode/shared(_:)``: RFC 9111 for a shared cache; the adapter runs
 ///   ``SharedHTTPCache/respond(to:body:origin:)`` with its framework's origin.
 public struct SiteCache: Sendable {

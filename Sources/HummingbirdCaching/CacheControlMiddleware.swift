@@ -2,7 +2,7 @@ import HTTPCaching
 import Hummingbird
 
 /// Django's `cache_control(...)` decorator as middleware: patches the
-/// response's `Cache-Control` with ``HTTPCaching/HTTPCacheHeaders/patchCacheControl(_:_:)``.
+/// response's `Cache-Control` with `HTTPCacheHeaders.patchCacheControl(_:_:)`.
 /// Put it on a route group to apply it to some routes only.
 public struct CacheControlMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The directives merged into every response.

@@ -4,7 +4,7 @@ import Hummingbird
 import NIOCore
 
 /// django-cache-headers for Hummingbird: caching headers by URL rule and policy,
-/// for Varnish, nginx and CDNs (see ``HTTPCaching/CacheHeaders``).
+/// for Varnish, nginx and CDNs (see `CacheHeaders`).
 ///
 /// The application says who the user is, since authentication is its own:
 /// `user` is asked after the handler ran, with the context this middleware

@@ -4,10 +4,10 @@ import HTTPTypes
 import Hummingbird
 
 /// The page cache around a whole Hummingbird app in one line, in the mode the
-/// settings choose (``HTTPCaching/HTTPCacheSettings``):
+/// settings choose (`HTTPCacheSettings`):
 ///
 /// - **django**: Django's recommended order — the update step, then
-///   ``HTTPCaching/ConditionalGet`` (unless `conditionalGet` is off), then the
+///   `ConditionalGet` (unless `conditionalGet` is off), then the
 ///   fetch step, then your router — so cached pages are answered with 304 and
 ///   412 like any other, HEAD hits carry the stored ETag and the GET's
 ///   `Content-Length`, and 304s are never stored. Keys get Django's language

@@ -2,7 +2,7 @@ import HTTPCaching
 import Hummingbird
 
 /// Django's `ConditionalGetMiddleware` for Hummingbird
-/// (``HTTPCaching/ConditionalGet``): for GET requests, gives responses an ETag
+/// (`ConditionalGet`): for GET requests, gives responses an ETag
 /// (md5 of the body, unless one is set, the body streams, or `Cache-Control`
 /// has `no-store`) and answers `If-None-Match`, `If-Modified-Since`, `If-Match`
 /// and `If-Unmodified-Since` with 304 or 412. HEAD and unsafe methods pass

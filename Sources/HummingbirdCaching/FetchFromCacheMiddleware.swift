@@ -5,7 +5,7 @@ import Hummingbird
 /// Django's `FetchFromCacheMiddleware` for Hummingbird: answers GET and HEAD
 /// requests from the page cache and tells the enclosing
 /// ``UpdateCacheMiddleware`` to store what it missed
-/// (``HTTPCaching/PageCache/fetch(_:adapter:next:)``). Add it last; see
+/// (`PageCache.fetch(_:adapter:next:)`). Add it last; see
 /// ``UpdateCacheMiddleware`` for the placement.
 public struct FetchFromCacheMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The framework-free page cache that holds every rule.

@@ -2,7 +2,7 @@ import HTTPCaching
 import Hummingbird
 
 /// Answers HEAD requests through GET routes, as Django does
-/// (``HTTPCaching/HEADThroughGET``): a HEAD that the wrapped responder answers
+/// (`HEADThroughGET`): a HEAD that the wrapped responder answers
 /// 404 runs again as a GET and is sent with that response's head — its
 /// `Content-Length` included — and no body. ``CachingResponder`` includes it;
 /// wrap the router in it when placing the page-cache middleware by hand.
@@ -28,7 +28,7 @@ public struct HEADThroughGETResponder<Responder: HTTPResponder>: HTTPResponder w
 }
 
 extension HEADThroughGET {
-    /// ``HTTPCaching/HEADThroughGET/respond(method:adapter:_:)`` for a
+    /// `HEADThroughGET.respond(method:adapter:_:)` for a
     /// Hummingbird request: `respond` gets the request, or its GET twin.
     static func respond(
         _ request: Request, adapter: HummingbirdPageAdapter, _ respond: (Request) async throws -> Response

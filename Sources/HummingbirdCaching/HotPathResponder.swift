@@ -5,8 +5,8 @@ import Hummingbird
 import NIOCore
 
 /// What ``HotPathHandler`` answers cache hits with: the page cache whose hot
-/// tier it reads (``HTTPCaching/PageCache/hotAnswer(_:conditionalGet:)`` or
-/// ``HTTPCaching/SharedHTTPCache/hotAnswer(_:)``, which hold every caching
+/// tier it reads (`PageCache.hotAnswer(_:conditionalGet:)` or
+/// `SharedHTTPCache.hotAnswer(_:)`, which hold every caching
 /// rule) and the fields the server adds to every response, so that a hit
 /// answered at the connection is the response the full path would send.
 ///

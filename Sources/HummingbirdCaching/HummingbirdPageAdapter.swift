@@ -2,7 +2,7 @@ import HTTPCaching
 import Hummingbird
 
 /// Hummingbird's `Response` as the page-cache steps see it
-/// (``HTTPCaching/PageCacheAdapter``): conversion only, no rule.
+/// (`PageCacheAdapter`): conversion only, no rule.
 public struct HummingbirdPageAdapter: PageCacheAdapter {
     /// Larger bodies stream through untouched instead of being buffered.
     public let maxBodyBytes: Int

@@ -3,7 +3,7 @@ import HTTPCaching
 import Hummingbird
 
 /// Django's `never_cache` as middleware: every response gets
-/// ``HTTPCaching/HTTPCacheHeaders/addNeverCacheHeaders(_:now:)``.
+/// `HTTPCacheHeaders.addNeverCacheHeaders(_:now:)`.
 public struct NeverCacheMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The clock `Expires` is set from.
     public let clock: CacheClock

@@ -5,7 +5,7 @@ import Hummingbird
 /// Django's `CacheMiddleware` (what `cache_page` is built on) for Hummingbird:
 /// the update and fetch steps in one middleware, with nothing between them.
 /// GET and HEAD responses are served from and stored in a
-/// ``Caching/Cache`` by the rules of ``HTTPCaching/PageCache``.
+/// `Cache` by the rules of `PageCache`.
 ///
 /// Because nothing sits between its two steps, a cached page leaves it without
 /// passing any other middleware inside it: a ``ConditionalGetMiddleware``
@@ -17,7 +17,7 @@ import Hummingbird
 /// Bodies of unknown length (streams) and bodies over ``maxBodyBytes`` pass
 /// through without being buffered or stored. A failing cache backend never
 /// fails a request. Concurrent misses for one URL run the handler once
-/// (``HTTPCaching/PageCacheConfiguration/stampedeProtection``); the waiting
+/// (`PageCacheConfiguration.stampedeProtection`); the waiting
 /// requests are answered from what it stored.
 public struct ResponseCacheMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The framework-free page cache that holds every rule.

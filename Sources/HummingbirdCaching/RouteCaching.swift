@@ -31,7 +31,7 @@ public enum RouteCaching {
     /// `cache_page(timeout, cache=..., key_prefix=...)`: the page cache for one
     /// route; `timeout` wins over the response's `max-age` for the stored
     /// lifetime. `language` and `timeZone` add Django's `USE_I18N`/`USE_TZ` key
-    /// suffixes (``HTTPCaching/HTTPCacheSettings/pageCacheKey(language:)``
+    /// suffixes (`HTTPCacheSettings.pageCacheKey(language:)`
     /// gives both from the settings file).
     public static func cachePage<Context: RequestContext, Output: ResponseGenerator>(
         _ timeout: Int, cache: Cache, keyPrefix: String = "", language: PageCacheKey.Language? = nil, timeZone: String? = nil,

@@ -4,7 +4,7 @@ import Hummingbird
 
 /// Django's `UpdateCacheMiddleware` for Hummingbird: stores the responses that
 /// a ``FetchFromCacheMiddleware`` placed inside it missed
-/// (``HTTPCaching/PageCache/update(_:adapter:next:)``).
+/// (`PageCache.update(_:adapter:next:)`).
 ///
 /// Add it **first** and ``FetchFromCacheMiddleware`` **last**, with the
 /// middleware that should also run on cache hits in between — as Django's

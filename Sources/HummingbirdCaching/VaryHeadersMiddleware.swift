@@ -2,7 +2,7 @@ import HTTPCaching
 import Hummingbird
 
 /// Django's `vary_on_headers(...)` / `vary_on_cookie` as middleware: adds names
-/// to `Vary` with ``HTTPCaching/HTTPCacheHeaders/patchVaryHeaders(_:_:)``.
+/// to `Vary` with `HTTPCacheHeaders.patchVaryHeaders(_:_:)`.
 public struct VaryHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The header names added to `Vary`.
     public let names: [String]

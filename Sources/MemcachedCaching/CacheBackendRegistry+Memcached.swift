@@ -10,7 +10,7 @@ extension CacheBackendRegistry {
     /// consistent hashing; `unix:/path` for a socket. Options: `connectTimeout`
     /// (seconds, 1), `timeout` (seconds a whole request may take, connecting
     /// included, 1), `failureMode` (`"error"`, the default, or `"miss"`: see
-    /// ``Caching/CacheFailureMode``), `connectionsPerServer` (2), and the
+    /// `CacheFailureMode`), `connectionsPerServer` (2), and the
     /// circuit breaker's `breakerThreshold` (3), `breakerCoolDown` (0.25) and
     /// `breakerMaxCoolDown` (1 second); `retryInterval`, the older name of
     /// `breakerCoolDown`, is still read.

@@ -10,7 +10,7 @@ extension MemcachedCacheBackend {
     ///
     /// A non-negative delta on a non-negative number is one `ma`. memcached's
     /// `decr` stops at 0 and its counters are unsigned, so a negative delta, or
-    /// a stored negative number, takes ``incrementByCompareAndSwap(_:by:pool:)``,
+    /// a stored negative number, takes `incrementByCompareAndSwap(_:by:pool:)`,
     /// which gives the exact result every other backend gives.
     public func increment(_ key: String, by delta: Int) async throws -> Int {
         try await onServer(for: key, write: true, whenDown: { throw CacheError.keyNotFound(key: key) }) { pool in

@@ -16,15 +16,15 @@ import NIOPosix
 /// - `get`, `hasKey`, `touch`: one `mg` (`touch` with `T`).
 /// - `set`: one `ms`. A value the server refuses (over its item size, or out
 ///   of memory) deletes the old value, as Django does, so a stale value is never
-///   served as current; an over-size value is ``CacheError/valueTooLarge(key:size:limit:)``.
+///   served as current; an over-size value is `CacheError.valueTooLarge(key:size:limit:)`.
 /// - `add`: `ms ... ME`, atomic in the server.
 /// - `increment`: `ma`, atomic in the server and keeping the expiry. memcached
-///   counts in unsigned 64 bits, so the cases it cannot do as ``Cache`` promises
+///   counts in unsigned 64 bits, so the cases it cannot do as `Cache` promises
 ///   — a decrement (memcached clamps at 0 where every other backend goes
 ///   negative) and a stored negative number (memcached calls it non-numeric) —
 ///   are a compare-and-swap loop instead (`mg ... c t`, then `ma ... C` or
 ///   `ms ... C`): still atomic, two round trips. A result over `Int.max` is
-///   undone and reported as ``CacheError/integerOverflow(key:)`` (another client
+///   undone and reported as `CacheError.integerOverflow(key:)` (another client
 ///   may see the large value in between).
 /// - `getMany`: one round trip per server, concurrently: quiet `mg` commands
 ///   labelled with opaque tokens and one `mn`, so only hits travel back.
@@ -34,17 +34,17 @@ import NIOPosix
 /// - `clear`: `flush_all` on every server — everything on them, whatever the
 ///   key prefix, as in Django.
 ///
-/// **Expiry** is memcached's: see ``MemcachedExpiry``. Lifetimes over 30 days
+/// **Expiry** is memcached's: see `MemcachedExpiry`. Lifetimes over 30 days
 /// become absolute times from ``Configuration/clock``, so the servers' clocks
 /// should agree with the application's.
 ///
 /// **Keys** are checked before any I/O: a key with a space or control
-/// character, over 250 bytes, or empty is ``CacheError/invalidKey(_:)``
+/// character, over 250 bytes, or empty is `CacheError.invalidKey(_:)`
 /// (Django's `InvalidCacheKey`).
 ///
 /// **Faults.** Every request is bounded as a whole — connect, wait and reply —
-/// by ``Configuration/timeout`` (``CacheError/timeout(backend:message:)``);
-/// a refused connect is ``CacheError/unavailable(backend:reason:message:)``;
+/// by ``Configuration/timeout`` (`CacheError.timeout(backend:message:)`);
+/// a refused connect is `CacheError.unavailable(backend:reason:message:)`;
 /// a reply the client does not expect closes the connection and fails the
 /// request. Each server has a circuit breaker (``Configuration/breaker``):
 /// after repeated failures its requests fail at once until a probe succeeds;
@@ -156,7 +156,7 @@ public struct MemcachedCacheBackend: CacheBackend {
     }
 
     /// One `ms`. A value the server refuses deletes the old one and is
-    /// ``CacheError/valueTooLarge(key:size:limit:)`` when over the item size.
+    /// `CacheError.valueTooLarge(key:size:limit:)` when over the item size.
     public func set(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws {
         let bytes = try storable(value, key: key)
         let ttl = exptime(lifetime)
@@ -247,9 +247,9 @@ public struct MemcachedCacheBackend: CacheBackend {
 
     /// Runs `body` on the connection pool of the server that holds `key`.
     ///
-    /// A connection-level failure becomes a ``CacheError``; in the `miss`
+    /// A connection-level failure becomes a `CacheError`; in the `miss`
     /// failure mode a server that cannot be reached or does not answer gives
-    /// `whenDown()` instead (``Caching/CacheFailureHandler``: dropped writes
+    /// `whenDown()` instead (`CacheFailureHandler`: dropped writes
     /// are summed up in one warning a second per server).
     func onServer<T>(for key: String, write: Bool, whenDown: () throws -> T,
                      _ body: (MemcachedConnectionPool) async throws -> T) async throws -> T {

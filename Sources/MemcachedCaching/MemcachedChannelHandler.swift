@@ -6,10 +6,10 @@ import NIOCore
 /// of pending requests pairs each reply with the request it answers (memcached
 /// answers in order).
 ///
-/// Flush coalescing and the deadline timer are ``Caching/PipelineScheduler``'s:
+/// Flush coalescing and the deadline timer are `PipelineScheduler`'s:
 /// a request on an idle connection is flushed at once, the others of a tick
 /// leave together. Every pending request carries the deadline of its whole
-/// call (see ``Caching/ServerConnectionPool``). Any failure —
+/// call (see `ServerConnectionPool`). Any failure —
 /// a timeout, a reply no pending request can take, a decoding error, the
 /// connection closing — fails every pending request and closes the
 /// connection: after it, replies could be paired with the wrong requests. The

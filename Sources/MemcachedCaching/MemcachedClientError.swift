@@ -2,10 +2,10 @@ import Caching
 
 /// Why a request to one memcached server failed at the connection level.
 ///
-/// The backend turns it into a ``CacheError`` that names the backend: a
-/// timeout into ``CacheError/timeout(backend:message:)``, a server that cannot
-/// be used into ``CacheError/unavailable(backend:reason:message:)``, a
-/// protocol error into ``CacheError/backendFailure(backend:message:)``. In the
+/// The backend turns it into a `CacheError` that names the backend: a
+/// timeout into `CacheError.timeout(backend:message:)`, a server that cannot
+/// be used into `CacheError.unavailable(backend:reason:message:)`, a
+/// protocol error into `CacheError.backendFailure(backend:message:)`. In the
 /// `miss` failure mode the first two make a server's keys misses.
 struct MemcachedClientError: Error, Sendable, CustomStringConvertible {
     enum Kind: Sendable, Equatable {

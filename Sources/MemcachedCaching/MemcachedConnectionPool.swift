@@ -5,7 +5,7 @@ import Synchronization
 
 /// The connections to one memcached server: a few long-lived connections,
 /// each carrying many pipelined requests, handed out in turn — a
-/// ``Caching/ServerConnectionPool``, which also gives each server its circuit
+/// `ServerConnectionPool`, which also gives each server its circuit
 /// breaker and bounds every request, connect included, by the timeout.
 ///
 /// Connections are opened on first use and replaced when they close or fail.

@@ -1,6 +1,6 @@
 import Caching
 
-/// memcached's `exptime`: how a ``CacheLifetime`` is sent.
+/// memcached's `exptime`: how a `CacheLifetime` is sent.
 ///
 /// As Django's memcached backends send it: never → 0 (memcached's "never");
 /// zero or negative → -1, which memcached stores already expired (so `set`

@@ -1,7 +1,7 @@
 import Caching
 
 /// What a ``MemcachedCacheBackend`` does when a server cannot be reached: the
-/// failure mode every network backend shares (``Caching/CacheFailureMode``),
+/// failure mode every network backend shares (`CacheFailureMode`),
 /// under the name this backend has always used.
 ///
 /// Only the unusable server's keys are affected: keys on the other servers

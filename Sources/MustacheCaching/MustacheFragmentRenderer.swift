@@ -14,7 +14,7 @@ import Mustache
 ///
 /// Arguments: the timeout (seconds, `None` for forever, 0 to render every
 /// time), the fragment name (a literal), vary values (any expressions; their
-/// rendered text is hashed into ``Caching/makeTemplateFragmentKey(_:varyOn:)``),
+/// rendered text is hashed into `makeTemplateFragmentKey(_:varyOn:)`),
 /// and an optional `using="alias"` last. Without `using`, the
 /// `template_fragments` alias is used when configured, else `default`. Bad
 /// arguments throw ``FragmentTagError`` with Django's messages.

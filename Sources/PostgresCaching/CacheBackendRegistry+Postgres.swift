@@ -3,7 +3,7 @@ import Caching
 extension CacheBackendRegistry {
     /// Makes the PostgreSQL backend available to settings as `postgres` (also
     /// `postgresql`). Django's `django.core.cache.backends.db.DatabaseCache` names
-    /// the SQLite backend (see ``registerSQLiteBackend()`` in SQLiteCaching),
+    /// the SQLite backend (see `registerSQLiteBackend()` in SQLiteCaching),
     /// because Django's default database is SQLite; name `postgres` for this one.
     ///
     /// The settings' `location` is the table name. Options: `url` (required unless
@@ -12,7 +12,7 @@ extension CacheBackendRegistry {
     /// there, writes to `url`), `maxEntries` (300), `cullFrequency` (3),
     /// `createTable` (false), `maxConnections` (10), `timeout` (seconds a whole
     /// call may take, connecting included, 5), `maxValueBytes`, `failureMode`
-    /// (`"error"`, the default, or `"miss"`: see ``Caching/CacheFailureMode``),
+    /// (`"error"`, the default, or `"miss"`: see `CacheFailureMode`),
     /// and the circuit breaker's `breakerThreshold` (3), `breakerCoolDown` (0.25)
     /// and `breakerMaxCoolDown` (1 second).
     ///

@@ -29,7 +29,7 @@ import PostgresNIO
 ///   `DELETE … = ANY($1)`) by group commit: a call that finds a free slot
 ///   runs at once, alone; calls that arrive while every slot is busy go
 ///   together in the next one, each with its own exact result
-///   (``Caching/SQLCacheGroupCommit``). Writes have one slot: a process's
+///   (`SQLCacheGroupCommit`). Writes have one slot: a process's
 ///   writes follow one order, so culling counts are Django's exactly.
 /// - Culling is Django's arithmetic: when the table held more than `maxEntries`
 ///   rows before a write, expired rows go, then (if still over) the
@@ -46,11 +46,11 @@ import PostgresNIO
 ///
 /// Every operation is bounded as a whole by ``Configuration/timeout``, and each
 /// server has a circuit breaker (``Configuration/breaker``). A server that
-/// cannot be used is ``CacheError/unavailable(backend:reason:message:)`` —
+/// cannot be used is `CacheError.unavailable(backend:reason:message:)` —
 /// connection refused, authentication failed, database missing (or role
 /// missing), connection lost, circuit open — or
-/// ``CacheError/timeout(backend:message:)``; with ``Configuration/failureMode``
-/// `miss` it is a miss instead (see ``Caching/CacheFailureMode``). Calls work
+/// `CacheError.timeout(backend:message:)`; with ``Configuration/failureMode``
+/// `miss` it is a miss instead (see `CacheFailureMode`). Calls work
 /// again once the server is back.
 public struct PostgresCacheBackend: CacheBackend {
     /// Settings of a PostgreSQL backend.
@@ -465,7 +465,7 @@ public struct PostgresCacheBackend: CacheBackend {
     }
 
     /// Runs `body` against a client, bounded by the timeout as a whole, with
-    /// errors turned into ``CacheError``s and the server's circuit breaker
+    /// errors turned into `CacheError`s and the server's circuit breaker
     /// consulted and told.
     ///
     /// The work runs in a task of its own, so that when the time is up the

@@ -115,7 +115,7 @@ public final class PostgresCacheConnectionPool: Sendable {
     /// Starts a check — one connection of the pool's own, opened and closed —
     /// or joins the one under way; `nil` when the server is known to be
     /// reachable. The future fails with what the server said, as a
-    /// ``CacheError`` (see ``checkError(_:backend:)``).
+    /// `CacheError` (see ``checkError(_:backend:)``).
     func startCheck(backend: String) throws -> EventLoopFuture<Void>? {
         guard needsCheck else { return nil }
         var configuration: PostgresConnection.Configuration

@@ -3,7 +3,7 @@ import NIOCore
 import PostgresNIO
 
 /// The statements of a batch of writes on the PostgreSQL backend (see
-/// ``SQLCacheGroupCommit``): each is one round trip on the primary's pool,
+/// `SQLCacheGroupCommit`): each is one round trip on the primary's pool,
 /// bounded by the backend's timeout and told to its circuit breaker, and the
 /// multi-row ones pass their rows as arrays through `unnest`.
 struct PostgresWriteSession: SQLCacheWriteSession {

@@ -13,7 +13,7 @@ extension CacheBackendRegistry {
     /// `connectionsPerServer` (2), `namespace` (prepended to every key on the
     /// server), `clear` (`"prefix"` or `"database"`), `maxValueBytes`,
     /// `failureMode` (`"error"`, the default, or `"miss"`: see
-    /// ``Caching/CacheFailureMode``), and the circuit breaker's
+    /// `CacheFailureMode`), and the circuit breaker's
     /// `breakerThreshold` (3), `breakerCoolDown` (0.25) and `breakerMaxCoolDown`
     /// (1 second). `timeout` bounds each whole call, connecting included.
     ///

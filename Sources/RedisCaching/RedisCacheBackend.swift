@@ -37,11 +37,11 @@ import NIOPosix
 /// Failures never hang: each call is bounded as a whole by the `timeout`
 /// (``RedisClient/Configuration/commandTimeout``), each server has a circuit
 /// breaker, and the client reconnects by itself when the server is back. A
-/// server that cannot be used is ``CacheError/unavailable(backend:reason:message:)``
+/// server that cannot be used is `CacheError.unavailable(backend:reason:message:)`
 /// (refused, authentication failed, database missing, connection lost,
-/// circuit open) or ``CacheError/timeout(backend:message:)`` — or, with
-/// ``Configuration/failureMode`` `miss`, a miss (see ``Caching/CacheFailureMode``).
-/// Error replies and protocol errors are ``CacheError/backendFailure(backend:message:)``
+/// circuit open) or `CacheError.timeout(backend:message:)` — or, with
+/// ``Configuration/failureMode`` `miss`, a miss (see `CacheFailureMode`).
+/// Error replies and protocol errors are `CacheError.backendFailure(backend:message:)`
 /// in both modes.
 public final class RedisCacheBackend: CacheBackend {
     /// What `clear` removes.
@@ -89,7 +89,7 @@ public final class RedisCacheBackend: CacheBackend {
         /// a namespace, otherwise the whole database.
         public var clearScope: ClearScope
         /// The largest value stored (default 512 MiB, Redis's own limit). A
-        /// larger value is refused with ``CacheError/valueTooLarge(key:size:limit:)``
+        /// larger value is refused with `CacheError.valueTooLarge(key:size:limit:)`
         /// and the key's old value is deleted.
         public var maxValueBytes: Int
         /// Errors or misses while a server cannot be used (default `.error`).
@@ -196,7 +196,7 @@ public final class RedisCacheBackend: CacheBackend {
         try await failures.run(write: write, breaker: client.breaker, whenDown: whenDown, body)
     }
 
-    /// Sends one command, turning client errors into ``CacheError``.
+    /// Sends one command, turning client errors into `CacheError`.
     private func send(_ client: any RedisCommandTarget, _ command: RESPCommand) async throws(CacheError) -> RESPValue {
         do {
             return try await client.send(command)
@@ -205,7 +205,7 @@ public final class RedisCacheBackend: CacheBackend {
         }
     }
 
-    /// Sends a pipeline, turning client errors into ``CacheError``.
+    /// Sends a pipeline, turning client errors into `CacheError`.
     private func pipeline(_ client: any RedisCommandTarget, _ commands: [RESPCommand]) async throws(CacheError) -> [RESPValue] {
         do {
             return try await client.pipeline(commands)

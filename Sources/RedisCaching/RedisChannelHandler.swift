@@ -10,9 +10,9 @@ import NIOCore
 /// tick, so concurrent callers on one connection cost one system call per
 /// batch, not one per command; a write on an idle connection is flushed at once.
 ///
-/// Flushing and the deadline timer are ``Caching/PipelineScheduler``'s. Each
+/// Flushing and the deadline timer are `PipelineScheduler`'s. Each
 /// request carries the deadline of its whole call (see
-/// ``Caching/ServerConnectionPool``), so the wait for a reply ends when the
+/// `ServerConnectionPool`), so the wait for a reply ends when the
 /// call's time is up, not a full command timeout after the request was queued.
 ///
 /// When something breaks the order — a reply nobody asked for, bytes that are

@@ -2,7 +2,7 @@ import Caching
 
 /// What went wrong talking to Redis.
 ///
-/// The cache backend turns these into ``Caching/CacheError`` values; code that
+/// The cache backend turns these into `CacheError` values; code that
 /// uses ``RedisClient`` directly can match on them.
 public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The server answered with an error reply (`-ERR ...`); the text is the server's.

@@ -14,7 +14,7 @@ extension CacheBackendRegistry {
     /// (300), `cullFrequency` (3), `createTable` (true: create the table on first
     /// use), `poolSize` (4 connections), `maxValueBytes`, `failureMode`
     /// (`"error"`, the default, or `"miss"`: a file that cannot be opened or
-    /// written gives misses; see ``Caching/CacheFailureMode``).
+    /// written gives misses; see `CacheFailureMode`).
     ///
     /// ```json
     /// { "caches": { "default": { "backend": "sqlite", "location": "cache_table",

@@ -18,13 +18,13 @@ import SQLiteNIO
 /// (readers never wait for the writer).
 ///
 /// - `get` is one `SELECT`; concurrent `get`s are coalesced into one
-///   `WHERE cache_key IN (…)` (``Caching/CallBatcher``). Expired rows seen are
+///   `WHERE cache_key IN (…)` (`CallBatcher`). Expired rows seen are
 ///   deleted by one more statement, as in Django.
 /// - Group commit: concurrent `set`, `add`, `touch`, `delete` and `increment`
 ///   calls queue for the one writer connection, which takes all that wait
 ///   and runs them in one `BEGIN IMMEDIATE … COMMIT` transaction, `set`s,
 ///   `add`s and `delete`s as one multi-row statement each
-///   (``Caching/SQLCacheGroupCommit`` says how every caller still gets its own
+///   (`SQLCacheGroupCommit` says how every caller still gets its own
 ///   exact result). A call that finds the writer idle runs at once, alone.
 /// - `add` is one upsert that replaces only an expired row, so of two concurrent
 ///   adds of a key (from two connections or two processes) exactly one wins.
@@ -32,7 +32,7 @@ import SQLiteNIO
 ///   each connection): atomic across connections and processes, keeps the expiry.
 /// - `setMany`/`deleteMany` are one statement each.
 /// - The caches of one process on one file take turns to write
-///   (``SQLiteWriteLock``), so no connection of the process waits for another
+///   (`SQLiteWriteLock`), so no connection of the process waits for another
 ///   inside SQLite while holding a pool thread; the writer connection waits at
 ///   most 5 s for another process's write lock, then fails with `busy`.
 /// - Culling is Django's: before each `set`/`add`/`setMany`, a `COUNT(*)`; when
@@ -70,7 +70,7 @@ public struct SQLiteCacheBackend: CacheBackend {
         /// The clock expiry is measured on (wall clock: rows outlive the process).
         public var clock: CacheClock
         /// Errors or misses while the database file cannot be opened or
-        /// written (default `.error`); see ``Caching/CacheFailureMode``.
+        /// written (default `.error`); see `CacheFailureMode`.
         public var failureMode: CacheFailureMode
 
         /// A configuration with Django's defaults.

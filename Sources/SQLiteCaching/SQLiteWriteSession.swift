@@ -3,7 +3,7 @@ import NIOCore
 import SQLiteNIO
 
 /// The statements of a batch of writes on the SQLite backend's one writer
-/// connection (see ``SQLCacheGroupCommit``); the batch runs in one
+/// connection (see `SQLCacheGroupCommit`); the batch runs in one
 /// `BEGIN IMMEDIATE … COMMIT` transaction around them.
 struct SQLiteWriteSession: SQLCacheWriteSession {
     let connection: SQLiteConnection

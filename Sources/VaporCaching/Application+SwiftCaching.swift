@@ -42,7 +42,7 @@ extension Application.Caches {
 extension Application.Caches.Provider {
     /// Vapor's own `app.cache` and `req.cache` served by a swift-caching alias
     /// (``SwiftCachingVaporCache``): `app.caches.use(.swiftCaching("default"))`.
-    /// Configure the aliases first (``Vapor/Application/Caches/configure(settings:registry:)``).
+    /// Configure the aliases first (`Application.Caches.configure(settings:registry:)`).
     public static func swiftCaching(_ alias: String = "default") -> Self {
         .init { application in
             application.caches.use { application in

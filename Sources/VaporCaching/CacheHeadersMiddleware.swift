@@ -5,7 +5,7 @@ import NIOCore
 import Vapor
 
 /// django-cache-headers for Vapor: caching headers by URL rule and policy, for
-/// Varnish, nginx and CDNs (see ``HTTPCaching/CacheHeaders``).
+/// Varnish, nginx and CDNs (see `CacheHeaders`).
 ///
 /// The application says who the user is, since authentication is its own:
 /// `user` is asked after the handler ran (with Vapor's auth, put this

@@ -5,11 +5,11 @@ import HTTPTypes
 import Vapor
 
 /// The page cache around a whole Vapor app in one line, in the mode the
-/// settings choose (``HTTPCaching/HTTPCacheSettings``, the same `httpCache`
+/// settings choose (`HTTPCacheSettings`, the same `httpCache`
 /// section the Hummingbird adapter reads):
 ///
 /// - **django**: Django's recommended order — the update step, then
-///   ``HTTPCaching/ConditionalGet`` (unless `conditionalGet` is off), then the
+///   `ConditionalGet` (unless `conditionalGet` is off), then the
 ///   fetch step, then your routes — so cached pages are answered with 304 and
 ///   412 like any other, HEAD hits carry the stored ETag and the GET's
 ///   `Content-Length`, and 304s are never stored.

@@ -2,7 +2,7 @@
 import HTTPCaching
 import Vapor
 
-/// Django's `ConditionalGetMiddleware` for Vapor (``HTTPCaching/ConditionalGet``):
+/// Django's `ConditionalGetMiddleware` for Vapor (`ConditionalGet`):
 /// for GET requests, gives responses an ETag (md5 of the body, unless one is
 /// set, the body streams, or `Cache-Control` has `no-store`) and answers
 /// `If-None-Match`, `If-Modified-Since`, `If-Match` and `If-Unmodified-Since`

@@ -6,7 +6,7 @@ import Vapor
 /// Django's `FetchFromCacheMiddleware` for Vapor: answers GET and HEAD
 /// requests from the page cache and tells the enclosing
 /// ``UpdateCacheMiddleware`` to store what it missed
-/// (``HTTPCaching/PageCache/fetch(_:adapter:next:)``). Add it last; see
+/// (`PageCache.fetch(_:adapter:next:)`). Add it last; see
 /// ``UpdateCacheMiddleware`` for the placement.
 public struct FetchFromCacheMiddleware: AsyncMiddleware {
     /// The framework-free page cache that holds every rule.

@@ -5,7 +5,7 @@ import Vapor
 
 /// Django's `CacheMiddleware` (what `cache_page` is built on) for Vapor: the
 /// update and fetch steps in one middleware, with nothing between them — for
-/// a route group (``Vapor/RoutesBuilder/cachePage(_:cache:keyPrefix:language:timeZone:debugHeaders:)``).
+/// a route group (`RoutesBuilder.cachePage(_:cache:keyPrefix:language:timeZone:debugHeaders:)`).
 /// For the site-wide cache in Django's recommended order use
 /// ``CachingMiddleware``.
 ///

@@ -5,7 +5,7 @@ import HTTPTypes
 import Vapor
 
 /// Django's `never_cache` as Vapor middleware: every response gets
-/// ``HTTPCaching/HTTPCacheHeaders/addNeverCacheHeaders(_:now:)``.
+/// `HTTPCacheHeaders.addNeverCacheHeaders(_:now:)`.
 public struct NeverCacheMiddleware: AsyncMiddleware {
     /// The clock `Expires` is set from.
     public let clock: CacheClock
@@ -25,7 +25,7 @@ public struct NeverCacheMiddleware: AsyncMiddleware {
 }
 
 /// Django's `cache_control(...)` as Vapor middleware: patches the response's
-/// `Cache-Control` with ``HTTPCaching/HTTPCacheHeaders/patchCacheControl(_:_:)``.
+/// `Cache-Control` with `HTTPCacheHeaders.patchCacheControl(_:_:)`.
 public struct CacheControlMiddleware: AsyncMiddleware {
     /// The directives merged into every response.
     public let directives: [CacheControlHeader.Directive]
@@ -44,7 +44,7 @@ public struct CacheControlMiddleware: AsyncMiddleware {
 }
 
 /// Django's `vary_on_headers(...)` / `vary_on_cookie` as Vapor middleware: adds
-/// names to `Vary` with ``HTTPCaching/HTTPCacheHeaders/patchVaryHeaders(_:_:)``.
+/// names to `Vary` with `HTTPCacheHeaders.patchVaryHeaders(_:_:)`.
 public struct VaryHeadersMiddleware: AsyncMiddleware {
     /// The header names added to `Vary`.
     public let names: [String]

@@ -5,7 +5,7 @@ import NIOCore
 import Vapor
 
 /// The shared-cache mode (RFC 9111) inside a Vapor app: the routes after it
-/// are the cache's origin (``HTTPCaching/SharedHTTPCache``).
+/// are the cache's origin (`SharedHTTPCache`).
 ///
 /// Revalidation calls the routes with `If-None-Match` / `If-Modified-Since`;
 /// with ``ConditionalGetMiddleware`` (or a ``ConditionMiddleware``) after this

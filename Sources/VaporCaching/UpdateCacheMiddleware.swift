@@ -5,7 +5,7 @@ import Vapor
 
 /// Django's `UpdateCacheMiddleware` for Vapor: stores the responses that a
 /// ``FetchFromCacheMiddleware`` placed after it missed
-/// (``HTTPCaching/PageCache/update(_:adapter:next:)``).
+/// (`PageCache.update(_:adapter:next:)`).
 ///
 /// Vapor's global middleware run in the order they are added, so they map
 /// Django's `MIDDLEWARE` list directly — update first, fetch last, with the

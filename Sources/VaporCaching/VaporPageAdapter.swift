@@ -5,7 +5,7 @@ import NIOCore
 import Vapor
 
 /// Vapor's `Response` as the page-cache steps see it
-/// (``HTTPCaching/PageCacheAdapter``): conversion only, no rule.
+/// (`PageCacheAdapter`): conversion only, no rule.
 ///
 /// A body Vapor holds in memory (a buffer, data or string) is handed over as
 /// bytes when it is at most ``maxBodyBytes``; a streamed body is passed through

@@ -47,9 +47,9 @@ try await app.runService()
     _ = app
 }
 
-/// The ```swift block at README.md:182.
+/// The ```swift block at README.md:204.
 func readmeSnippet2() async throws {
-#sourceLocation(file: "README.md", line: 183)
+#sourceLocation(file: "README.md", line: 205)
 
 
 let caches = try Caches(settings: .load(contentsOf: "caches.json"))   // or Caches() for one memory cache
@@ -80,9 +80,9 @@ try await cache.clear()
     _ = found
 }
 
-/// The ```swift block at README.md:270.
+/// The ```swift block at README.md:292.
 func readmeSnippet3() async throws {
-#sourceLocation(file: "README.md", line: 271)
+#sourceLocation(file: "README.md", line: 293)
 var registry = CacheBackendRegistry.allBackends
 registry.register("mine", options: ["path"]) { context in
     MyBackend(location: context.configuration.location, path: try context.options.string("path"))
@@ -93,9 +93,9 @@ let caches = try Caches(settings: settings, registry: registry)
     _ = caches
 }
 
-/// The ```swift block at README.md:485.
+/// The ```swift block at README.md:507.
 func readmeSnippet4() async throws {
-#sourceLocation(file: "README.md", line: 486)
+#sourceLocation(file: "README.md", line: 508)
 
 
 var registry = CacheBackendRegistry.standard
@@ -108,9 +108,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:621.
+/// The ```swift block at README.md:643.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 622)
+#sourceLocation(file: "README.md", line: 644)
 let cache = caches.default
 try await cache.set("product:42:card", "<div>…</div>", tags: ["product:42", "catalog"])
 try await cache.setMany(["product:42:price": 1999, "product:42:stock": 3], tags: ["product:42"])
@@ -124,9 +124,9 @@ try await cache.invalidate(tags: ["product:42"])   // every value above is a mis
     _ = sidebar
 }
 
-/// The ```swift block at README.md:674.
+/// The ```swift block at README.md:696.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 675)
+#sourceLocation(file: "README.md", line: 697)
 router.get("/products/:id") { _, context in
     let id = context.parameters.get("id") ?? ""
     var response = Response(status: .ok, headers: [.cacheControl: "max-age=600"], body: .init(byteBuffer: ByteBuffer(string: "…")))
@@ -140,9 +140,9 @@ router.post("/products/:id/changed") { _, context in
 #sourceLocation()
 }
 
-/// The ```swift block at README.md:726.
+/// The ```swift block at README.md:748.
 func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 727)
+#sourceLocation(file: "README.md", line: 749)
 let cache = caches.default
 let namespace = "catalog-version"
 let version = try await cache.getOrSet(namespace, timeout: .never) { 1 }
@@ -155,9 +155,9 @@ try await cache.increment(namespace)
     _ = version
 }
 
-/// The ```swift block at README.md:788.
+/// The ```swift block at README.md:810.
 func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 789)
+#sourceLocation(file: "README.md", line: 811)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -171,9 +171,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:824.
+/// The ```swift block at README.md:846.
 func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 825)
+#sourceLocation(file: "README.md", line: 847)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
 let app = Application(
@@ -186,9 +186,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:883.
+/// The ```swift block at README.md:905.
 func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 884)
+#sourceLocation(file: "README.md", line: 906)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -202,9 +202,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:902.
+/// The ```swift block at README.md:924.
 func readmeSnippet11() async throws {
-#sourceLocation(file: "README.md", line: 903)
+#sourceLocation(file: "README.md", line: 925)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -219,9 +219,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:1067.
+/// The ```swift block at README.md:1089.
 func readmeSnippet16() async throws {
-#sourceLocation(file: "README.md", line: 1068)
+#sourceLocation(file: "README.md", line: 1090)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -231,9 +231,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:1086.
+/// The ```swift block at README.md:1108.
 func readmeSnippet17() async throws {
-#sourceLocation(file: "README.md", line: 1087)
+#sourceLocation(file: "README.md", line: 1109)
 
 
 
@@ -244,9 +244,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:1120.
+/// The ```swift block at README.md:1142.
 func readmeSnippet18() async throws {
-#sourceLocation(file: "README.md", line: 1121)
+#sourceLocation(file: "README.md", line: 1143)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -255,6 +255,235 @@ router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context
 }))
 #sourceLocation()
     _ = policies
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/Caching.md:21.
+func readmeSnippet19() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/Caching.md", line: 22)
+
+
+let caches = try Caches(settings: .load(contentsOf: "caches.json"))   // or Caches() for one memory cache
+let cache = caches.default
+
+try await cache.set("greeting", "hello", timeout: 60)        // seconds; .never; 0 = expired at once
+let greeting = try await cache.get("greeting", as: String.self)   // "hello", or nil on a miss
+#sourceLocation()
+    _ = caches
+    _ = cache
+    _ = greeting
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/GettingStarted.md:76.
+func readmeSnippet20() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/GettingStarted.md", line: 77)
+
+
+let caches = try Caches(settings: .load(contentsOf: "caches.json"))   // or Caches() for one memory cache
+let cache = caches.default
+
+try await cache.set("greeting", "hello", timeout: 60)        // seconds; .never; 0 = expired at once
+let greeting = try await cache.get("greeting", as: String.self)   // "hello", or nil on a miss
+let fallback = try await cache.get("missing", default: "hi")      // "hi"
+
+try await cache.add("greeting", "bonjour")                   // false: already there
+let report = try await cache.getOrSet("report", timeout: 300) {   // computed once, on a miss
+    try await buildExpensiveReport()
+}
+
+try await cache.setMany(["a": 1, "b": 2])                     // returns the keys that failed
+let found = try await cache.getMany(["a", "b", "c"], as: Int.self)   // ["a": 1, "b": 2]
+try await cache.increment("a")                                // 2; keeps the entry's expiry
+try await cache.touch("a", timeout: 600)                      // new lifetime for a live key
+try await cache.delete("a")                                   // true when something was removed
+try await cache.incrementVersion("b")                         // moves the value to version 2
+try await cache.clear()
+#sourceLocation()
+    _ = caches
+    _ = cache
+    _ = greeting
+    _ = fallback
+    _ = report
+    _ = found
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/GettingStarted.md:119.
+func readmeSnippet21() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/GettingStarted.md", line: 120)
+
+
+
+
+
+
+let settings = try CacheSettings.load(contentsOf: "settings.json")
+let caches = try Caches(settings: settings, registry: .allBackends)   // every backend of the package
+
+let router = Router()
+router.get("/") { _, _ in "Hello" }
+router.get("/visits") { _, _ in
+    try await caches.default.add("visits", 0, timeout: .never)          // only when missing
+    return "\(try await caches.default.increment("visits")) visits"     // atomic on every backend
+}
+let reports = try caches["pages"]
+router.get("/report", use: RouteCaching.cachePage(60, cache: reports) { _, _ in
+    try await buildExpensiveReport()                                     // runs at most once a minute
+})
+
+// The page cache around the whole app, in the mode of the "httpCache" section.
+let responder = try CachingResponder(
+    router.buildResponder(), settings: HTTPCacheSettings(document: settings.document), caches: caches)
+let app = Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 8080)))
+try await app.runService()
+#sourceLocation()
+    _ = settings
+    _ = caches
+    _ = router
+    _ = reports
+    _ = responder
+    _ = app
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/GettingStarted.md:191.
+func readmeSnippet23() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/GettingStarted.md", line: 192)
+let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
+    try await renderSidebar(for: user)          // runs only on a miss
+}
+let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.foo.a6360ec2c58ecc4b23fd5bd00216fccd", as Django 6.1.3
+#sourceLocation()
+    _ = sidebar
+    _ = key
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:97.
+func readmeSnippet24() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 98)
+let settings = try CacheSettings.load(contentsOf: "settings.json")
+let caches = try Caches(settings: settings, registry: .allBackends)
+let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
+let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
+let app = Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 8080)))
+#sourceLocation()
+    _ = settings
+    _ = caches
+    _ = pageSettings
+    _ = responder
+    _ = app
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:109.
+func readmeSnippet25() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 110)
+let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
+let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
+let app = Application(
+    responder: responder,
+    server: .http1(servingHitsFrom: responder, serverName: "myapp"),   // the same serverName as below, if any
+    configuration: .init(address: .hostname("127.0.0.1", port: 8080), serverName: "myapp"))
+#sourceLocation()
+    _ = pageSettings
+    _ = responder
+    _ = app
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:122.
+func readmeSnippet26() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 123)
+let pageCache = PageCache(cache: caches.default)
+let router = Router()
+router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
+router.add(middleware: ConditionalGetMiddleware())             // runs on hits too: 304/412
+router.add(middleware: FetchFromCacheMiddleware(pageCache))    // last
+router.get("/page") { _, _ in "hello" }
+let app = Application(responder: HEADThroughGETResponder(router.buildResponder()))
+#sourceLocation()
+    _ = pageCache
+    _ = router
+    _ = app
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:137.
+func readmeSnippet27() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 138)
+let pages = try caches["pages"]
+router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
+    try await buildExpensiveReport()
+})
+router.get("/account", use: RouteCaching.neverCache { _, _ in "your account" })
+router.get("/feed", use: RouteCaching.cacheControl([.public, .maxAge(300)]) { _, _ in "the feed" })
+router.get("/hello", use: RouteCaching.varyOnHeaders(["Accept-Language"]) { _, _ in "hello" })
+router.get("/article/:id", use: RouteCaching.condition(
+    etag: { request, context in try await articleVersion(request, context) },
+    lastModified: { request, context in try await articleDate(request, context) }) { _, _ in "the article" })
+#sourceLocation()
+    _ = pages
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/RunningBehindVarnishOrACDN.md:48.
+func readmeSnippet29() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/RunningBehindVarnishOrACDN.md", line: 49)
+let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
+router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
+    try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
+}, event: { _, response in
+    nil                                         // .loggedIn / .loggedOut, read from your login routes' responses
+}))
+#sourceLocation()
+    _ = policies
+}
+
+/// The ```swift block at Sources/CachingBackends/Documentation.docc/CachingBackends.md:13.
+func readmeSnippet30() async throws {
+#sourceLocation(file: "Sources/CachingBackends/Documentation.docc/CachingBackends.md", line: 14)
+let settings = try CacheSettings.load(contentsOf: "settings.json")
+let caches = try Caches(settings: settings, registry: .allBackends)
+#sourceLocation()
+    _ = settings
+    _ = caches
+}
+
+/// The ```swift block at Sources/HummingbirdCaching/Documentation.docc/HummingbirdCaching.md:25.
+func readmeSnippet31() async throws {
+#sourceLocation(file: "Sources/HummingbirdCaching/Documentation.docc/HummingbirdCaching.md", line: 26)
+let pageCache = PageCache(cache: caches.default)
+let router = Router()
+router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
+router.add(middleware: ConditionalGetMiddleware())             // runs on hits too: 304/412
+router.add(middleware: FetchFromCacheMiddleware(pageCache))    // last
+router.get("/page") { _, _ in "hello" }
+let app = Application(responder: HEADThroughGETResponder(router.buildResponder()))
+#sourceLocation()
+    _ = pageCache
+    _ = router
+    _ = app
+}
+
+/// The ```swift block at Sources/MemcachedCaching/Documentation.docc/MemcachedCaching.md:21.
+func readmeSnippet32() async throws {
+#sourceLocation(file: "Sources/MemcachedCaching/Documentation.docc/MemcachedCaching.md", line: 22)
+
+
+var registry = CacheBackendRegistry.standard
+registry.registerMemcachedBackend()     // "memcached" and Django's two dotted names
+let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: registry)
+// or CacheBackendRegistry.allBackends (CachingBackends): every backend, as the demo,
+// cachectl and caching-proxy use
+#sourceLocation()
+    _ = registry
+    _ = caches
+}
+
+/// The ```swift block at Sources/MustacheCaching/Documentation.docc/MustacheCaching.md:19.
+func readmeSnippet33() async throws {
+#sourceLocation(file: "Sources/MustacheCaching/Documentation.docc/MustacheCaching.md", line: 20)
+
+
+
+let template = try MustacheTemplate(string: "{{#cache}}500 sidebar {{user.id}}\n<aside>…</aside>{{/cache}}")
+let html = try await MustacheFragmentRenderer(caches: caches).render(template, ["user": ["id": 42]])
+#sourceLocation()
+    _ = template
+    _ = html
 }
 
 /// The ```json blocks: settings files, or one section of one.
@@ -268,7 +497,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages" }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 226, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 248, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "timeout": 300, "options": { "maxEntries": 10000, "maxBytes": 67108864 } },
@@ -277,34 +506,34 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 312, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 334, json: #"""
 { "caches": { "default": { "backend": "memory", "location": "hot-pages", "options": { "maxEntries": 10000, "policy": "tinylfu", "shards": 8 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 371, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 393, json: #"""
 { "caches": {
     "default": { "backend": "sqlite", "location": "cache_table", "options": { "path": "/var/lib/myapp/cache.sqlite3" } },
     "shared":  { "backend": "postgres", "location": "cache table", "options": {
                  "url": "postgres://app:secret@10.0.0.5:5432/app", "replicaUrl": "postgres://app:secret@10.0.0.6:5432/app" } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 405, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 427, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"],
                  "options": { "connectTimeout": 1, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 425, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 447, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["10.0.0.1:7000", "10.0.0.2:7000", "redis://:secret@10.0.0.3:7000"],
                  "options": { "cluster": true, "readFromReplicas": false, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 438, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 460, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp", "location": "redis://:secret@primary/0",
                  "options": { "sentinels": ["10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"],
                               "masterName": "mymaster", "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 477, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 499, json: #"""
 { "caches": { "default": {
     "backend": "memcached",
     "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
@@ -312,11 +541,11 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 609, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 631, json: #"""
 { "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
     "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 763, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 785, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -325,7 +554,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 1108, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 1130, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,
@@ -336,5 +565,53 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "per-user":                    { "60":  ["^/account/"] }
   }
 }
+"""#),
+    ReadmeSettingsBlock(file: "Sources/Caching/Documentation.docc/GettingStarted.md", line: 45, json: #"""
+{
+  "caches": {
+    "default": { "backend": "memory", "options": { "maxEntries": 10000 } },
+    "pages":   { "backend": "redis", "location": "redis://127.0.0.1:6379/0", "keyPrefix": "myapp" }
+  },
+  "httpCache": { "mode": "django", "cache": "pages" }
+}
+"""#),
+    ReadmeSettingsBlock(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 14, json: #"""
+{
+  "caches": {
+    "default": { "backend": "memory" },
+    "pages":   { "backend": "file", "location": "/var/cache/myapp/pages" }
+  },
+  "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
+}
+"""#),
+    ReadmeSettingsBlock(file: "Sources/Caching/Documentation.docc/RunningBehindVarnishOrACDN.md", line: 23, json: #"""
+"cacheHeaders": {
+  "browserCacheSeconds": 100,
+  "enableTamperingChecks": true,
+  "timeouts": {
+    "all-users":                   { "600": ["^/news/"] },
+    "anonymous-only":              { "600": ["^/shop/"] },
+    "anonymous-and-authenticated": { "300": ["^/forum/"] },
+    "per-user":                    { "60":  ["^/account/"] }
+  }
+}
+"""#),
+    ReadmeSettingsBlock(file: "Sources/MemcachedCaching/Documentation.docc/MemcachedCaching.md", line: 13, json: #"""
+{ "caches": { "default": {
+    "backend": "memcached",
+    "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
+    "timeout": 600,
+    "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
+} } }
+"""#),
+    ReadmeSettingsBlock(file: "Sources/RedisCaching/Documentation.docc/RedisCaching.md", line: 14, json: #"""
+{ "caches": {
+    "default": { "backend": "redis", "keyPrefix": "myapp",
+                 "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"],
+                 "options": { "connectTimeout": 1, "timeout": 2 } } } }
+"""#),
+    ReadmeSettingsBlock(file: "Sources/SQLiteCaching/Documentation.docc/SQLiteCaching.md", line: 13, json: #"""
+{ "caches": {
+    "default": { "backend": "sqlite", "location": "cache_table", "options": { "path": "/var/lib/myapp/cache.sqlite3" } } } }
 """#),
 ]

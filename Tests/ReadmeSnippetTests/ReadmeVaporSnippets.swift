@@ -7,9 +7,9 @@ import HTTPCaching
 import Vapor
 import VaporCaching
 
-/// The ```swift block at README.md:968.
+/// The ```swift block at README.md:990.
 func readmeSnippet12() async throws {
-#sourceLocation(file: "README.md", line: 969)
+#sourceLocation(file: "README.md", line: 991)
 
 
 
@@ -38,9 +38,9 @@ try await app.execute()
     _ = app
 }
 
-/// The ```swift block at README.md:999.
+/// The ```swift block at README.md:1021.
 func readmeSnippet13() async throws {
-#sourceLocation(file: "README.md", line: 1000)
+#sourceLocation(file: "README.md", line: 1022)
 
 
 
@@ -56,9 +56,9 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
     _ = pageCache
 }
 
-/// The ```swift block at README.md:1025.
+/// The ```swift block at README.md:1047.
 func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 1026)
+#sourceLocation(file: "README.md", line: 1048)
 
 
 
@@ -75,9 +75,9 @@ app.get("profile") { request async throws -> String in
     _ = app
 }
 
-/// The ```swift block at README.md:1051.
+/// The ```swift block at README.md:1073.
 func readmeSnippet15() async throws {
-#sourceLocation(file: "README.md", line: 1052)
+#sourceLocation(file: "README.md", line: 1074)
 
 
 
@@ -91,6 +91,73 @@ app.get("news") { request async throws -> String in
 }
 #sourceLocation()
     _ = app
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/GettingStarted.md:157.
+func readmeSnippet22() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/GettingStarted.md", line: 158)
+
+
+
+
+
+
+let app = try await Application.make(.detect())
+try app.caches.configure(settingsFile: "settings.json", registry: .allBackends)  // closed again on shutdown
+app.caches.use(.swiftCaching("default"))   // Vapor's own app.cache / req.cache on that alias, with expiry
+
+// The page cache around the whole app, in the mode of the "httpCache" section.
+app.middleware.use(try CachingMiddleware(settings: app.caches.httpCacheSettings(), caches: app.caches.swiftCaching))
+
+app.get("visits") { request async throws -> String in
+    let cache = request.application.caches.swiftCaching.default
+    try await cache.add("visits", 0, timeout: .never)
+    return "\(try await cache.increment("visits")) visits"
+}
+app.cachePage(60, cache: try app.caches.swiftCaching["pages"]).get("report") { _ in
+    try await buildExpensiveReport()                       // runs at most once a minute
+}
+app.neverCache().get("account") { _ in "yours only" }
+app.condition(etag: { _ in "article-v3" }).get("article") { _ in "…" }   // 304 without running the handler
+try await app.execute()
+#sourceLocation()
+    _ = app
+}
+
+/// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:156.
+func readmeSnippet28() async throws {
+#sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 157)
+
+
+
+
+
+let app = try await Application.make(.testing)
+let pageCache = PageCache(cache: app.caches.swiftCaching.default)
+app.middleware.use(UpdateCacheMiddleware(pageCache))
+app.middleware.use(ConditionalGetMiddleware())      // cached pages answered 304/412 too
+app.middleware.use(FetchFromCacheMiddleware(pageCache))
+#sourceLocation()
+    _ = app
+    _ = pageCache
+}
+
+/// The ```swift block at Sources/VaporCaching/Documentation.docc/VaporCaching.md:30.
+func readmeSnippet34() async throws {
+#sourceLocation(file: "Sources/VaporCaching/Documentation.docc/VaporCaching.md", line: 31)
+
+
+
+
+
+let app = try await Application.make(.testing)
+let pageCache = PageCache(cache: app.caches.swiftCaching.default)
+app.middleware.use(UpdateCacheMiddleware(pageCache))
+app.middleware.use(ConditionalGetMiddleware())      // cached pages answered 304/412 too
+app.middleware.use(FetchFromCacheMiddleware(pageCache))
+#sourceLocation()
+    _ = app
+    _ = pageCache
 }
 
 #endif

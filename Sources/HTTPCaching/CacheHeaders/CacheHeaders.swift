@@ -39,9 +39,12 @@ public struct CacheHeaders: Sendable {
     /// Processes a response (the package's `process_response`, step by step).
     ///
     /// - Parameters:
+    ///   - request: the request the response answers (its path, method and cookies).
+    ///   - response: the response, whose header fields are set in place.
     ///   - user: the request's user; `nil` leaves the response untouched.
     ///   - event: a login or logout during this request.
     ///   - hasMessages: whether flash messages are pending for the user.
+    ///   - now: the current time, seconds since 1970 (for `Last-Modified`).
     public func process(
         _ request: HTTPRequest, response: inout HTTPResponse, user: CacheHeadersUser?, event: AuthEvent? = nil,
         hasMessages: Bool = false, now: Double

@@ -18,7 +18,7 @@ public struct SharedCacheConfiguration: Sendable {
     public var cacheStatus: Bool
     /// The cache's name in `Cache-Status`.
     public var cacheName: String
-    /// The prefix of this mode's keys in the backing ``Caching/Cache``.
+    /// The prefix of this mode's keys in the backing `Cache`.
     public var keyPrefix: String
     /// The targeted cache-control fields this cache obeys (RFC 9213), first
     /// listed first: a valid one replaces `Cache-Control` and `Expires` for
@@ -32,7 +32,7 @@ public struct SharedCacheConfiguration: Sendable {
     public var staleOnError: Bool
     /// Where responses declare their tags, and whether that field leaves
     /// (``CacheTagHeader``): stored responses carry the tags, so
-    /// ``Caching/Cache/invalidate(tags:)`` drops them.
+    /// `Cache.invalidate(tags:)` drops them.
     public var tagHeader: CacheTagHeader
 
     /// Creates a configuration; the defaults suit a reverse proxy.

@@ -22,6 +22,8 @@ public struct SharedCacheFreshness: Sendable, Equatable {
     /// The freshness of `stored` at `now`.
     ///
     /// - Parameters:
+    ///   - stored: the stored response.
+    ///   - now: the current time, seconds since 1970.
     ///   - heuristicFraction: the share of the time since `Last-Modified` used as
     ///     a heuristic lifetime (10% is the RFC's example).
     ///   - heuristicLimit: the longest heuristic lifetime.

@@ -17,7 +17,7 @@ import NIOCore
 ///
 /// The origin is a closure, so this type knows no web framework: in a
 /// Hummingbird app it is the route handler; in `caching-proxy`, an HTTP client.
-/// Responses are kept in a ``Caching/Cache`` (any backend), one entry per URL
+/// Responses are kept in a `Cache` (any backend), one entry per URL
 /// holding its variants. A failing backend never fails a request: it is logged
 /// and the request goes to the origin.
 public struct SharedHTTPCache: Sendable {
@@ -500,7 +500,7 @@ public struct SharedHTTPCache: Sendable {
 
     /// Copies the variants of `uri` into the hot tier for at most `lifetime`
     /// seconds; tagged ones until one of their tags is invalidated
-    /// (`generation`: ``Caching/CacheTagGeneration/current``, read before the variants were).
+    /// (`generation`: `CacheTagGeneration.current`, read before the variants were).
     private func remember(_ variants: [StoredHTTPResponse], uri: String, lifetime: Double, generation: UInt64) {
         guard let hotStore, hotStore.isEnabled else { return }
         let hot = variants.map { HotVariant(stored: $0, body: ByteBuffer(bytes: $0.body)) }
