@@ -108,9 +108,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:643.
+/// The ```swift block at README.md:644.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 644)
+#sourceLocation(file: "README.md", line: 645)
 let cache = caches.default
 try await cache.set("product:42:card", "<div>…</div>", tags: ["product:42", "catalog"])
 try await cache.setMany(["product:42:price": 1999, "product:42:stock": 3], tags: ["product:42"])
@@ -124,9 +124,9 @@ try await cache.invalidate(tags: ["product:42"])   // every value above is a mis
     _ = sidebar
 }
 
-/// The ```swift block at README.md:696.
+/// The ```swift block at README.md:697.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 697)
+#sourceLocation(file: "README.md", line: 698)
 router.get("/products/:id") { _, context in
     let id = context.parameters.get("id") ?? ""
     var response = Response(status: .ok, headers: [.cacheControl: "max-age=600"], body: .init(byteBuffer: ByteBuffer(string: "…")))
@@ -140,9 +140,9 @@ router.post("/products/:id/changed") { _, context in
 #sourceLocation()
 }
 
-/// The ```swift block at README.md:748.
+/// The ```swift block at README.md:749.
 func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 749)
+#sourceLocation(file: "README.md", line: 750)
 let cache = caches.default
 let namespace = "catalog-version"
 let version = try await cache.getOrSet(namespace, timeout: .never) { 1 }
@@ -155,9 +155,9 @@ try await cache.increment(namespace)
     _ = version
 }
 
-/// The ```swift block at README.md:810.
+/// The ```swift block at README.md:811.
 func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 811)
+#sourceLocation(file: "README.md", line: 812)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -171,9 +171,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:846.
+/// The ```swift block at README.md:847.
 func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 847)
+#sourceLocation(file: "README.md", line: 848)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
 let app = Application(
@@ -186,9 +186,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:905.
+/// The ```swift block at README.md:906.
 func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 906)
+#sourceLocation(file: "README.md", line: 907)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -202,9 +202,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:924.
+/// The ```swift block at README.md:925.
 func readmeSnippet11() async throws {
-#sourceLocation(file: "README.md", line: 925)
+#sourceLocation(file: "README.md", line: 926)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -219,9 +219,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:1089.
+/// The ```swift block at README.md:1090.
 func readmeSnippet16() async throws {
-#sourceLocation(file: "README.md", line: 1090)
+#sourceLocation(file: "README.md", line: 1091)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -231,9 +231,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:1108.
+/// The ```swift block at README.md:1109.
 func readmeSnippet17() async throws {
-#sourceLocation(file: "README.md", line: 1109)
+#sourceLocation(file: "README.md", line: 1110)
 
 
 
@@ -244,9 +244,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:1142.
+/// The ```swift block at README.md:1143.
 func readmeSnippet18() async throws {
-#sourceLocation(file: "README.md", line: 1143)
+#sourceLocation(file: "README.md", line: 1144)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -541,11 +541,11 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 631, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 632, json: #"""
 { "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
     "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 785, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 786, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -554,7 +554,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 1130, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 1131, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,

@@ -7,9 +7,9 @@ import HTTPCaching
 import Vapor
 import VaporCaching
 
-/// The ```swift block at README.md:990.
+/// The ```swift block at README.md:991.
 func readmeSnippet12() async throws {
-#sourceLocation(file: "README.md", line: 991)
+#sourceLocation(file: "README.md", line: 992)
 
 
 
@@ -38,9 +38,9 @@ try await app.execute()
     _ = app
 }
 
-/// The ```swift block at README.md:1021.
+/// The ```swift block at README.md:1022.
 func readmeSnippet13() async throws {
-#sourceLocation(file: "README.md", line: 1022)
+#sourceLocation(file: "README.md", line: 1023)
 
 
 
@@ -56,9 +56,9 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
     _ = pageCache
 }
 
-/// The ```swift block at README.md:1047.
+/// The ```swift block at README.md:1048.
 func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 1048)
+#sourceLocation(file: "README.md", line: 1049)
 
 
 
@@ -75,9 +75,9 @@ app.get("profile") { request async throws -> String in
     _ = app
 }
 
-/// The ```swift block at README.md:1073.
+/// The ```swift block at README.md:1074.
 func readmeSnippet15() async throws {
-#sourceLocation(file: "README.md", line: 1074)
+#sourceLocation(file: "README.md", line: 1075)
 
 
 
