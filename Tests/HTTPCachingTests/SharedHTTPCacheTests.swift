@@ -359,7 +359,11 @@ struct SharedCacheBehaviourTests {
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(await harness.request().text == "new")
-        #expect(harness.origin.count == 2)
+        // One revalidation for the stale hit, not one per request: a request
+        // that read the stale entry just before the background store landed,
+        // and went on after that revalidation ended, may start one more (a
+        // slow machine showed 3); the polling above made up to 200 requests.
+        #expect((2...3).contains(harness.origin.count), "\(harness.origin.count) origin requests")
     }
 
     @Test("stale-if-error serves stale when the origin fails or answers 5xx; must-revalidate does not")
