@@ -41,14 +41,8 @@ if [ -z "$proxy" ]; then
     proxy="$root/.build/debug/caching-proxy"
 fi
 
-free_port() {
-    local port
-    for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 20000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-    done
-    echo "cache-tests: no free port found" >&2; return 1
-}
+# shellcheck source=free-port.sh
+source "$root/scripts/free-port.sh"
 wait_port() {
     for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
     echo "cache-tests: nothing answers on 127.0.0.1:$1" >&2; return 1

@@ -36,14 +36,8 @@ if [ -z "$demo" ] || [ -z "$cachectl" ]; then
     demo="$root/.build/debug/caching-demo"
     cachectl="$root/.build/debug/cachectl"
 fi
-free_port() {
-    local port
-    for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 20000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-    done
-    echo "varnish-purge-check: no free port found" >&2; exit 1
-}
+# shellcheck source=free-port.sh
+source "$root/scripts/free-port.sh"
 demo_port=$(free_port)
 varnish_port=$(free_port)
 "$demo" --port "$demo_port" >/dev/null 2>&1 & demo_pid=$!
