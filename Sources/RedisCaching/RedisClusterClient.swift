@@ -49,13 +49,12 @@ public final class RedisClusterClient: Sendable {
     private let timeout: Duration
     private let state = CacheLock(State())
 
+    /// The slot map, and the one refresh at a time.
+    private let topology = RedisTopologyLookup<RedisSlotMap>()
+
     private struct State {
-        var map: RedisSlotMap?
         var primaries: [RedisSlotMap.Node: RedisClient] = [:]
         var replicas: [RedisSlotMap.Node: RedisClient] = [:]
-        var refresh: Task<RedisSlotMap, any Error>?
-        var lastRefresh: ContinuousClock.Instant?
-        var refreshes = 0
         var closed = false
     }
 
@@ -102,10 +101,10 @@ public final class RedisClusterClient: Sendable {
     }
 
     /// The slot map in use (`nil` before the first call).
-    public var slotMap: RedisSlotMap? { state.withLock { $0.map } }
+    public var slotMap: RedisSlotMap? { topology.current }
 
     /// Slot-map refreshes so far (for tests: redirections and failovers refresh).
-    package var refreshCount: Int { state.withLock { $0.refreshes } }
+    package var refreshCount: Int { topology.count }
 
     /// The circuit breakers of the nodes used so far.
     package var breakers: [CircuitBreaker] {
@@ -120,7 +119,7 @@ public final class RedisClusterClient: Sendable {
 
     /// The breaker of the node serving `slot` now (a seed's before the map is known).
     package func breaker(forSlot slot: Int) -> CircuitBreaker {
-        let node = state.withLock { $0.map?.shard(for: slot)?.primary } ?? seeds[0]
+        let node = topology.current?.shard(for: slot)?.primary ?? seeds[0]
         do {
             return try client(for: node).breaker
         } catch {
@@ -279,63 +278,25 @@ public final class RedisClusterClient: Sendable {
 
     /// The map, loading it on first use.
     private func currentMap() async throws(RedisError) -> RedisSlotMap {
-        if let map = state.withLock({ $0.map }) { return map }
-        return try await refreshed(force: true)
+        try await topology.value(load: loadMap)
     }
 
     /// Starts a refresh unless one runs, without waiting for it.
     private func refreshInBackground() {
-        _ = startRefresh(force: true)
+        topology.refreshInBackground(load: loadMap)
     }
 
     /// A fresh map: joins the refresh under way, or starts one (unless
     /// `force` is false and the last one finished under 100 ms ago).
     func refreshed(force: Bool) async throws(RedisError) -> RedisSlotMap {
-        let task = startRefresh(force: force)
-        guard let task else {
-            if let map = state.withLock({ $0.map }) { return map }
-            return try await refreshed(force: true)
-        }
-        do {
-            return try await task.value
-        } catch let error as RedisError {
-            throw error
-        } catch {
-            throw .topologyUnavailable("\(error)")
-        }
-    }
-
-    private func startRefresh(force: Bool) -> Task<RedisSlotMap, any Error>? {
-        state.withLock { state -> Task<RedisSlotMap, any Error>? in
-            if let running = state.refresh { return running }
-            if !force, state.map != nil, let last = state.lastRefresh, ContinuousClock.now - last < .milliseconds(100) {
-                return nil
-            }
-            let task = Task<RedisSlotMap, any Error> {
-                let result: Result<RedisSlotMap, RedisError>
-                do throws(RedisError) {
-                    result = .success(try await self.loadMap())
-                } catch {
-                    result = .failure(error)
-                }
-                self.state.withLock { state in
-                    state.refresh = nil
-                    state.lastRefresh = .now
-                    state.refreshes += 1
-                    if case .success(let map) = result { state.map = map }
-                }
-                return try result.get()
-            }
-            state.refresh = task
-            return task
-        }
+        try await topology.refreshed(force: force, load: loadMap)
     }
 
     /// Asks the known primaries, then their replicas, then the seeds, for the
     /// slot map; the first usable answer wins.
     private func loadMap() async throws(RedisError) -> RedisSlotMap {
         let deadline = ContinuousClock.now + timeout
-        let known = state.withLock { $0.map }
+        let known = topology.current
         var candidates: [RedisSlotMap.Node] = []
         for node in (known?.shards.map(\.primary) ?? []).shuffled() + (known?.shards.flatMap(\.replicas) ?? []) + seeds
         where !candidates.contains(node) {
@@ -382,9 +343,9 @@ public final class RedisClusterClient: Sendable {
     public func close() {
         let clients = state.withLock { state in
             state.closed = true
-            state.refresh?.cancel()
             return Array(state.primaries.values) + Array(state.replicas.values)
         }
+        topology.cancel()
         for client in clients { client.close() }
     }
 }

@@ -35,12 +35,11 @@ public final class RedisSentinelClient: Sendable {
     private let state = CacheLock(State())
     private let watcher: RedisSentinelWatcher
 
+    /// The primary's address, and the one discovery at a time.
+    private let topology = RedisTopologyLookup<RedisSlotMap.Node>()
+
     private struct State {
-        var primary: RedisSlotMap.Node?
         var clients: [RedisSlotMap.Node: RedisClient] = [:]
-        var discovery: Task<RedisSlotMap.Node, any Error>?
-        var lastDiscovery: ContinuousClock.Instant?
-        var discoveries = 0
         var switches = 0
         var watching = false
         var closed = false
@@ -72,10 +71,10 @@ public final class RedisSentinelClient: Sendable {
     }
 
     /// The primary in use (`nil` before the first call).
-    public var primary: RedisSlotMap.Node? { state.withLock { $0.primary } }
+    public var primary: RedisSlotMap.Node? { topology.current }
 
     /// Times the sentinels were asked for the primary (for tests).
-    package var discoveryCount: Int { state.withLock { $0.discoveries } }
+    package var discoveryCount: Int { topology.count }
 
     /// Times a `+switch-master` announcement moved the client (for tests).
     package var announcedSwitches: Int { state.withLock { $0.switches } }
@@ -88,9 +87,9 @@ public final class RedisSentinelClient: Sendable {
 
     /// The breaker of the primary in use (of the first sentinel before discovery).
     package var breaker: CircuitBreaker {
-        let node = state.withLock { $0.primary } ?? sentinels[0]
+        let node = topology.current ?? sentinels[0]
         do {
-            return try client(for: node, sentinel: state.withLock { $0.primary } == nil).breaker
+            return try client(for: node, sentinel: topology.current == nil).breaker
         } catch {
             return RedisClient(endpoint: template, configuration: configuration, eventLoopGroup: eventLoopGroup).breaker
         }
@@ -199,49 +198,15 @@ public final class RedisSentinelClient: Sendable {
     // MARK: Discovery
 
     private func currentPrimary() async throws(RedisError) -> RedisSlotMap.Node {
-        if let node = state.withLock({ $0.primary }) { return node }
-        return try await discovered(force: true)
+        try await topology.value(load: discover)
     }
 
     private func discoverInBackground() {
-        _ = startDiscovery(force: true)
+        topology.refreshInBackground(load: discover)
     }
 
     private func discovered(force: Bool) async throws(RedisError) -> RedisSlotMap.Node {
-        guard let task = startDiscovery(force: force) else { return try await currentPrimary() }
-        do {
-            return try await task.value
-        } catch let error as RedisError {
-            throw error
-        } catch {
-            throw .topologyUnavailable("\(error)")
-        }
-    }
-
-    private func startDiscovery(force: Bool) -> Task<RedisSlotMap.Node, any Error>? {
-        state.withLock { state -> Task<RedisSlotMap.Node, any Error>? in
-            if let running = state.discovery { return running }
-            if !force, state.primary != nil, let last = state.lastDiscovery, ContinuousClock.now - last < .milliseconds(100) {
-                return nil
-            }
-            let task = Task<RedisSlotMap.Node, any Error> {
-                let result: Result<RedisSlotMap.Node, RedisError>
-                do throws(RedisError) {
-                    result = .success(try await self.discover())
-                } catch {
-                    result = .failure(error)
-                }
-                self.state.withLock { state in
-                    state.discovery = nil
-                    state.lastDiscovery = .now
-                    state.discoveries += 1
-                    if case .success(let node) = result { state.primary = node }
-                }
-                return try result.get()
-            }
-            state.discovery = task
-            return task
-        }
+        try await topology.refreshed(force: force, load: discover)
     }
 
     /// Asks each sentinel in turn for the primary and checks its `ROLE`.
@@ -291,10 +256,7 @@ public final class RedisSentinelClient: Sendable {
         watcher.start { [weak self] node in
             guard let self else { return }
             self.logger.info("Redis Sentinel announced a new primary", metadata: ["master": "\(self.masterName)", "primary": "\(node)"])
-            self.state.withLock { state in
-                if state.primary != node { state.switches += 1 }
-                state.primary = node
-            }
+            if self.topology.replace(with: node) != node { self.state.withLock { $0.switches += 1 } }
         }
     }
 
@@ -302,9 +264,9 @@ public final class RedisSentinelClient: Sendable {
     public func close() {
         let clients = state.withLock { state in
             state.closed = true
-            state.discovery?.cancel()
             return Array(state.clients.values)
         }
+        topology.cancel()
         watcher.stop()
         for client in clients { client.close() }
     }
