@@ -49,6 +49,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        // Observability (issue 19): spans from the Cache front end and the page
+        // caches; Prometheus exposition only in the executables (CachingMetricsEndpoint).
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // Plugin only (`swift package generate-documentation`, scripts/check-docs.sh):
         // no target depends on it, so apps never build it.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
@@ -60,6 +64,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -72,6 +77,8 @@ let package = Package(
             dependencies: [
                 "Caching",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 // Hot-store bodies are kept as ready-to-write ByteBuffers.
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -89,6 +96,8 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                // CachesService (Hummingbird depends on it already).
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -162,9 +171,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `/metrics` in Prometheus text format for the demo and caching-proxy
+        // (issue 19); not a product, so the library never depends on Prometheus.
+        .target(
+            name: "CachingMetricsEndpoint",
+            dependencies: [
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "CachingDemo",
             dependencies: [
+                "CachingMetricsEndpoint",
                 "Caching", "CachingBackends", "CachingDemoContent", "CachingDemoSite", "HTTPCaching", "HummingbirdCaching",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -176,7 +198,7 @@ let package = Package(
         .target(
             name: "CachingProxy",
             dependencies: [
-                "Caching", "HTTPCaching", "HummingbirdCaching",
+                "Caching", "HTTPCaching", "HummingbirdCaching", "CachingMetricsEndpoint",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 // Its HTTP server without Application, which overwrites Date and Server.
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -190,6 +212,7 @@ let package = Package(
         .executableTarget(
             name: "CachingProxyCommand",
             dependencies: [
+                "CachingMetricsEndpoint",
                 "CachingProxy", "Caching", "CachingBackends",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -245,11 +268,20 @@ let package = Package(
             dependencies: ["Caching", "SQLiteCaching", "CachingTestSupport"],
             swiftSettings: swiftSettings
         ),
+        // Test and benchmark support, not a product: one instance of an app
+        // using a near cache, for the two-process tests and compare-nearcache.sh.
+        .executableTarget(
+            name: "NearCacheProbe",
+            dependencies: ["Caching", "RedisCaching"],
+            swiftSettings: swiftSettings
+        ),
         // Helpers shared by the test targets (log capture); not a product.
         .target(
             name: "CachingTestSupport",
             dependencies: [
                 "Caching", "HTTPCaching", .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
@@ -318,6 +350,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
+                // The README's own ServiceGroup (Lifecycle / graceful shutdown).
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -333,6 +367,39 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Graceful shutdown (swift-service-lifecycle): CachesService in-process,
+        // and SIGTERM to the built caching-demo and caching-proxy.
+        .testTarget(
+            name: "LifecycleTests",
+            dependencies: [
+                "Caching", "HummingbirdCaching", "RedisCaching", "MemcachedCaching", "PostgresCaching", "SQLiteCaching",
+                "CachingTestSupport",
+                // Built so that the tests can run them.
+                "CachingDemo", "CachingProxyCommand", "CachingDemoVapor",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Issue 19: metrics scraped from /metrics, spans from an in-memory tracer.
+        .testTarget(
+            name: "ObservabilityTests",
+            dependencies: [
+                "Caching", "HTTPCaching", "HummingbirdCaching", "CachingDemoSite", "CachingMetricsEndpoint",
+                "CachingProxy", "CachingTestSupport",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "DistributedCachingTests",
             dependencies: [
@@ -341,6 +408,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 // The page caches' hot tier in front of Redis (HotTierRedisTests).
                 "HTTPCaching", .product(name: "HTTPTypes", package: "swift-http-types"),
+                // Built so that the near-cache tests can run it as a second process.
+                "NearCacheProbe",
             ],
             swiftSettings: swiftSettings
         ),

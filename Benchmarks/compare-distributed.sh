@@ -9,7 +9,8 @@
 #     and PyMemcacheCache: 20,000 set, get-hit, get-miss over 2,000 keys.
 #     Main lines: ours from one process with 32 concurrent tasks vs Django with
 #     one worker process per core, rates added up; `-sequential` lines: one
-#     task vs one Django process. Target: ratio >= 5.
+#     task vs one Django process; best of three interleaved rounds each.
+#     Target: ratio >= 5.
 #
 # Prints `<name>: ours=<ops/s> peer=<ops/s> ratio=<r>`.
 set -euo pipefail
@@ -50,7 +51,15 @@ done
 location=$(awk -v s="$memcached" 'BEGIN { n = split(s, a, ","); printf "\"%s\"", a[1]; for (i = 2; i <= n; i++) printf ",\"%s\"", a[i] }')
 redis_settings='{"caches":{"default":{"backend":"redis","location":"'"$redis_url"'","keyPrefix":"bench"}}}'
 memcached_settings='{"caches":{"default":{"backend":"memcached","location":['"$location"']}}}'
-ratio_lines redis "$("$bench" ops "$redis_settings" 32)" "$(django_rates "$work/django" "$script" redis "$redis_url")"
-ratio_lines memcached "$("$bench" ops "$memcached_settings" 32)" "$(django_rates "$work/django" "$script" memcached "$memcached")"
-ratio_lines redis-sequential "$("$bench" ops "$redis_settings" 1)" "$(PYTHONPATH="$work/django" python3 "$script" redis "$redis_url")"
-ratio_lines memcached-sequential "$("$bench" ops "$memcached_settings" 1)" "$(PYTHONPATH="$work/django" python3 "$script" memcached "$memcached")"
+redis_ours() { "$bench" ops "$redis_settings" 32; }
+redis_peer() { django_rates "$work/django" "$script" redis "$redis_url"; }
+memcached_ours() { "$bench" ops "$memcached_settings" 32; }
+memcached_peer() { django_rates "$work/django" "$script" memcached "$memcached"; }
+redis_sequential_ours() { "$bench" ops "$redis_settings" 1; }
+redis_sequential_peer() { PYTHONPATH="$work/django" python3 "$script" redis "$redis_url"; }
+memcached_sequential_ours() { "$bench" ops "$memcached_settings" 1; }
+memcached_sequential_peer() { PYTHONPATH="$work/django" python3 "$script" memcached "$memcached"; }
+side_by_side redis redis_ours redis_peer
+side_by_side memcached memcached_ours memcached_peer
+side_by_side redis-sequential redis_sequential_ours redis_sequential_peer
+side_by_side memcached-sequential memcached_sequential_ours memcached_sequential_peer

@@ -6,7 +6,9 @@
 # Main lines: ours from one process with 32 concurrent tasks (a Swift server's
 # many requests at once) vs Django with one worker process per core, their
 # rates added up. `-sequential` lines: one task vs one Django process.
-# Prints `<name>: ours=<ops/s> peer=<ops/s> ratio=<r>`. Target: ratio >= 5.
+# Each side runs three rounds, interleaved, and the best of each is compared
+# (ROUNDS=n to change). Prints `<name>: ours=<ops/s> peer=<ops/s> ratio=<r>`.
+# Target: ratio >= 5.
 # Needs PostgreSQL on 127.0.0.1:5432 (scripts/services.sh start).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +29,15 @@ sqlite='{"caches":{"default":{"backend":"sqlite","location":"swift_bench_cache",
 postgres='{"caches":{"default":{"backend":"postgres","location":"swift_bench_cache","options":{"url":"'"$pg_url"'","createTable":true,"maxEntries":100000}}}}'
 pg_args=(127.0.0.1 5432 caching caching caching_test)
 
-ratio_lines sqlite "$("$bench" ops "$sqlite" 32)" "$(django_rates "$work/django" "$script" sqlite "$db")"
-ratio_lines postgres "$("$bench" ops "$postgres" 32)" "$(django_rates "$work/django" "$script" postgres "${pg_args[@]}")"
-ratio_lines sqlite-sequential "$("$bench" ops "$sqlite" 1)" "$(PYTHONPATH="$work/django" python3 "$script" sqlite "$db")"
-ratio_lines postgres-sequential "$("$bench" ops "$postgres" 1)" "$(PYTHONPATH="$work/django" python3 "$script" postgres "${pg_args[@]}")"
+sqlite_ours() { "$bench" ops "$sqlite" 32; }
+sqlite_peer() { django_rates "$work/django" "$script" sqlite "$db"; }
+postgres_ours() { "$bench" ops "$postgres" 32; }
+postgres_peer() { django_rates "$work/django" "$script" postgres "${pg_args[@]}"; }
+sqlite_sequential_ours() { "$bench" ops "$sqlite" 1; }
+sqlite_sequential_peer() { PYTHONPATH="$work/django" python3 "$script" sqlite "$db"; }
+postgres_sequential_ours() { "$bench" ops "$postgres" 1; }
+postgres_sequential_peer() { PYTHONPATH="$work/django" python3 "$script" postgres "${pg_args[@]}"; }
+side_by_side sqlite sqlite_ours sqlite_peer
+side_by_side postgres postgres_ours postgres_peer
+side_by_side sqlite-sequential sqlite_sequential_ours sqlite_sequential_peer
+side_by_side postgres-sequential postgres_sequential_ours postgres_sequential_peer

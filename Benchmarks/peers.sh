@@ -27,12 +27,28 @@ django_rates() {
     rm -rf "$out"
 }
 
-# ratio_lines PREFIX OURS PEER: one `<prefix>-<op>: ours= peer= ratio=` line per op.
+# ratio_lines PREFIX OURS PEER: one `<prefix>-<op>: ours= peer= ratio=` line
+# per op; when OURS or PEER hold several rounds' lines, the best of each.
 ratio_lines() {
     local prefix=$1 ours=$2 peer=$3 op o p
     for op in set get-hit get-miss; do
-        o=$(awk -v k="$op" '$1==k {print $2}' <<<"$ours")
-        p=$(awk -v k="$op" '$1==k {print $2}' <<<"$peer")
+        o=$(awk -v k="$op" '$1==k && $2>m {m=$2} END {print m}' <<<"$ours")
+        p=$(awk -v k="$op" '$1==k && $2>m {m=$2} END {print m}' <<<"$peer")
         awk -v n="$prefix-$op" -v o="$o" -v p="$p" 'BEGIN { printf "%s: ours=%d peer=%d ratio=%.2f\n", n, o, p, o / p }'
     done
+}
+
+# side_by_side PREFIX OURS_FUNCTION PEER_FUNCTION: runs both sides $ROUNDS
+# times (default 3), interleaved, and prints ratio_lines of the best rounds.
+# Why: on a small shared machine one 20,000-call phase lasts well under a
+# second and the same binary varies 1.5-2x between runs; interleaving gives
+# both sides the same spread of conditions, and the best round of each is the
+# least disturbed.
+side_by_side() {
+    local prefix=$1 ours_function=$2 peer_function=$3 ours="" peer="" round
+    for round in $(seq 1 "${ROUNDS:-3}"); do
+        ours+=$("$ours_function")$'\n'
+        peer+=$("$peer_function")$'\n'
+    done
+    ratio_lines "$prefix" "$ours" "$peer"
 }

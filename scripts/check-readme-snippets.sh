@@ -19,6 +19,8 @@
 #   ambiguous in the others), compiled with the package's Vapor trait.
 # - Code that cannot compile as a function body (a Package.swift manifest) is
 #   fenced ```swift package-manifest and skipped; shell and JSON are not ```swift.
+# - Code for a package swift-caching does not depend on (swift-otel) is fenced
+#   ```swift otel and skipped, like any fence other than swift, swift vapor, json.
 # - A ```json block is a whole settings file, or one "section": {...} of one.
 set -euo pipefail
 cd "$(dirname "$0")/.."

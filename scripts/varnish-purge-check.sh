@@ -19,6 +19,9 @@ cleanup() {
         kill "$varnish_pid" 2>/dev/null || true
         for _ in $(seq 1 50); do kill -0 "$varnish_pid" 2>/dev/null || break; sleep 0.1; done
     fi
+    # SIGKILL what is left: started from the test suite, varnishd inherits a
+    # signal mask with SIGTERM blocked, so the kill above does not stop it.
+    pkill -9 -f "varnishd.*$work" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT

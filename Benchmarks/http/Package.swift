@@ -10,6 +10,9 @@ let package = Package(
     dependencies: [
         .package(name: "swift-caching", path: "../.."),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // cached-metrics: the page cache's metrics recorded into a Prometheus registry.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .executableTarget(
@@ -19,6 +22,8 @@ let package = Package(
                 .product(name: "HummingbirdCaching", package: "swift-caching"),
                 .product(name: "HTTPCaching", package: "swift-caching"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
     ]

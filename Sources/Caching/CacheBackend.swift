@@ -57,6 +57,16 @@ public protocol CacheBackend: Sendable {
     /// Releases connections and other resources. The backend may be used again
     /// afterwards (it reconnects), as Django's `close()` allows.
     func close() async throws
+    /// Releases connections and other resources for good, when the application
+    /// stops (``Caches/shutdown(logger:)``): unlike ``close()``, a backend with
+    /// connections does not reconnect; later calls fail with
+    /// ``CacheError/unavailable(backend:reason:message:)`` and
+    /// ``CacheUnavailableReason/shutDown``, so a late call cannot open a pool
+    /// that nobody closes. Calling it again does nothing.
+    ///
+    /// The default calls ``close()``: a backend that holds no connections
+    /// (memory, file, dummy) has nothing more to release and keeps working.
+    func closePermanently() async throws
 }
 
 extension CacheBackend {
@@ -87,4 +97,8 @@ extension CacheBackend {
     }
 
     public func close() async throws {}
+
+    public func closePermanently() async throws {
+        try await close()
+    }
 }

@@ -10,6 +10,11 @@ public struct CacheBackendContext {
     public var options: CacheOptions
     /// A logger for the backend.
     public var logger: Logger
+    /// The backend of another alias of the same settings, built first if it
+    /// is not yet: for backends layered over another alias (`near`). Throws a
+    /// ``CacheConfigurationError`` for an alias that is not configured, or
+    /// one that (through others) is layered over this one.
+    public var backendOfAlias: (String) throws -> any CacheBackend
 }
 
 /// Builds a backend from an alias's settings. It must not do I/O: connections
@@ -148,6 +153,7 @@ public struct CacheBackendRegistry: Sendable {
         (["sqlite", "sqlite3", "django.core.cache.backends.db.DatabaseCache"], "SQLiteCaching"),
         (["postgres", "postgresql"], "PostgresCaching"),
         (["redis", "django.core.cache.backends.redis.RedisCache"], "RedisCaching"),
+        (["near"], "RedisCaching"),
         (["memcached", "django.core.cache.backends.memcached.PyMemcacheCache",
           "django.core.cache.backends.memcached.PyLibMCCache"], "MemcachedCaching"),
     ]
@@ -160,8 +166,13 @@ public struct CacheBackendRegistry: Sendable {
     /// The registered backend names, sorted.
     public var backendNames: [String] { factories.keys.sorted() }
 
-    /// Builds the ``Cache`` of one alias.
-    public func makeCache(alias: String, configuration: CacheConfiguration, logger: Logger) throws -> Cache {
+    /// Builds the ``Cache`` of one alias. `backendOfAlias` gives the backends
+    /// of the other aliases (``Caches`` passes it); without it a backend layered
+    /// over another alias cannot be built.
+    public func makeCache(
+        alias: String, configuration: CacheConfiguration, logger: Logger,
+        backendOfAlias: ((String) throws -> any CacheBackend)? = nil
+    ) throws -> Cache {
         let path = "caches.\(alias)"
         guard let entry = factories[configuration.backend] else {
             throw unknownBackend(configuration.backend, at: path + ".backend")
@@ -186,7 +197,13 @@ public struct CacheBackendRegistry: Sendable {
             alias: alias, backend: configuration.backend, values: configuration.options, declared: entry.options ?? [])
         let backend: any CacheBackend
         do {
-            backend = try entry.factory(CacheBackendContext(alias: alias, configuration: configuration, options: options, logger: backendLogger))
+            let lookup = backendOfAlias ?? { other in
+                throw CacheConfigurationError(
+                    "the backend \"\(configuration.backend)\" needs the alias '\(other)'; build the caches with Caches(settings:registry:), "
+                        + "which knows every alias")
+            }
+            backend = try entry.factory(CacheBackendContext(
+                alias: alias, configuration: configuration, options: options, logger: backendLogger, backendOfAlias: lookup))
         } catch let error as CacheConfigurationError {
             throw error.atPath(path)
         }

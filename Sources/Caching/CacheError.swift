@@ -65,8 +65,11 @@ public enum CacheError: Error, Sendable, Equatable, CustomStringConvertible {
     /// ``unavailable(backend:reason:message:)``), as opposed to a problem with
     /// a key, a value or a reply: these are the errors the `miss` failure mode
     /// turns into misses, and that count towards opening a circuit breaker.
+    /// A cache that was shut down (``CacheUnavailableReason/shutDown``) is
+    /// not: its calls fail whatever the failure mode.
     public var isServerUnavailable: Bool {
         switch self {
+        case .unavailable(_, .shutDown, _): return false
         case .timeout, .unavailable: return true
         default: return false
         }

@@ -11,6 +11,9 @@ package struct CacheFailureHandler: Sendable {
     /// The mode applied.
     package let mode: CacheFailureMode
     private let logger: Logger
+    /// Shut by the backend's ``CacheBackend/closePermanently()``: every later call
+    /// fails at once (copies of the handler share it).
+    package let latch = CacheShutdownLatch()
 
     /// A handler for `mode`, logging dropped writes to `logger`.
     package init(mode: CacheFailureMode, logger: Logger) {
@@ -24,12 +27,13 @@ package struct CacheFailureHandler: Sendable {
     /// (``Cache/invalidate(tags:)``).
     @TaskLocal package static var writesMustFail = false
 
-    /// Runs `body`; in the `miss` mode a server failure gives `whenDown()`,
+    /// Runs `body` (or fails at once when the backend was shut down); in the `miss` mode a server failure gives `whenDown()`,
     /// except for a write while ``writesMustFail`` is set.
     /// A dropped write is counted on `breaker`, which logs one summary line a
     /// second; a failed read is logged at debug level only.
     package func run<T>(write: Bool, breaker: CircuitBreaker, whenDown: () throws -> T,
                         _ body: () async throws -> T) async throws -> T {
+        try latch.check()
         do {
             return try await body()
         } catch let error as CacheError where mode == .miss && error.isServerUnavailable && !(write && Self.writesMustFail) {

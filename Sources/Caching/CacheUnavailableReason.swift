@@ -18,6 +18,11 @@ public enum CacheUnavailableReason: String, Sendable, Hashable, CustomStringConv
     /// Recent calls failed, so the circuit breaker fails calls at once for a
     /// cool-down instead of waiting for a server that is known to be down.
     case circuitOpen = "circuit open"
+    /// The cache was shut down for good (``CacheBackend/closePermanently()``, at
+    /// application shutdown): the server is fine, but this process no longer
+    /// talks to it. Not a server outage, so the `miss` failure mode does not
+    /// hide it and circuit breakers do not count it.
+    case shutDown = "shut down"
 
     /// The reason in words, as it appears in messages.
     public var description: String { rawValue }

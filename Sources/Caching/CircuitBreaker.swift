@@ -66,6 +66,11 @@ package final class CircuitBreaker: Sendable {
     /// `true` while closed with no recent failure: the hot path reads only this.
     private let healthy = Atomic<Bool>(true)
     private let stateGauge: Gauge
+    /// The metric dimensions of this server (`alias`, `backend`, `server`),
+    /// shared with its pool's metrics.
+    package let dimensions: [(String, String)]
+    /// The factory this server's metrics are made by.
+    package let metricsFactory: any MetricsFactory
     private let failures: Counter
     private let rejections: Counter
 
@@ -85,6 +90,8 @@ package final class CircuitBreaker: Sendable {
         logger[metadataKey: "cache.server"] = .string(server)
         self.logger = logger
         let dimensions = [("alias", settings.alias), ("backend", backend), ("server", server)]
+        self.dimensions = dimensions
+        metricsFactory = metrics
         stateGauge = Gauge(label: "swift_caching_backend_breaker_state", dimensions: dimensions, factory: metrics)
         failures = Counter(label: "swift_caching_backend_failures_total", dimensions: dimensions, factory: metrics)
         rejections = Counter(label: "swift_caching_backend_rejected_total", dimensions: dimensions, factory: metrics)

@@ -1,3 +1,4 @@
+import Metrics
 import Crypto
 import Logging
 import NIOPosix
@@ -38,12 +39,15 @@ public struct FileCacheBackend: CacheBackend {
         public var cullFrequency: Int
         /// The clock expiry is measured on (wall clock: entries outlive the process).
         public var clock: CacheClock
+        /// Where culls are recorded; `nil`: `MetricsSystem.factory`.
+        public var metrics: (any MetricsFactory)?
 
         /// Creates a configuration; the defaults are Django's.
-        public init(maxEntries: Int = 300, cullFrequency: Int = 3, clock: CacheClock = .wall) {
+        public init(maxEntries: Int = 300, cullFrequency: Int = 3, clock: CacheClock = .wall, metrics: (any MetricsFactory)? = nil) {
             self.maxEntries = maxEntries
             self.cullFrequency = cullFrequency
             self.clock = clock
+            self.metrics = metrics
         }
     }
 
@@ -53,6 +57,8 @@ public struct FileCacheBackend: CacheBackend {
     public let configuration: Configuration
     private let threadPool: NIOThreadPool
     private let logger: Logger
+    /// Culls and the entries they removed.
+    private let storeMetrics: CacheStoreMetrics
 
     static let suffix = ".djcache"
 
@@ -69,6 +75,8 @@ public struct FileCacheBackend: CacheBackend {
         self.configuration = configuration
         self.threadPool = threadPool
         self.logger = logger
+        storeMetrics = CacheStoreMetrics(
+            backend: "file", location: Self.absolute(directory), factory: configuration.metrics ?? MetricsSystem.factory)
         do {
             try FileSystem.makeDirectory(self.directory)
         } catch {
@@ -227,6 +235,8 @@ public struct FileCacheBackend: CacheBackend {
         } else {
             victims = Array(names.shuffled().prefix(names.count / configuration.cullFrequency))
         }
+        storeMetrics.culled()
+        storeMetrics.evicted(victims.count)
         for name in victims { _ = try FileSystem.removeFile(directory + "/" + name) }
     }
 

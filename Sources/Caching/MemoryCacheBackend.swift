@@ -1,3 +1,4 @@
+import Metrics
 import Synchronization
 
 /// Django's local-memory cache (`LocMemCache`), in-process and thread-safe.
@@ -54,16 +55,20 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
         /// of `maxEntries` and 1 MiB of `maxBytes`. 1 keeps Django's exact
         /// culling and a single store-wide recency order.
         public var shards: Int?
+        /// Where the store's evictions, culls, entries and bytes are recorded
+        /// (the first opener's, like the layout); `nil`: `MetricsSystem.factory`.
+        public var metrics: (any MetricsFactory)?
 
         /// Creates a configuration; the defaults are Django's.
         public init(maxEntries: Int = 300, cullFrequency: Int = 3, maxBytes: Int? = nil, clock: CacheClock = .coarseMonotonic,
-                    policy: MemoryCachePolicy = .lru, shards: Int? = nil) {
+                    policy: MemoryCachePolicy = .lru, shards: Int? = nil, metrics: (any MetricsFactory)? = nil) {
             self.maxEntries = maxEntries
             self.cullFrequency = cullFrequency
             self.maxBytes = maxBytes
             self.clock = clock
             self.policy = policy
             self.shards = shards
+            self.metrics = metrics
         }
 
         /// The shard count these settings give.
@@ -92,7 +97,8 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
         let shardCount = configuration.shardCount
         self.store = MemoryCacheStore.named(
             location, shardCount: shardCount, policy: configuration.policy,
-            capacityPerShard: max(1, configuration.maxEntries / shardCount))
+            capacityPerShard: max(1, configuration.maxEntries / shardCount),
+            metrics: configuration.metrics ?? MetricsSystem.factory)
         self.limits = MemoryCacheLimits(
             maxEntries: configuration.maxEntries, cullFrequency: configuration.cullFrequency,
             maxBytes: configuration.maxBytes, shards: store.shardCount)
@@ -155,9 +161,7 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
         let now = configuration.clock.now()
         let expiry = lifetime.deadline(now: now) ?? .infinity
         let limits = limits
-        store.shard(key).pointee.withLock { shard in
-            shard.store(key, value, expiry: expiry, size: size, now: now, limits: limits)
-        }
+        store.store(key, value, expiry: expiry, size: size, now: now, limits: limits)
     }
 
     public func setMany(_ entries: [(key: String, value: CacheValue)], lifetime: CacheLifetime) async throws -> [String] {
@@ -167,9 +171,7 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
             let now = configuration.clock.now()
             let expiry = lifetime.deadline(now: now) ?? .infinity
             let limits = limits
-            store.shard(key).pointee.withLock { shard in
-                shard.store(key, entry.value, expiry: expiry, size: size, now: now, limits: limits)
-            }
+            store.store(key, entry.value, expiry: expiry, size: size, now: now, limits: limits)
         }
         return []
     }
@@ -180,13 +182,20 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
         let now = configuration.clock.now()
         let expiry = lifetime.deadline(now: now) ?? .infinity
         let limits = limits
-        return store.shard(key).pointee.withLock { shard in
+        let index = store.shardIndex(key)
+        let result = store.shard(index).pointee.withLock { shard -> (stored: Bool, evicted: Int, culled: Bool, count: Int, bytes: Int) in
             if let position = shard.table.slotIndex(key), shard.table.expiry(at: position) > now {
-                return false
+                return (false, 0, false, 0, 0)
             }
-            shard.store(key, value, expiry: expiry, size: size, now: now, limits: limits)
-            return true
+            let (evicted, culled) = shard.store(key, value, expiry: expiry, size: size, now: now, limits: limits)
+            return (true, evicted, culled, shard.table.count, shard.table.totalBytes)
         }
+        if result.stored {
+            store.metrics.evicted(result.evicted)
+            if result.culled { store.metrics.culled() }
+            store.metrics.holds(shard: index, entries: result.count, bytes: result.bytes)
+        }
+        return result.stored
     }
 
     public func touch(_ key: String, lifetime: CacheLifetime) async throws -> Bool {
@@ -243,6 +252,17 @@ public final class MemoryCacheBackend: SynchronousCacheBackend {
     }
 
     public func clear() async throws {
+        removeAll()
+    }
+
+    /// Removes a key without suspending (the near cache's invalidations).
+    func removeSynchronously(_ key: String) {
+        let key = MemoryCacheKey(key)
+        _ = store.shard(key).pointee.withLock { $0.table.remove(key) }
+    }
+
+    /// Removes every entry without suspending.
+    func removeAll() {
         for shard in store.allShards {
             shard.pointee.withLock { $0.table.removeAll() }
         }

@@ -42,10 +42,19 @@ struct MemoryCacheShard {
     }
 
     /// Stores an entry (an access: it becomes the most recently used), then
-    /// culls or evicts as the policy says.
-    mutating func store(_ key: MemoryCacheKey, _ value: CacheValue, expiry: Double, size: Int, now: Double, limits: MemoryCacheLimits) {
+    /// culls or evicts as the policy says. Returns the entries culled or
+    /// evicted (expired ones included), for the eviction counter.
+    @discardableResult
+    mutating func store(
+        _ key: MemoryCacheKey, _ value: CacheValue, expiry: Double, size: Int, now: Double, limits: MemoryCacheLimits
+    ) -> (evicted: Int, culled: Bool) {
+        var evicted = 0
+        var culled = false
         if !admits, table.count >= limits.maxEntries {
+            let before = table.count
             cull(now: now, limits: limits)
+            evicted = before - table.count
+            culled = true
         }
         if let position = table.slotIndex(key) {
             table.replaceValue(position, value, size: size)
@@ -55,7 +64,9 @@ struct MemoryCacheShard {
             sketch?.increment(key.hash)
             table.insert(key, value: value, expiry: expiry, size: size)
         }
+        let beforeBounds = table.count
         enforceBounds(now: now, limits: limits)
+        return (evicted + beforeBounds - table.count, culled)
     }
 
     /// Replaces the value in a slot (an increment), as an access.

@@ -1,3 +1,4 @@
+import Metrics
 import Synchronization
 
 /// One shared memory-cache location: its shards, each behind its own lock.
@@ -19,12 +20,16 @@ final class MemoryCacheStore: @unchecked Sendable {
     /// The number of shards, a power of two.
     let shardCount: Int
     let policy: MemoryCachePolicy
+    /// Evictions, culls, entries and bytes of this location.
+    let metrics: CacheStoreMetrics
     private let shardMask: Int
     private static let stride = max(128, MemoryLayout<CacheLock<MemoryCacheShard>>.stride + 127) & ~127
 
-    init(shardCount: Int, policy: MemoryCachePolicy, capacityPerShard: Int) {
+    init(shardCount: Int, policy: MemoryCachePolicy, capacityPerShard: Int, location: String = "",
+         metrics factory: any MetricsFactory = MetricsSystem.factory) {
         let count = shardCount.nextPowerOfTwo
         self.shardCount = count
+        metrics = CacheStoreMetrics(backend: "memory", location: location, shards: count, factory: factory)
         shardMask = count - 1
         self.policy = policy
         shards = UnsafeMutableRawPointer.allocate(byteCount: Self.stride * count, alignment: 128)
@@ -49,7 +54,27 @@ final class MemoryCacheStore: @unchecked Sendable {
     /// dictionaries use the low ones).
     @inline(__always)
     func shard(_ key: MemoryCacheKey) -> UnsafeMutablePointer<CacheLock<MemoryCacheShard>> {
-        shard(Int(truncatingIfNeeded: UInt64(bitPattern: Int64(key.hash)) >> 40) & shardMask)
+        shard(shardIndex(key))
+    }
+
+    /// The index of the shard holding a key.
+    @inline(__always)
+    func shardIndex(_ key: MemoryCacheKey) -> Int {
+        Int(truncatingIfNeeded: UInt64(bitPattern: Int64(key.hash)) >> 40) & shardMask
+    }
+
+    /// Stores an entry in its shard and reports evictions, culls and the
+    /// shard's size (``CacheStoreMetrics``) after the lock is released.
+    @inline(__always)
+    func store(_ key: MemoryCacheKey, _ value: CacheValue, expiry: Double, size: Int, now: Double, limits: MemoryCacheLimits) {
+        let index = shardIndex(key)
+        let (evicted, culled, count, bytes) = shard(index).pointee.withLock { shard in
+            let (evicted, culled) = shard.store(key, value, expiry: expiry, size: size, now: now, limits: limits)
+            return (evicted, culled, shard.table.count, shard.table.totalBytes)
+        }
+        metrics.evicted(evicted)
+        if culled { metrics.culled() }
+        metrics.holds(shard: index, entries: count, bytes: bytes)
     }
 
     /// Every shard, in order.
@@ -60,10 +85,14 @@ final class MemoryCacheStore: @unchecked Sendable {
     private static let stores = CacheLock<[String: MemoryCacheStore]>([:])
 
     /// The store named `location`, created with this layout if it does not exist.
-    static func named(_ location: String, shardCount: Int, policy: MemoryCachePolicy, capacityPerShard: Int) -> MemoryCacheStore {
+    static func named(
+        _ location: String, shardCount: Int, policy: MemoryCachePolicy, capacityPerShard: Int,
+        metrics: any MetricsFactory = MetricsSystem.factory
+    ) -> MemoryCacheStore {
         stores.withLock { stores in
             if let store = stores[location] { return store }
-            let store = MemoryCacheStore(shardCount: shardCount, policy: policy, capacityPerShard: capacityPerShard)
+            let store = MemoryCacheStore(
+                shardCount: shardCount, policy: policy, capacityPerShard: capacityPerShard, location: location, metrics: metrics)
             stores[location] = store
             return store
         }

@@ -15,10 +15,13 @@ package protocol PooledConnection: AnyObject, Sendable {
 /// The connections to one server, its circuit breaker and the whole-call
 /// deadline: the one implementation the Redis and memcached clients share.
 ///
-/// A fixed number of slots is handed out round-robin. A slot connects lazily,
-/// shares one connection attempt among the callers that arrive while it is
-/// under way, and reconnects on the next use after its connection closed —
-/// which is how a client recovers when its server restarts.
+/// A fixed number of slots, handed out as ``Selection`` says: round-robin
+/// (pipelined protocols: every connection carries many requests at once) or
+/// to the least busy (protocols that run one statement at a time on a
+/// connection: a new connection is opened only when every open one is busy).
+/// A slot connects lazily, shares one connection attempt among the callers
+/// that arrive while it is under way, and reconnects on the next use after its
+/// connection closed — which is how a client recovers when its server restarts.
 ///
 /// ``run(_:)`` is one call: it asks the ``CircuitBreaker`` first (an open
 /// circuit fails the call at once, without touching the network), then waits
@@ -55,6 +58,16 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
         }
     }
 
+    /// How a call picks its slot.
+    package enum Selection: Sendable {
+        /// In turn, every slot opened as it comes up (Redis, memcached: pipelined).
+        case roundRobin
+        /// An open connection with no call running; else a slot not open yet;
+        /// else the open one with the fewest calls running (PostgreSQL, whose
+        /// connections run one statement at a time).
+        case leastBusy
+    }
+
     private enum Slot {
         case empty
         case connecting(EventLoopFuture<Connection>)
@@ -63,13 +76,15 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
 
     private struct State {
         var slots: [Slot]
+        /// Calls running on each slot (``Selection/leastBusy`` only).
+        var busy: [Int]
         var next = 0
         var closed = false
     }
 
     private enum Step {
-        case use(Connection)
-        case wait(EventLoopFuture<Connection>)
+        case use(Connection, slot: Int)
+        case wait(EventLoopFuture<Connection>, slot: Int)
         case open(EventLoopPromise<Connection>, slot: Int)
         case closed
     }
@@ -83,17 +98,24 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
     private let connect: @Sendable () -> EventLoopFuture<Connection>
     private let state: CacheLock<State>
     private let attempts = Atomic<Int>(0)
+    private let metrics: ConnectionPoolMetrics
+    private let selection: Selection
 
     /// A pool of `connections` slots; `connect` opens one connection (bounded
     /// by the backend's connect timeout).
     package init(connections: Int, timeout: Duration, breaker: CircuitBreaker, errors: Errors,
-                 eventLoopGroup: any EventLoopGroup, connect: @escaping @Sendable () -> EventLoopFuture<Connection>) {
+                 eventLoopGroup: any EventLoopGroup, selection: Selection = .roundRobin,
+                 connect: @escaping @Sendable () -> EventLoopFuture<Connection>) {
         self.timeout = timeout
+        self.selection = selection
         self.breaker = breaker
         self.errors = errors
         self.eventLoopGroup = eventLoopGroup
         self.connect = connect
-        state = CacheLock(State(slots: Array(repeating: .empty, count: max(1, connections))))
+        state = CacheLock(State(slots: Array(repeating: .empty, count: max(1, connections)),
+                                busy: Array(repeating: 0, count: max(1, connections))))
+        metrics = ConnectionPoolMetrics(dimensions: breaker.dimensions, factory: breaker.metricsFactory)
+        metrics.sized(max(1, connections))
     }
 
     deinit {
@@ -113,15 +135,18 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
 
     /// One call: `body` gets a connection and the call's deadline, which it
     /// must hand to the connection so the reply wait ends there too.
-    package func run<T>(_ body: (Connection, NIODeadline) async throws -> T) async throws -> T {
+    /// `timeout` replaces the pool's own for this call (a pool shared by
+    /// backends with different timeouts bounds each call by its backend's).
+    package func run<T>(timeout: Duration? = nil, _ body: (Connection, NIODeadline) async throws -> T) async throws -> T {
         if case .rejected(let retryIn, let lastError) = breaker.admit() {
             throw errors.circuitOpen(retryIn, lastError)
         }
-        let deadline = NIODeadline.now() + TimeAmount(timeout)
+        let deadline = NIODeadline.now() + TimeAmount(timeout ?? self.timeout)
         var retried = false
         while true {
             do {
-                let connection = try await connection(until: deadline)
+                let (connection, slot) = try await connection(until: deadline)
+                defer { release(slot) }
                 do {
                     let result = try await body(connection, deadline)
                     breaker.succeeded()
@@ -154,6 +179,7 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
                 if case .ready(let held) = state.slots[index], held === connection { state.slots[index] = .empty }
             }
         }
+        metrics.open(readyCount())
         connection.closeSoon()
     }
 
@@ -165,6 +191,7 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
             if permanently { state.closed = true }
             return state.slots
         }
+        metrics.open(0)
         for slot in slots {
             switch slot {
             case .ready(let connection): await connection.close()
@@ -182,6 +209,7 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
             state.closed = true
             return state.slots
         }
+        metrics.open(0)
         for slot in slots {
             switch slot {
             case .ready(let connection): connection.closeSoon()
@@ -191,35 +219,83 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
         }
     }
 
-    private func connection(until deadline: NIODeadline) async throws -> Connection {
+    /// A connection for one call, and the slot it holds (released by
+    /// ``release(_:)``; -1 under round-robin, which counts nothing).
+    private func connection(until deadline: NIODeadline) async throws -> (Connection, slot: Int) {
         let step = state.withLock { state -> Step in
             guard !state.closed else { return .closed }
-            let index = state.next
-            state.next = (state.next + 1) % state.slots.count
+            let index: Int
+            switch selection {
+            case .roundRobin:
+                index = state.next
+                state.next = (state.next + 1) % state.slots.count
+            case .leastBusy:
+                index = Self.leastBusy(state)
+                state.busy[index] += 1
+            }
             switch state.slots[index] {
             case .ready(let connection) where connection.isActive:
-                return .use(connection)
+                return .use(connection, slot: index)
             case .connecting(let future):
-                return .wait(future)
+                return .wait(future, slot: index)
             case .ready, .empty:
                 let promise = eventLoopGroup.any().makePromise(of: Connection.self)
                 state.slots[index] = .connecting(promise.futureResult)
                 return .open(promise, slot: index)
             }
         }
+        let counted = selection == .leastBusy
         switch step {
-        case .use(let connection):
-            return connection
+        case .use(let connection, let slot):
+            return (connection, counted ? slot : -1)
         case .closed:
             throw errors.closed()
-        case .wait(let future):
-            return try await DeadlineRace.value(of: future, until: deadline, timeout: errors.timeout)
+        case .wait(let future, let slot):
+            do {
+                return (try await DeadlineRace.value(of: future, until: deadline, timeout: errors.timeout), counted ? slot : -1)
+            } catch {
+                release(counted ? slot : -1)
+                throw error
+            }
         case .open(let promise, let slot):
             attempts.add(1, ordering: .relaxed)
+            metrics.connecting()
             let future = promise.futureResult
             future.whenComplete { result in self.opened(result, future: future, slot: slot) }
             connect().cascade(to: promise)
-            return try await DeadlineRace.value(of: future, until: deadline, timeout: errors.timeout)
+            do {
+                return (try await DeadlineRace.value(of: future, until: deadline, timeout: errors.timeout), counted ? slot : -1)
+            } catch {
+                release(counted ? slot : -1)
+                throw error
+            }
+        }
+    }
+
+    /// Under ``Selection/leastBusy``: an open connection with no call
+    /// running (the lowest such slot, so a light load keeps to few
+    /// connections), else a slot being opened or not open, else the open
+    /// connection with the fewest calls running.
+    private static func leastBusy(_ state: State) -> Int {
+        var unopened: Int?
+        var least = 0
+        for index in state.slots.indices {
+            switch state.slots[index] {
+            case .ready(let connection) where connection.isActive:
+                if state.busy[index] == 0 { return index }
+            case .connecting, .ready, .empty:
+                if unopened == nil { unopened = index }
+            }
+            if state.busy[index] < state.busy[least] { least = index }
+        }
+        return unopened ?? least
+    }
+
+    /// Ends a call's hold on its slot.
+    private func release(_ slot: Int) {
+        guard slot >= 0 else { return }
+        state.withLock { state in
+            if slot < state.busy.count, state.busy[slot] > 0 { state.busy[slot] -= 1 }
         }
     }
 
@@ -237,6 +313,17 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
             }
             return nil
         }
+        metrics.open(readyCount())
         stale?.closeSoon()
+    }
+
+    /// The slots holding a connection.
+    private func readyCount() -> Int {
+        state.withLock { state in
+            state.slots.reduce(0) { count, slot in
+                if case .ready = slot { return count + 1 }
+                return count
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ import SQLiteCaching
 
 extension CacheBackendRegistry {
     /// Every backend of the package: memory, file and dummy, SQLite, Redis,
-    /// Memcached, and PostgreSQL when the package's `PostgreSQL` trait is on.
+    /// the near cache (a memory tier over another alias), Memcached, and PostgreSQL when the package's `PostgreSQL` trait is on.
     /// Executables that read a settings file (the demo, `caching-proxy`) build
     /// their caches with it, so any configured backend works.
     ///
@@ -29,6 +29,7 @@ extension CacheBackendRegistry {
                 + "or register it yourself with registerPostgresBackend() from PostgresCaching")
         #endif
         registry.registerRedisBackend()
+        registry.registerNearBackend()
         registry.registerMemcachedBackend()
         return registry
     }

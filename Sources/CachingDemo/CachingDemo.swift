@@ -4,6 +4,7 @@ import Caching
 import CachingBackends
 import CachingDemoContent
 import CachingDemoSite
+import CachingMetricsEndpoint
 import HTTPCaching
 import Hummingbird
 import HummingbirdCaching
@@ -31,6 +32,8 @@ struct CachingDemo: AsyncParsableCommand {
     @Flag(help: "Print the Varnish vcl_hash for the demo's URL policies and exit.")
     var printVcl = false
 
+    @OptionGroup var metrics: MetricsOptions
+
     func run() async throws {
         // Every start-up error is one line naming the file, the JSON path and
         // what to fix, and exit status 1 (not ArgumentParser's usage text).
@@ -45,6 +48,7 @@ struct CachingDemo: AsyncParsableCommand {
     private func serve() async throws {
         var logger = Logger(label: "caching-demo")
         logger.logLevel = .info
+        let metricsEndpoint = printVcl ? nil : metrics.bootstrap()
         let loaded = try settings.map { try CacheSettings.load(contentsOf: $0) } ?? .default
         let caches = try Caches(settings: loaded, registry: .allBackends, logger: logger)
         if printVcl {
@@ -61,12 +65,15 @@ struct CachingDemo: AsyncParsableCommand {
         let responder = try CachingResponder(router.buildResponder(), settings: httpCache, caches: caches, language: DemoPages.language)
         logger.info("page cache: \(httpCache.mode.rawValue) mode on cache '\(httpCache.cache)'")
         // Cache hits are answered at the connection, before the router.
-        let app = Application(
-            responder: responder,
+        var app = Application(
+            responder: metrics.responder(responder, endpoint: metricsEndpoint),
             server: .http1(servingHitsFrom: responder, serverName: "caching-demo"),
             configuration: .init(address: .hostname(hostname, port: port), serverName: "caching-demo"),
             onServerRunning: { _ in print("caching-demo: serving http://\(hostname):\(port)/ (Ctrl-C to stop)") },
             logger: logger)
-        try await app.runService()
+        // SIGTERM: the server drains its requests in flight, then the caches close.
+        app.addServices(CachesService(caches, logger: logger))
+        let service = app
+        try await metrics.runAlongside(metricsEndpoint, host: hostname) { try await service.runService() }
     }
 }

@@ -33,6 +33,7 @@ public struct DemoSite: Sendable {
         addMemoizationRoutes(to: router)
         try addPolicyRoutes(to: router)
         try addFragmentRoutes(to: router)
+        addSlowRoutes(to: router)
         return router
     }
 }

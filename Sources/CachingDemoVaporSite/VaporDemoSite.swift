@@ -51,6 +51,12 @@ public struct VaporDemoSite: Sendable {
         routes.neverCache().get("fibonacci") { request in
             Self.page(try await DemoPages.fibonacci(query: request.url.query, cache: cache))
         }
+        let caches = self.caches
+        // A page in flight as long as asked, to watch a graceful shutdown drain it.
+        routes.neverCache().get("slow", ":id") { request in
+            let id = request.url.path.split(separator: "/").last.map(String.init) ?? ""
+            return Self.page(try await DemoPages.slow(id: id, query: request.url.query, caches: caches))
+        }
         try registerPolicies(on: routes)
         try registerFragment(on: routes)
     }

@@ -1,3 +1,4 @@
+import CachingMetricsEndpoint
 import HTTPCaching
 import HTTPTypes
 import Hummingbird
@@ -18,15 +19,20 @@ public struct CachingProxyResponder: HTTPResponder {
     public let shared: SharedHTTPCache
     /// The upstream.
     public let upstream: UpstreamOrigin
+    /// Answers its scrapes itself (before the cache); `nil`: none.
+    public let metrics: PrometheusMetricsEndpoint?
 
-    /// A responder that puts `shared` in front of `upstream`.
-    public init(shared: SharedHTTPCache, upstream: UpstreamOrigin) {
+    /// A responder that puts `shared` in front of `upstream`, answering
+    /// `metrics` scrapes itself.
+    public init(shared: SharedHTTPCache, upstream: UpstreamOrigin, metrics: PrometheusMetricsEndpoint? = nil) {
         self.shared = shared
         self.upstream = upstream
+        self.metrics = metrics
     }
 
     /// Answers one request.
     public func respond(to request: Request, context: Context) async throws -> Response {
+        if let metrics, metrics.matches(request) { return metrics.response() }
         var head = request.head
         if head.scheme == nil { head.scheme = "http" }
         if head.authority == nil { head.authority = "" }

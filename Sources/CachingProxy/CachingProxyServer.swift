@@ -1,4 +1,5 @@
 import Caching
+import CachingMetricsEndpoint
 import HTTPCaching
 import Hummingbird
 import HummingbirdCaching
@@ -37,6 +38,9 @@ public struct CachingProxyServer: Sendable {
     /// The longest, in seconds, a response stays in the hot tier: the
     /// staleness bound when several proxies share a network backend.
     public var hotStoreStaleness: Double
+    /// Answers `/metrics` scrapes on the proxy's port (before the cache);
+    /// `nil`: none.
+    public var metrics: PrometheusMetricsEndpoint? = nil
 
     /// A proxy on `host:port` in front of `upstream`.
     public init(
@@ -58,14 +62,16 @@ public struct CachingProxyServer: Sendable {
     /// The server as a service; `onServerRunning` receives the bound port.
     public func service(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> CachingProxyService {
         let hotStore = hotStoreBytes > 0 && hotStoreStaleness > 0
-            ? HotResponseStore(byteBudget: hotStoreBytes, staleness: hotStoreStaleness) : nil
+            ? HotResponseStore(
+                byteBudget: hotStoreBytes, staleness: hotStoreStaleness, location: cache.alias, metrics: cache.metricsFactory)
+            : nil
         let shared = SharedHTTPCache(cache: cache, configuration: configuration, hotStore: hotStore, logger: logger)
         // A proxy passes the origin's Date on and adds no Server field; a HEAD
         // keeps the stored Content-Length (CachingProxyResponder).
         var hotPath: HotPathResponder? = hotStore == nil ? nil : .shared(shared, headKeepsLength: true)
         hotPath?.stampsDate = false
         return CachingProxyService(
-            host: host, port: port, responder: CachingProxyResponder(shared: shared, upstream: upstream),
+            host: host, port: port, responder: CachingProxyResponder(shared: shared, upstream: upstream, metrics: metrics),
             hotPath: hotPath, logger: logger, onServerRunning: onServerRunning)
     }
 }
@@ -98,10 +104,14 @@ public struct CachingProxyService: Service {
     }
 
     /// Runs the server in a service group that shuts it down gracefully on
-    /// `gracefulShutdownSignals`.
-    public func runService(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) async throws {
+    /// `gracefulShutdownSignals`: it stops accepting connections, lets the
+    /// requests in flight finish, and then shuts `caches` down (their pools
+    /// closed), so that no request in flight loses its cache.
+    public func runService(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint], caches: Caches? = nil) async throws {
+        // A group shuts its services down last first: the server, then the caches.
+        let services: [any Service] = (caches.map { [CachesService($0, logger: logger)] } ?? []) + [self]
         let group = ServiceGroup(
-            configuration: .init(services: [self], gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
         try await group.run()
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Caching
 import CachingBackends
+import CachingMetricsEndpoint
 import CachingProxy
 import Foundation
 import HTTPCaching
@@ -61,6 +62,8 @@ struct CachingProxyCommand: AsyncParsableCommand {
     @Option(help: "Seconds a response stays in that memory tier: how stale a proxy may be after another one sharing the backend changes it.")
     var hotStoreStaleness: Double = 1
 
+    @OptionGroup var metrics: MetricsOptions
+
     func validate() throws {
         guard Self.hostAndPort(listen) != nil else {
             throw ValidationError("--listen must be host:port, such as 127.0.0.1:8080 (got \"\(listen)\")")
@@ -103,9 +106,10 @@ struct CachingProxyCommand: AsyncParsableCommand {
             throw ValidationError("--listen must be host:port, such as 127.0.0.1:8080 (got \"\(listen)\")")
         }
         let logger = Logger(label: "caching-proxy")
+        let metricsEndpoint = metrics.bootstrap()
         let loaded = try settings.map { try CacheSettings.load(contentsOf: $0) } ?? .default
         let caches = try Caches(settings: loaded, registry: .allBackends, logger: logger)
-        let server = CachingProxyServer(
+        var server = CachingProxyServer(
             host: host, port: port,
             upstream: UpstreamOrigin(baseURL: upstream, timeout: .seconds(upstreamTimeout)),
             cache: try caches[cache],
@@ -114,8 +118,11 @@ struct CachingProxyCommand: AsyncParsableCommand {
                 targetedFields: try targetedFieldNames(), staleOnError: !noStaleOnError),
             hotStoreBytes: hotStoreBytes, hotStoreStaleness: hotStoreStaleness,
             logger: logger)
+        server.metrics = metrics.mainPortEndpoint(metricsEndpoint)
         logger.info("caching-proxy: http://\(host):\(port) -> \(upstream)")
-        try await server.service().runService()
+        // SIGTERM: the server drains its requests in flight, then the caches close.
+        let service = server.service()
+        try await metrics.runAlongside(metricsEndpoint, host: host) { try await service.runService(caches: caches) }
     }
 
     static func hostAndPort(_ value: String) -> (String, Int)? {

@@ -106,8 +106,12 @@ public struct HTTPCacheSettings: Sendable, Equatable {
 
     /// The hot tier these settings describe (``hotStoreBytes``,
     /// ``hotStoreStaleness``); `nil` when the budget is 0.
-    public func hotStore() -> HotResponseStore? {
-        hotStoreBytes > 0 && hotStoreStaleness > 0 ? HotResponseStore(byteBudget: hotStoreBytes, staleness: hotStoreStaleness) : nil
+    ///
+    /// With `cache`, the tier's metrics go to that cache's factory, under its alias.
+    public func hotStore(for cache: Cache? = nil) -> HotResponseStore? {
+        guard hotStoreBytes > 0, hotStoreStaleness > 0 else { return nil }
+        return HotResponseStore(
+            byteBudget: hotStoreBytes, staleness: hotStoreStaleness, location: cache?.alias ?? "pages", metrics: cache?.metricsFactory)
     }
 
     /// The page-key maker these settings describe: `keyPrefix`, and the

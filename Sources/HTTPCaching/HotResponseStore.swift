@@ -1,4 +1,5 @@
 import Caching
+import Metrics
 
 /// The page caches' in-process memory tier: responses kept decoded and ready
 /// to write (head fields parsed, body in a `ByteBuffer`), in front of whatever
@@ -31,13 +32,22 @@ public final class HotResponseStore: Sendable {
     public let clock: CacheClock
 
     private let state = CacheLock(State())
+    /// Evictions, entries and bytes (backend `hot`), recorded on writes only:
+    /// reads stay lock-short.
+    private let metrics: CacheStoreMetrics
 
     /// A tier of at most `byteBudget` bytes whose entries live at most
-    /// `staleness` seconds.
-    public init(byteBudget: Int, staleness: Double, clock: CacheClock = .wall) {
+    /// `staleness` seconds. Its evictions, entries and bytes are recorded
+    /// as backend `hot` at `location` through `metrics` (`nil`:
+    /// `MetricsSystem.factory`).
+    public init(
+        byteBudget: Int, staleness: Double, clock: CacheClock = .wall, location: String = "pages",
+        metrics: (any MetricsFactory)? = nil
+    ) {
         self.byteBudget = max(0, byteBudget)
         self.staleness = max(0, staleness)
         self.clock = clock
+        self.metrics = CacheStoreMetrics(backend: "hot", location: location, factory: metrics ?? MetricsSystem.factory)
     }
 
     /// Whether the tier can hold anything.
@@ -85,12 +95,15 @@ public final class HotResponseStore: Sendable {
         }
         let expires = clock.now() + keep
         let now = clock.now()
-        state.withLock { state in
+        let (evicted, count, bytes) = state.withLock { state in
             state.insert(key, Entry(
                 value: value, bytes: size, expires: expires, order: state.nextOrder, tags: tags, tagStamps: stamps))
             state.nextOrder &+= 1
-            if state.bytes > byteBudget { state.evict(toFit: byteBudget, now: now) }
+            let evicted = state.bytes > byteBudget ? state.evict(toFit: byteBudget, now: now) : 0
+            return (evicted, state.entries.count, state.bytes)
         }
+        metrics.evicted(evicted)
+        metrics.holds(shard: 0, entries: count, bytes: bytes)
     }
 
     /// Removes the entry under `key`.
@@ -129,15 +142,18 @@ public final class HotResponseStore: Sendable {
             return old
         }
 
-        /// Expired entries first, then the oldest stored, until `budget` fits.
-        mutating func evict(toFit budget: Int, now: Double) {
+        /// Expired entries first, then the oldest stored, until `budget`
+        /// fits; returns how many entries went.
+        mutating func evict(toFit budget: Int, now: Double) -> Int {
+            let before = entries.count
             for (key, entry) in entries where entry.expires <= now { _ = remove(key) }
-            guard bytes > budget else { return }
+            guard bytes > budget else { return before - entries.count }
             let oldestFirst = entries.sorted { $0.value.order < $1.value.order }
             for (key, _) in oldestFirst {
                 _ = remove(key)
                 if bytes <= budget * 3 / 4 { break }
             }
+            return before - entries.count
         }
     }
 }

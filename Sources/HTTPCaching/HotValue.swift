@@ -33,10 +33,19 @@ struct HotPage: Sendable {
     var body: ByteBuffer
     var maxAge: Int?
     var expires: Double?
+    /// The ETag the ``ConditionalGet`` step adds to this page on every hit
+    /// (`nil` when it adds none), computed once when the page is stored
+    /// instead of hashing the body on each hit at the connection.
+    var conditionalETag: String?
 }
 
 /// One stored shared-cache variant and its body ready to write.
 struct HotVariant: Sendable {
     var stored: StoredHTTPResponse
     var body: ByteBuffer
+    /// The variant's freshness when it entered the hot tier; a hit moves it
+    /// to its own time with `at(_:)` instead of parsing the fields again.
+    var freshness: SharedCacheFreshness
+    /// The variant's response directives, parsed once.
+    var directives: CacheDirectives
 }

@@ -92,6 +92,7 @@ public struct PageCache: Sendable {
     public let hotStore: HotResponseStore?
     let logger: Logger
     let flights: SingleFlight<Bool>
+    let metrics: PageCacheMetrics
 
     /// The debug header fields.
     public static let xCache = HTTPField.Name("X-Cache") ?? .via
@@ -109,6 +110,7 @@ public struct PageCache: Sendable {
         self.hotStore = hotStore
         self.logger = logger
         self.flights = SingleFlight()
+        self.metrics = PageCacheMetrics(cache: cache, mode: "django")
     }
 
     /// Django's `CacheMiddleware`: the update step around the fetch step around
@@ -134,15 +136,25 @@ public struct PageCache: Sendable {
     public func fetch<Adapter: PageCacheAdapter>(
         _ request: HTTPRequest, adapter: Adapter, next: () async throws -> Adapter.Response
     ) async throws -> Adapter.Response {
+        try await metrics.decision(cache.tracer) {
+            try await fetchInSpan(request, adapter: adapter, next: next)
+        }
+    }
+
+    private func fetchInSpan<Adapter: PageCacheAdapter>(
+        _ request: HTTPRequest, adapter: Adapter, next: () async throws -> Adapter.Response
+    ) async throws -> Adapter.Response {
         let request = HEADThroughGET.effective(request)
         let ticket = PageCacheTicket.current
         guard request.method == .get || request.method == .head else {
             ticket?.markSkip()
+            metrics.record(.bypassed)
             return try await next()
         }
         let urlHash = PageCacheKey.urlHash(request)
         if let hit = await lookup(request, urlHash: urlHash) {
             ticket?.markSkip()
+            metrics.record(.hit)
             return adapter.response(from: PageResponse(head: hit.head, body: .bytes(hit.body)))
         }
         if configuration.stampedeProtection, request.method == .get, let ticket {
@@ -153,11 +165,13 @@ public struct PageCache: Sendable {
             case .waited:
                 if let hit = await lookup(request, urlHash: urlHash) {
                     ticket.markSkip()
+                    metrics.record(.hit)
                     return adapter.response(from: PageResponse(head: hit.head, body: .bytes(hit.body)))
                 }
             }
         }
-        ticket?.markUpdate()
+        // Without an update step nothing will be stored: a plain miss.
+        if let ticket { ticket.markUpdate() } else { metrics.record(.miss) }
         return try await next()
     }
 
@@ -236,8 +250,14 @@ public struct PageCache: Sendable {
     private func remember(_ headerList: [String], at listKey: String, page: CachedPage, at key: String, generation: UInt64) {
         guard let hotStore, hotStore.isEnabled, let until = page.until else { return }
         let lifetime = until - clock.now()
+        // The head a hit answers with, but for `Age`: hitHead's fields that do
+        // not change between hits are set once here.
+        let head = hitHead(page.response.response, maxAge: nil, expires: nil, key: key, bodyCount: page.response.body.count)
+        var etagged = head.headerFields
+        if ConditionalGet.wantsETag(head) { HTTPCacheHeaders.setETag(&etagged, body: page.response.body) }
         let hot = HotPage(
-            head: page.response.response, body: ByteBuffer(bytes: page.response.body), maxAge: page.maxAge, expires: page.expires)
+            head: head, body: ByteBuffer(bytes: page.response.body), maxAge: page.maxAge, expires: page.expires,
+            conditionalETag: etagged[.eTag] == head.headerFields[.eTag] ? nil : etagged[.eTag])
         hotStore.set(listKey, .headerList(headerList), lifetime: lifetime)
         hotStore.set(key, .page(hot), lifetime: lifetime, tags: page.tags ?? [], generation: generation)
     }
@@ -249,11 +269,17 @@ public struct PageCache: Sendable {
     /// Serves hits at the connection, below the web framework's router.
     public func hotAnswer(_ request: HTTPRequest, conditionalGet: Bool) -> HotAnswer? {
         guard request.method == .get || request.method == .head else { return nil }
-        guard case let (key, page)? = hotPage(request, urlHash: PageCacheKey.urlHash(request)) else { return nil }
-        var head = hitHead(page.head, maxAge: page.maxAge, expires: page.expires, key: key, bodyCount: page.body.readableBytes)
+        guard case let (_, page)? = hotPage(request, urlHash: PageCacheKey.urlHash(request)) else { return nil }
+        // page.head already has the hit's debug fields and Content-Length
+        // (see remember): only Age changes from one hit to the next.
+        var head = page.head
+        if let maxAge = page.maxAge, let expires = page.expires {
+            head.headerFields[.age] = String(CacheDirectives.headerSeconds(max(0, Double(maxAge) - (expires - clock.now().rounded(.down)))))
+        }
+        metrics.hotHit()
         guard request.method == .get else { return HotAnswer(head: head, body: nil) }
         if conditionalGet {
-            if ConditionalGet.wantsETag(head) { HTTPCacheHeaders.setETag(&head.headerFields, body: page.body.readableBytesView) }
+            if let etag = page.conditionalETag { head.headerFields[.eTag] = etag }
             if let answer = ConditionalRequest.answer(request, to: head) { return HotAnswer(head: answer, body: nil) }
         }
         return HotAnswer(head: head, body: page.body)
@@ -275,24 +301,39 @@ public struct PageCache: Sendable {
     public func update<Adapter: PageCacheAdapter>(
         _ request: HTTPRequest, adapter: Adapter, next: () async throws -> Adapter.Response
     ) async throws -> Adapter.Response {
-        let ticket = PageCacheTicket()
-        var stored = false
-        defer { ticket.endFlight(stored: stored) }
-        let response = try await PageCacheTicket.$current.withValue(ticket) { try await next() }
-        guard ticket.wantsUpdate else { return response }
-        var page = try await adapter.page(from: response)
-        stored = await update(HEADThroughGET.effective(request), response: &page)
-        return adapter.response(from: page)
+        try await metrics.decision(cache.tracer) {
+            let ticket = PageCacheTicket()
+            var stored = false
+            defer { ticket.endFlight(stored: stored) }
+            let response = try await PageCacheTicket.$current.withValue(ticket) { try await next() }
+            guard ticket.wantsUpdate else { return response }
+            var page = try await adapter.page(from: response)
+            stored = await update(HEADThroughGET.effective(request), response: &page)
+            return adapter.response(from: page)
+        }
     }
 
     /// Patches and stores one response; returns whether it was stored.
+    /// Records the request's outcome: a miss, or uncacheable and why.
     func update<Stream: Sendable>(_ request: HTTPRequest, response: inout PageResponse<Stream>) async -> Bool {
         let streaming: Bool
         if case .streamed = response.body { streaming = true } else { streaming = false }
         let tags = configuration.tagHeader.take(from: &response.head.headerFields)
-        let timeout = prepare(&response.head, for: request, streaming: streaming)
+        let decision = storability(&response.head, for: request, streaming: streaming)
         var key: String?
-        if let timeout, timeout > 0, response.head.status.code == 200, case .bytes(let body) = response.body {
+        switch decision {
+        case .skip(let reason):
+            metrics.record(.uncacheable, reason: reason)
+        case .store(let timeout) where timeout <= 0:
+            metrics.record(.uncacheable, reason: .zeroLifetime)
+        case .store where response.head.status.code != 200:
+            metrics.record(.uncacheable, reason: .status)
+        case .store(let timeout):
+            guard case .bytes(let body) = response.body else {
+                metrics.record(.uncacheable, reason: .streaming)
+                break
+            }
+            metrics.record(.miss)
             key = await store(
                 response.head, body: body, for: request, urlHash: PageCacheKey.urlHash(request), timeout: timeout, tags: tags)
         }
@@ -307,18 +348,33 @@ public struct PageCache: Sendable {
     /// timeout to store the response with, or `nil` when it must not be stored
     /// (the headers are then untouched).
     public func prepare(_ head: inout HTTPResponse, for request: HTTPRequest, streaming: Bool) -> Int? {
+        if case .store(let timeout) = storability(&head, for: request, streaming: streaming) { return timeout }
+        return nil
+    }
+
+    /// What ``prepare(_:for:streaming:)`` decides, with the reason when the
+    /// response must not be stored (one home for the rules and the reasons).
+    enum Storability {
+        case store(timeout: Int)
+        case skip(PageCacheUncacheableReason)
+    }
+
+    func storability(_ head: inout HTTPResponse, for request: HTTPRequest, streaming: Bool) -> Storability {
         let code = head.status.code
-        guard !streaming, code == 200 || code == 304 else { return nil }
+        if streaming { return .skip(.streaming) }
+        guard code == 200 || code == 304 else { return .skip(.status) }
         let fields = head.headerFields
-        if fields[.setCookie] != nil, HTTPCacheHeaders.hasVaryHeader(fields, "Cookie") { return nil }
+        if fields[.setCookie] != nil, HTTPCacheHeaders.hasVaryHeader(fields, "Cookie") { return .skip(.setCookie) }
         let directives = CacheControlHeader(parsing: fields[.cacheControl])
-        if directives.contains("private") || directives.contains("no-cache") || directives.contains("no-store") { return nil }
-        if HTTPCacheHeaders.varyNames(fields).contains("*") { return nil }
+        if directives.contains("private") { return .skip(.private) }
+        if directives.contains("no-cache") { return .skip(.noCache) }
+        if directives.contains("no-store") { return .skip(.noStore) }
+        if HTTPCacheHeaders.varyNames(fields).contains("*") { return .skip(.varyStar) }
         let timeout: Int
         if let pageTimeout = configuration.pageTimeout {
             timeout = pageTimeout
         } else if let maxAge = directives.maxAge {
-            if maxAge == 0 { return nil }
+            if maxAge == 0 { return .skip(.zeroLifetime) }
             timeout = maxAge
         } else {
             timeout = configuration.defaultTimeout
@@ -328,7 +384,7 @@ public struct PageCache: Sendable {
            !CacheControlHeader(parsing: head.headerFields[.cacheControl]).contains("public") {
             HTTPCacheHeaders.patchVaryHeaders(&head.headerFields, ["Authorization"])
         }
-        return timeout
+        return .store(timeout: timeout)
     }
 
     /// Learns the key and stores the page; returns the key, `nil` on failure.

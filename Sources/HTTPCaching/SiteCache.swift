@@ -33,7 +33,7 @@ public struct SiteCache: Sendable {
         settings: HTTPCacheSettings, caches: Caches, language: (@Sendable (HTTPRequest) -> String?)? = nil
     ) throws {
         let cache = try settings.pageCache(in: caches)
-        let hotStore = settings.hotStore()
+        let hotStore = settings.hotStore(for: cache)
         maxBodyBytes = settings.maxBodyBytes
         switch settings.mode {
         case .django:

@@ -237,6 +237,13 @@ public struct MemcachedCacheBackend: CacheBackend {
         await client.close()
     }
 
+    /// Closes every connection for good and waits until they are closed;
+    /// later calls fail with `CacheError.unavailable` and reason `.shutDown`.
+    public func closePermanently() async throws {
+        guard failures.latch.shutDown(backend: name) else { return }
+        await client.closePermanently()
+    }
+
     /// Connections opened or tried so far, over all servers (for tests: an
     /// open circuit opens none).
     package var connectAttempts: Int { client.pools.reduce(0) { $0 + $1.connectAttempts } }

@@ -37,4 +37,9 @@ final class MemcachedClient: Sendable {
     func close() async {
         for pool in pools { await pool.close() }
     }
+
+    /// Closes every connection for good: requests after this fail.
+    func closePermanently() async {
+        for pool in pools { await pool.closePermanently() }
+    }
 }

@@ -83,6 +83,11 @@ final class MemcachedConnectionPool: Sendable {
         await pool.close(permanently: false)
     }
 
+    /// Closes every connection for good: requests after this fail.
+    func closePermanently() async {
+        await pool.close(permanently: true)
+    }
+
     // MARK: Server facts
 
     /// The server's item size limit (`item_size_max`), asked once; memcached's

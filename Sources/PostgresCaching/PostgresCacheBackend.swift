@@ -12,7 +12,7 @@ import PostgresNIO
 /// createcachetable` (or on first use with ``Configuration/createTable``); a
 /// missing table is an error that says so.
 ///
-/// Connections come from postgres-nio's `PostgresClient` pool, opened on first
+/// Connections come from a ``PostgresCacheConnectionPool``, opened on first
 /// use; nothing blocks an event loop. Every operation is one round trip except
 /// where noted:
 ///
@@ -115,6 +115,9 @@ public struct PostgresCacheBackend: CacheBackend {
     private let ownsPrimary: Bool
     private let tableReady: TableCreationGate
     private let logger: Logger
+    /// Culling runs (`swift_caching_culls_total`, location: the table, never
+    /// the URL, which may hold a password).
+    private let storeMetrics: CacheStoreMetrics
     /// Concurrent `get`s, coalesced into `= ANY($1)` queries.
     private let reads: CallBatcher<String, RowRead?>
     /// Concurrent writes, coalesced into multi-row statements (group commit).
@@ -134,6 +137,7 @@ public struct PostgresCacheBackend: CacheBackend {
                 logger: Logger = Logger(label: "swift-caching.postgres")) {
         self.configuration = configuration
         self.logger = logger
+        storeMetrics = CacheStoreMetrics(backend: "postgres", location: configuration.table.name)
         ownsPrimary = pool == nil
         primary = pool ?? PostgresCacheConnectionPool(
             url: configuration.url, maxConnections: configuration.maxConnections,
@@ -395,6 +399,13 @@ public struct PostgresCacheBackend: CacheBackend {
         await replica?.close()
     }
 
+    /// Stops the clients for good and waits until their connections are
+    /// closed; later calls fail with `CacheError.unavailable` and reason `.shutDown`.
+    public func closePermanently() async throws {
+        guard failures.latch.shutDown(backend: name) else { return }
+        try await close()
+    }
+
     // MARK: Administration (cachectl)
 
     /// Whether the cache table exists on the primary.
@@ -407,12 +418,8 @@ public struct PostgresCacheBackend: CacheBackend {
     /// already existed.
     public func createTable() async throws -> Bool {
         guard try await !tableExists() else { return false }
-        try await run(on: primary) { client in
-            try await client.withTransaction(logger: self.logger) { connection in
-                for statement in self.table.creationStatements {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
-                }
-            }
+        try await run(on: primary) { session in
+            try await session.transaction(self.table.creationStatements, logger: self.logger)
         }
         return true
     }
@@ -444,37 +451,67 @@ public struct PostgresCacheBackend: CacheBackend {
         bind(&binds)
         if configuration.createTable && holder === primary { try await ensureTable() }
         let bindings = binds
-        return try await run(on: holder) { client in
-            try await PostgresCacheStatement.run(bindings, sql: sql, on: client, logger: self.logger)
+        return try await run(on: holder) { session in
+            try await PostgresCacheStatement.run(bindings, sql: sql, on: session, logger: self.logger)
         }
     }
 
     private func ensureTable() async throws {
         guard !tableReady.isDone else { return }
-        do {
-            try await run(on: primary) { client in
-                for statement in self.table.creationStatementsIfMissing {
-                    try await client.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+        // IF NOT EXISTS is not race-free in PostgreSQL: a connection creating
+        // the table at the same moment makes this one fail with a duplicate
+        // table (42P07), row type (42710) or catalog key (23505). The other
+        // creation may not have committed yet, so the statements run again
+        // (a few times, briefly apart) until they find the table there.
+        for attempt in 1...5 {
+            do {
+                try await run(on: primary) { session in
+                    for statement in self.table.creationStatementsIfMissing {
+                        try await session.query(statement, logger: self.logger)
+                    }
                 }
+                break
+            } catch CacheError.backendFailure(_, let message)
+                where attempt < 5 && ["[23505]", "[42P07]", "[42710]"].contains(where: { message.contains($0) }) {
+                try await Task.sleep(for: .milliseconds(20 * attempt))
             }
-        } catch CacheError.backendFailure(_, let message) where message.contains("[23505]") || message.contains("[42P07]") {
-            // Another connection created it at the same moment (IF NOT EXISTS
-            // is not race-free in PostgreSQL): the table is there.
         }
         tableReady.markDone()
     }
 
-    /// Runs `body` against a client, bounded by the timeout as a whole, with
+    /// Runs `body` on the server, bounded by the timeout as a whole, with
     /// errors turned into `CacheError`s and the server's circuit breaker
     /// consulted and told.
     ///
-    /// The work runs in a task of its own, so that when the time is up the
-    /// caller gets its error at once even if the driver does not react to
-    /// cancellation (a connection attempt to a server that went away). With
-    /// the first query, and after the server could not be used, the pool
+    /// On the pool's own connections (see ``PostgresCacheConnectionPool``) the
+    /// call runs in the caller's task: a connection's timer closes it under a
+    /// statement past its deadline. On a client the application gave, the work
+    /// runs in a task of its own, so that when the time is up the caller gets
+    /// its error at once even if the driver does not react to cancellation;
+    /// with the first query, and after the server could not be used, the pool
     /// checks the server with a connection of its own, so the error says why.
     private func run<T: Sendable>(on holder: PostgresCacheConnectionPool,
-                                  _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
+                                  _ body: @escaping @Sendable (PostgresCacheSession) async throws -> T) async throws -> T {
+        guard let connections = holder.connections else { return try await runOnClient(holder, body) }
+        let timeout = configuration.timeout
+        return try await connections.run(timeout: timeout) { connection, deadline in
+            do {
+                return try await connection.run(until: deadline) { try await body(.connection(connection.connection)) }
+            } catch {
+                if connection.timedOut {
+                    throw CacheError.timeout(
+                        backend: name,
+                        message: "PostgreSQL at \(holder.url) did not answer within the \(CircuitBreaker.seconds(timeout)) s timeout; the connection was closed")
+                }
+                if let error = error as? CacheError { throw error }
+                throw translate(error, url: holder.url)
+            }
+        }
+    }
+
+    /// ``run(on:_:)`` on a client the application runs.
+    private func runOnClient<T: Sendable>(_ holder: PostgresCacheConnectionPool,
+                                          _ body: @escaping @Sendable (PostgresCacheSession) async throws -> T) async throws -> T {
         let breaker = holder.breaker
         if case .rejected(let retryIn, let lastError) = breaker.admit() {
             throw CacheError.unavailable(
@@ -506,13 +543,15 @@ public struct PostgresCacheBackend: CacheBackend {
     /// `body` raced against `deadline` and against a failing `check`.
     private func race<T: Sendable>(on holder: PostgresCacheConnectionPool, until deadline: NIODeadline,
                                    check: EventLoopFuture<Void>?,
-                                   _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
-        let client = holder.client
+                                   _ body: @escaping @Sendable (PostgresCacheSession) async throws -> T) async throws -> T {
+        guard let client = holder.client else {
+            throw CacheError.backendFailure(backend: name, message: "no PostgreSQL client to run on (please report this bug)")
+        }
         let timeout = configuration.timeout
         let outcome = DeadlineRace<T>()
         let work = Task {
             do {
-                outcome.finish(.success(try await body(client)))
+                outcome.finish(.success(try await body(.client(client))))
             } catch {
                 outcome.finish(.failure(error))
             }
@@ -593,6 +632,7 @@ public struct PostgresCacheBackend: CacheBackend {
         guard let row = rows.first else { return }
         let counted = try decoded(key: "") { try row.decode(Int.self) }
         guard counted > configuration.maxEntries else { return }
+        storeMetrics.culled()
         if configuration.cullFrequency == 0 {
             _ = try await write(table.clearOthers) { $0.append(keys) }
             return

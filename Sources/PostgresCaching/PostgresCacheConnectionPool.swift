@@ -5,37 +5,44 @@ import NIOPosix
 import PostgresNIO
 import Synchronization
 
-/// A pool of connections to one PostgreSQL server: postgres-nio's
-/// `PostgresClient`, opened on first use and run in a task of its own, with
-/// the server's circuit breaker.
+/// The connections to one PostgreSQL server and its circuit breaker.
+///
+/// By default the pool holds connections of its own: a
+/// `ServerConnectionPool` of `maxConnections` slots (the one pool the Redis
+/// and memcached clients use too), each a postgres-nio `PostgresConnection`
+/// opened on first use, shared by concurrent callers and replaced when it
+/// closes. A call takes a slot's connection and runs its prepared statement
+/// there, bounded as a whole (connect and queue wait included) by the
+/// timeout; a server that cannot be reached fails the connect with what it
+/// said: connection refused, authentication failed, database or role missing.
+///
+/// A pool can instead wrap a `PostgresClient` the application runs
+/// (``init(client:url:breaker:)``). That client waits for a connection
+/// when the server cannot be reached, without saying why, so alongside its
+/// first query, and again after a call failed because the server could not be
+/// used, the pool opens one connection by itself (one at a time, shared by
+/// the callers that arrive meanwhile); if that fails, the calls fail at once
+/// with what it says instead of a timeout.
 ///
 /// Every ``PostgresCacheBackend`` makes its own unless given one: share one
 /// between several caches on the same server to bound the connections they open
-/// together (they then share the breaker too). ``close()`` stops the client;
-/// the next use opens a new one.
-///
-/// The pooled client waits for a connection when the server cannot be
-/// reached, without saying why. So alongside its first query, and again after
-/// a call failed because the server could not be used, the pool opens one
-/// connection by itself (one at a time, shared by the callers that arrive
-/// meanwhile); if that fails, the calls fail at once with what it says:
-/// connection refused, authentication failed, database or role missing —
-/// instead of a timeout.
+/// together (they then share the breaker too). ``close()`` closes the
+/// connections (or stops the pool's own client); the next use opens new ones.
 public final class PostgresCacheConnectionPool: Sendable {
     /// The server.
     public let url: PostgresConnectionURL
-    private let maxConnections: Int
     private let connectTimeout: Duration
-    private let synchronousCommit: Bool
     private let logger: Logger
-    private let state = CacheLock<(client: PostgresClient, runner: Task<Void, Never>)?>(nil)
+    /// The pool's own connections; `nil` for a client the application runs.
+    let connections: ServerConnectionPool<PostgresCacheConnection>?
     /// A client the application runs itself; never closed here.
     private let external: PostgresClient?
     /// The server's circuit breaker.
     package let breaker: CircuitBreaker
     private let check = CacheLock<Check>(.needed)
-    /// The check connection's configuration, made on the first check.
-    private let checkConfiguration = CacheLock<PostgresConnection.Configuration?>(nil)
+    /// The connections' configuration, made on the first connect (TLS
+    /// contexts load the trust roots).
+    private let configurations: ConnectionConfigurations
     private let attempts = Atomic<Int>(0)
 
     private enum Check {
@@ -44,7 +51,8 @@ public final class PostgresCacheConnectionPool: Sendable {
         case passed
     }
 
-    /// A pool of at most `maxConnections` connections to `url`.
+    /// A pool of at most `maxConnections` connections to `url`; `connectTimeout`
+    /// also bounds each call as a whole.
     ///
     /// With `synchronousCommit` off (the default) its sessions run with
     /// PostgreSQL's `synchronous_commit = off`: a write returns once it is in
@@ -57,13 +65,54 @@ public final class PostgresCacheConnectionPool: Sendable {
                 breaker: CircuitBreakerSettings = CircuitBreakerSettings(), synchronousCommit: Bool = false,
                 logger: Logger = Logger(label: "swift-caching.postgres")) {
         self.url = url
-        self.maxConnections = maxConnections
         self.connectTimeout = connectTimeout
-        self.synchronousCommit = synchronousCommit
         self.logger = logger
         self.external = nil
-        self.breaker = CircuitBreaker(
+        let breaker = CircuitBreaker(
             backend: "postgres", server: url.description, settings: breaker, probeTimeout: connectTimeout * 2, logger: logger)
+        self.breaker = breaker
+        let backend = "postgres(\(url))"
+        let errors = ServerConnectionPool<PostgresCacheConnection>.Errors(
+            timeout: {
+                CacheError.timeout(
+                    backend: backend,
+                    message: "PostgreSQL at \(url) did not answer within the \(CircuitBreaker.seconds(connectTimeout)) s timeout")
+            },
+            circuitOpen: { retryIn, lastError in
+                CacheError.unavailable(
+                    backend: backend, reason: .circuitOpen,
+                    message: "PostgreSQL at \(url) is failing (circuit open); calls fail at once for \(CircuitBreaker.seconds(retryIn)) s more"
+                        + " (last error: \(lastError))")
+            },
+            closed: {
+                CacheError.unavailable(backend: backend, reason: .shutDown, message: "the PostgreSQL pool for \(url) was closed")
+            },
+            meansUnavailable: { ($0 as? CacheError)?.isServerUnavailable ?? true })
+        let configurations = ConnectionConfigurations(url: url)
+        self.configurations = configurations
+        let ids = Atomic<Int>(1)
+        connections = ServerConnectionPool<PostgresCacheConnection>(
+            connections: max(1, maxConnections), timeout: connectTimeout, breaker: breaker, errors: errors,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, selection: .leastBusy
+        ) {
+            let loop = MultiThreadedEventLoopGroup.singleton.any()
+            var configuration: PostgresConnection.Configuration
+            do {
+                configuration = try configurations.configuration()
+            } catch {
+                return loop.makeFailedFuture(
+                    CacheError.backendFailure(backend: backend, message: "cannot set up TLS for PostgreSQL at \(url): \(error)"))
+            }
+            configuration.options.connectTimeout = TimeAmount(connectTimeout)
+            if !synchronousCommit { configuration.options.additionalStartupParameters.append(("synchronous_commit", "off")) }
+            let id = ids.wrappingAdd(1, ordering: .relaxed).oldValue
+            return PostgresCacheConnection.connect(on: loop, configuration: configuration, id: id, logger: logger)
+                .flatMapErrorThrowing { error in
+                    throw Self.unavailability(error, url: url, backend: backend)
+                        ?? CacheError.unavailable(
+                            backend: backend, reason: .connectFailed, message: "cannot connect to PostgreSQL at \(url): \(error)")
+                }
+        }
     }
 
     /// Wraps a client the application already runs (`client.run()`) and closes;
@@ -71,33 +120,20 @@ public final class PostgresCacheConnectionPool: Sendable {
     /// connects to it to tell why the server cannot be used).
     public init(client: PostgresClient, url: PostgresConnectionURL, breaker: CircuitBreakerSettings = CircuitBreakerSettings()) {
         self.url = url
-        self.maxConnections = 0
         self.connectTimeout = .seconds(5)
-        self.synchronousCommit = true
         self.logger = Logger(label: "swift-caching.postgres")
         self.external = client
+        self.connections = nil
+        self.configurations = ConnectionConfigurations(url: url)
         self.breaker = CircuitBreaker(
             backend: "postgres", server: url.description, settings: breaker, probeTimeout: .seconds(10), logger: logger)
     }
 
-    /// The running client.
-    var client: PostgresClient {
-        if let external { return external }
-        return state.withLock { state in
-            if let running = state { return running.client }
-            var configuration = url.configuration
-            configuration.options.maximumConnections = maxConnections
-            configuration.options.connectTimeout = connectTimeout
-            if !synchronousCommit { configuration.options.additionalStartupParameters.append(("synchronous_commit", "off")) }
-            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-            let runner = Task { await client.run() }
-            state = (client, runner)
-            return client
-        }
-    }
+    /// The client the application gave, if it gave one.
+    var client: PostgresClient? { external }
 
     /// Connection checks made so far (for tests: an open circuit makes none).
-    package var connectAttempts: Int { attempts.load(ordering: .relaxed) }
+    package var connectAttempts: Int { attempts.load(ordering: .relaxed) + (connections?.connectAttempts ?? 0) }
 
     /// Whether the next call connects by itself first.
     var needsCheck: Bool { check.withLock { if case .passed = $0 { return false } else { return true } } }
@@ -120,12 +156,7 @@ public final class PostgresCacheConnectionPool: Sendable {
         guard needsCheck else { return nil }
         var configuration: PostgresConnection.Configuration
         do {
-            configuration = try checkConfiguration.withLock { cached in
-                if let cached { return cached }
-                let made = try url.connectionConfiguration()
-                cached = made
-                return made
-            }
+            configuration = try configurations.configuration()
         } catch {
             throw CacheError.backendFailure(backend: backend, message: "cannot set up TLS for PostgreSQL at \(url): \(error)")
         }
@@ -215,19 +246,31 @@ public final class PostgresCacheConnectionPool: Sendable {
                      message: "could not connect to PostgreSQL at \(url): connection refused; check that the server runs and the URL's port is right")
     }
 
-    /// Stops the client and closes its connections; a later use reconnects.
+    /// Closes the pool's own connections; a later use reconnects. A client the
+    /// application gave stays open: it is the application's to close.
     public func close() async {
-        let running = state.withLock { state in
-            defer { state = nil }
-            return state
-        }
-        guard let running else { return }
-        running.runner.cancel()
-        await running.runner.value
+        await connections?.close(permanently: false)
+    }
+}
+
+/// A server's connection configuration, made once (TLS contexts load the
+/// trust roots) and shared by the connects that need it.
+final class ConnectionConfigurations: Sendable {
+    private let url: PostgresConnectionURL
+    private let made = CacheLock<PostgresConnection.Configuration?>(nil)
+
+    init(url: PostgresConnectionURL) {
+        self.url = url
     }
 
-    deinit {
-        state.withLock { $0?.runner.cancel() }
+    /// The configuration; throws when TLS cannot be set up.
+    func configuration() throws -> PostgresConnection.Configuration {
+        try made.withLock { made in
+            if let made { return made }
+            let configuration = try url.connectionConfiguration()
+            made = configuration
+            return configuration
+        }
     }
 }
 

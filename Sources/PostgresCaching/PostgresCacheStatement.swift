@@ -27,14 +27,10 @@ struct PostgresCacheStatement: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 
     /// The rows of `sql` with `bindings`, prepared on first use per connection.
-    static func run(_ bindings: PostgresBindings, sql: String, on client: PostgresClient,
+    static func run(_ bindings: PostgresBindings, sql: String, on session: PostgresCacheSession,
                     logger: Logger) async throws -> [PostgresRow] {
         try await $current.withValue((name(for: sql), sql)) {
-            var rows: [PostgresRow] = []
-            for try await row in try await client.execute(PostgresCacheStatement(bindings: bindings), logger: logger) {
-                rows.append(row)
-            }
-            return rows
+            try await session.rows(of: PostgresCacheStatement(bindings: bindings), logger: logger)
         }
     }
 

@@ -7,7 +7,9 @@ import PostgresNIO
 ///
 /// `sslmode` may be `disable`, `prefer` (the default, as in libpq) or `require`
 /// (which also verifies the certificate). A `host` query item starting with `/`
-/// names a Unix socket directory.
+/// names a Unix socket directory. `application_name` names the cache's
+/// connections in `pg_stat_activity`, as libpq's does (so an operator can
+/// tell them apart, and count them at shutdown).
 public struct PostgresConnectionURL: Sendable, CustomStringConvertible {
     /// The URL as given.
     public let text: String
@@ -70,6 +72,9 @@ public struct PostgresConnectionURL: Sendable, CustomStringConvertible {
                 host: host, port: components.port ?? 5432, socketPath: nil, username: username,
                 password: password, database: database.isEmpty ? nil : database, sslMode: query["sslmode"] ?? "prefer")
         }
+        if let applicationName = query["application_name"], !applicationName.isEmpty {
+            configuration.options.additionalStartupParameters.append(("application_name", applicationName))
+        }
         self.text = text
         self.configuration = configuration
     }
@@ -79,8 +84,10 @@ public struct PostgresConnectionURL: Sendable, CustomStringConvertible {
     func connectionConfiguration() throws -> PostgresConnection.Configuration {
         let parts = connection
         if let socketPath = parts.socketPath {
-            return PostgresConnection.Configuration(
+            var made = PostgresConnection.Configuration(
                 unixSocketPath: socketPath, username: parts.username, password: parts.password, database: parts.database)
+            made.options.additionalStartupParameters = configuration.options.additionalStartupParameters
+            return made
         }
         let tls: PostgresConnection.Configuration.TLS
         switch parts.sslMode {
@@ -88,9 +95,11 @@ public struct PostgresConnectionURL: Sendable, CustomStringConvertible {
         case "require", "verify-ca", "verify-full": tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         default: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
         }
-        return PostgresConnection.Configuration(
+        var made = PostgresConnection.Configuration(
             host: parts.host ?? "localhost", port: parts.port, username: parts.username, password: parts.password,
             database: parts.database, tls: tls)
+        made.options.additionalStartupParameters = configuration.options.additionalStartupParameters
+        return made
     }
 
     /// The URL without its password, for logs and errors.

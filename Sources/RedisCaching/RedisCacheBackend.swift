@@ -43,7 +43,7 @@ import NIOPosix
 /// ``Configuration/failureMode`` `miss`, a miss (see `CacheFailureMode`).
 /// Error replies and protocol errors are `CacheError.backendFailure(backend:message:)`
 /// in both modes.
-public final class RedisCacheBackend: CacheBackend {
+public final class RedisCacheBackend: CacheBackend, CacheLifetimeReporting {
     /// What `clear` removes.
     public enum ClearScope: Sendable, Equatable {
         /// `FLUSHDB`: every key of the database, as Django does.
@@ -229,6 +229,30 @@ public final class RedisCacheBackend: CacheBackend {
             case .bulkString(let buffer): return .bytes(Array(buffer.readableBytesView))
             case .null: return nil
             case let other: throw CacheError.backendFailure(backend: name, message: "GET answered \(other)")
+            }
+        }
+    }
+
+    /// `GET` and `PTTL` in one round trip: the value and the rest of its
+    /// lifetime, for copies that must not outlive the entry (`NearCacheBackend`).
+    public func getWithLifetime(_ key: String) async throws -> (value: CacheValue, lifetime: CacheLifetime)? {
+        let client = reader(key)
+        return try await guarded(client, write: false, whenDown: { nil }) {
+            let replies = try await pipeline(client, [RESPCommand("GET", [wire(key)]), RESPCommand("PTTL", [wire(key)])])
+            guard replies.count == 2 else {
+                throw CacheError.backendFailure(backend: name, message: "GET and PTTL answered \(replies.count) replies")
+            }
+            let value: CacheValue
+            switch try accepted(replies[0], "GET") {
+            case .bulkString(let buffer): value = .bytes(Array(buffer.readableBytesView))
+            case .null: return nil
+            case let other: throw CacheError.backendFailure(backend: name, message: "GET answered \(other)")
+            }
+            switch try accepted(replies[1], "PTTL") {
+            // -1: no expiry. -2: gone since the GET; the value read is still the answer, kept nowhere.
+            case .integer(-1): return (value, .forever)
+            case .integer(let milliseconds): return (value, .seconds(max(0, Double(milliseconds)) / 1000))
+            case let other: throw CacheError.backendFailure(backend: name, message: "PTTL answered \(other)")
             }
         }
     }
@@ -449,9 +473,16 @@ public final class RedisCacheBackend: CacheBackend {
     /// Django's `RedisCache.close` keeps them too. ``shutdown()`` releases them.
     public func close() async throws {}
 
-    /// Closes every connection for good; later calls fail.
+    /// Closes every connection for good; later calls fail with
+    /// `CacheError.unavailable` and reason `.shutDown`.
     public func shutdown() {
+        failures.latch.shutDown(backend: name)
         servers.close()
+    }
+
+    /// ``shutdown()``, as `Caches.shutdown(logger:)` calls it.
+    public func closePermanently() async throws {
+        shutdown()
     }
 
     // MARK: Helpers

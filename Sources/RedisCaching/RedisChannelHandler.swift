@@ -47,7 +47,7 @@ final class RedisChannelHandler: ChannelInboundHandler {
     private let commandTimeout: TimeAmount
     private var pending = CircularBuffer<Pending>(initialCapacity: 16)
     private var context: ChannelHandlerContext?
-    private var cumulation: ByteBuffer?
+    private var replies = RESPReplyBuffer()
     private let scheduler = PipelineScheduler()
     /// Set once the connection is unusable; later requests fail with it at once.
     private var failure: RedisError?
@@ -83,23 +83,10 @@ final class RedisChannelHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var incoming = unwrapInboundIn(data)
-        if var buffer = cumulation {
-            cumulation = nil
-            buffer.writeBuffer(&incoming)
-            incoming = buffer
-        }
         do {
-            while let value = try RESPParser.next(from: &incoming) {
-                try deliver(value)
-            }
+            try replies.read(unwrapInboundIn(data)) { value throws(RedisError) in try deliver(value) }
         } catch {
             failAll(error, context: context)
-            return
-        }
-        if incoming.readableBytes > 0 {
-            incoming.discardReadBytes()
-            cumulation = incoming
         }
     }
 

@@ -90,7 +90,9 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         case .circuitOpen: return .unavailable(backend: backend, reason: .circuitOpen, message: description)
         case .topologyUnavailable: return .unavailable(backend: backend, reason: .connectFailed, message: description)
         case .slotNotServed: return .unavailable(backend: backend, reason: .storageUnavailable, message: description)
-        case .server, .protocolError, .invalidURL, .clientClosed: return .backendFailure(backend: backend, message: description)
+        case .clientClosed:
+            return CacheShutdownLatch.error(backend: backend)
+        case .server, .protocolError, .invalidURL: return .backendFailure(backend: backend, message: description)
         }
     }
 }

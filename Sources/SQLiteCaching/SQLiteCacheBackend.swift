@@ -106,6 +106,8 @@ public struct SQLiteCacheBackend: CacheBackend {
     /// One connection that never creates the table, for `cachectl`.
     private let administration: SQLiteConnectionPool
     private let logger: Logger
+    /// Culling runs (`swift_caching_culls_total`, location `path table`).
+    private let storeMetrics: CacheStoreMetrics
     private let failures: CacheFailureHandler
     /// No circuit breaker (failing on a local file is fast): it only sums up
     /// the writes dropped in the `miss` mode, one line a second.
@@ -127,6 +129,7 @@ public struct SQLiteCacheBackend: CacheBackend {
     ) {
         self.configuration = configuration
         self.logger = logger
+        storeMetrics = CacheStoreMetrics(backend: "sqlite", location: configuration.path + " " + configuration.table.name)
         failures = CacheFailureHandler(mode: configuration.failureMode, logger: logger)
         dropped = CircuitBreaker(
             backend: "sqlite", server: configuration.path, settings: CircuitBreakerSettings(failureThreshold: 0),
@@ -333,6 +336,13 @@ public struct SQLiteCacheBackend: CacheBackend {
         await administration.closeAll()
     }
 
+    /// Closes the database files for good; later calls fail with
+    /// `CacheError.unavailable` and reason `.shutDown`.
+    public func closePermanently() async throws {
+        guard failures.latch.shutDown(backend: name) else { return }
+        try await close()
+    }
+
     // MARK: Administration (cachectl)
 
     /// Whether the cache table exists in the primary file.
@@ -381,7 +391,7 @@ public struct SQLiteCacheBackend: CacheBackend {
     private func session(_ connection: SQLiteConnection) -> SQLiteWriteSession {
         SQLiteWriteSession(
             connection: connection, table: table, maxEntries: configuration.maxEntries,
-            cullFrequency: configuration.cullFrequency)
+            cullFrequency: configuration.cullFrequency, storeMetrics: storeMetrics)
     }
 
     /// Runs a batch of writes: alone without a transaction, several in one.

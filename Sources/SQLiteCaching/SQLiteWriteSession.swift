@@ -10,6 +10,8 @@ struct SQLiteWriteSession: SQLCacheWriteSession {
     let table: SQLiteCacheTable
     let maxEntries: Int
     let cullFrequency: Int
+    /// Counts culling runs (`swift_caching_culls_total`).
+    let storeMetrics: CacheStoreMetrics
 
     /// The most rows in one multi-row statement (3 parameters each, SQLite
     /// allows 32,766 parameters).
@@ -87,6 +89,7 @@ struct SQLiteWriteSession: SQLCacheWriteSession {
     func cull(now: Double) async throws {
         let count = Self.integer(try await connection.query(table.count))
         guard count > maxEntries else { return }
+        storeMetrics.culled()
         if cullFrequency == 0 {
             _ = try await connection.query(table.clear)
             return

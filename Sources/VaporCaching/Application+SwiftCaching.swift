@@ -19,8 +19,15 @@ extension Application.Caches {
     }
 
     /// Builds every alias of `settings` (the same file `cachectl` and the
-    /// Hummingbird adapter read) and closes their backends when the
+    /// Hummingbird adapter read) and shuts their backends down
+    /// (`Caches.shutdown(logger:)`: pools closed for good) when the
     /// application shuts down. A bad setting is an error naming its path.
+    ///
+    /// That is all the graceful shutdown a Vapor app needs: on SIGTERM or
+    /// SIGINT `app.execute()` returns, and at `app.asyncShutdown()` the
+    /// handler this registers stops the HTTP server (no new connections; the
+    /// requests in flight finish, for at most its `shutdownTimeout`) and then
+    /// closes the caches, so no request in flight loses its cache.
     public func configure(settings: CacheSettings, registry: CacheBackendRegistry = .standard) throws {
         let caches = try Caching.Caches(settings: settings, registry: registry, logger: application.logger)
         let previous = application.storage[SwiftCachingKey.self]
@@ -63,10 +70,20 @@ struct SwiftCachingStorage: Sendable {
     let caches: Caching.Caches
 }
 
-/// Closes the configured backends (connections, files) when the app stops.
+/// Shuts the configured backends down (connections, files) when the app
+/// stops, after its HTTP server has drained.
+///
+/// Vapor 4's `asyncShutdown()` runs lifecycle handlers *before* it stops the
+/// server (the serve command is shut down with the application's storage,
+/// afterwards), and `app.execute()` returns on SIGTERM while requests are
+/// still in flight. So this handler stops the server first — Vapor's own
+/// graceful stop: no new connections, the requests in flight finish, for at
+/// most the server's `shutdownTimeout` — and only then closes the caches.
+/// Vapor stopping the server again later does nothing.
 struct SwiftCachingLifecycle: LifecycleHandler {
     func shutdownAsync(_ application: Application) async {
-        await application.storage[SwiftCachingKey.self]?.caches.closeAll(logger: application.logger)
+        await application.server.shutdown()
+        await application.storage[SwiftCachingKey.self]?.caches.shutdown(logger: application.logger)
     }
 }
 #endif

@@ -136,9 +136,13 @@ extension ConformanceCheck {
             let cache = try await fresh(fixture)
             let completed = Completed()
             try await withThrowingTaskGroup(of: Void.self) { group in
+                // However the loop below ends (a call that throws, say a
+                // timeout on a loaded machine), the writer stops: the group
+                // waits for it, and a writer that never stopped hung a CI run.
+                defer { completed.stop.store(true, ordering: .sequentiallyConsistent) }
                 group.addTask {
                     var value = 0
-                    while !completed.stop.load(ordering: .sequentiallyConsistent) {
+                    while !completed.stop.load(ordering: .sequentiallyConsistent) && !Task.isCancelled {
                         value += 1
                         try await cache.set("race", value, tags: ["race"])
                         completed.value.store(value, ordering: .sequentiallyConsistent)

@@ -13,3 +13,10 @@ extension ConformanceTests {
         try await check.run(.redisCluster)
     }
 }
+
+extension ConformanceTests {
+    @Test("near cache over redis", arguments: ConformanceCheck.all)
+    func nearRedis(_ check: ConformanceCheck) async throws {
+        try await check.run(.nearRedis)
+    }
+}

@@ -3,7 +3,7 @@ import Testing
 /// Every storing backend runs every check (the dummy runs its own answers, in
 /// `ConformanceTests+Dummy.swift`). To add a backend: a fixture in
 /// `ConformanceFixtures.swift` and one test here.
-@Suite("Backend conformance")
+@Suite("Backend conformance", .timeLimit(.minutes(5)))
 struct ConformanceTests {
     @Test("memory", arguments: ConformanceCheck.all)
     func memory(_ check: ConformanceCheck) async throws {

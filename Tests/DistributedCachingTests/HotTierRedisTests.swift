@@ -21,7 +21,8 @@ struct HotTierRedisTests {
     func twoInstances() async throws {
         let prefix = "hot-tier-\(UUID().uuidString)"
         let caches = try RedisBackendTests.caches("""
-            { "caches": { "default": { "backend": "redis", "location": "\(sharedRedisURL)", "keyPrefix": "\(prefix)" } } }
+            { "caches": { "default": { "backend": "redis", "location": "\(sharedRedisURL)", "keyPrefix": "\(prefix)",
+                                       "options": { "timeout": 10 } } } }
             """)
         let time = ManualClockSource(start: Date().timeIntervalSince1970.rounded(.down))
         let clock = CacheClock.manual(time)

@@ -13,7 +13,9 @@ struct MemcachedFaultTests {
     @Test("an unreachable server is a typed error, never a hang")
     func unreachable() async throws {
         // Refused: nothing listens on the port.
-        let port = try FreePort.next()
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let port = refusing.port
         let refused = MemcachedTesting.cache(try MemcachedTesting.backend(["127.0.0.1:\(port)"], connectTimeout: .milliseconds(500)))
         for _ in 0..<3 {
             do {

@@ -17,7 +17,9 @@ import Darwin
 struct MemcachedReliabilityTests {
     @Test("nothing listening: connection refused, typed and worded so")
     func refused() async throws {
-        let port = try FreePort.next()
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let port = refusing.port
         let cache = MemcachedTesting.cache(try MemcachedTesting.backend(["127.0.0.1:\(port)"]))
         do {
             _ = try await cache.get("k", as: String.self)

@@ -22,9 +22,10 @@ struct RedisBackendTests {
     func settings() async throws {
         let caches = try Self.caches("""
             { "caches": {
-                "default": { "backend": "redis", "location": "\(sharedRedisURL)", "keyPrefix": "settings-\(UUID().uuidString)" },
+                "default": { "backend": "redis", "location": "\(sharedRedisURL)", "keyPrefix": "settings-\(UUID().uuidString)",
+                             "options": { "timeout": 10 } },
                 "django": { "backend": "django.core.cache.backends.redis.RedisCache",
-                            "location": ["\(sharedRedisURL)", "\(sharedRedisURL)"], "options": { "timeout": 2.5 } } } }
+                            "location": ["\(sharedRedisURL)", "\(sharedRedisURL)"], "options": { "timeout": 10.5 } } } }
             """)
         try await caches.default.set("k", "v")
         #expect(try await caches.default.get("k", as: String.self) == "v")
@@ -55,7 +56,8 @@ struct RedisBackendTests {
     func clearByPrefix() async throws {
         let prefix = "app-\(UUID().uuidString)"
         let caches = try Self.caches("""
-            { "caches": { "default": { "backend": "redis", "location": "\(sharedRedisURL)", "keyPrefix": "\(prefix)" } } }
+            { "caches": { "default": { "backend": "redis", "location": "\(sharedRedisURL)", "keyPrefix": "\(prefix)",
+                                       "options": { "timeout": 10 } } } }
             """)
         let raw = try RedisClient(url: sharedRedisURL)
         defer { raw.close() }

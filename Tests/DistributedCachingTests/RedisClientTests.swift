@@ -93,7 +93,9 @@ struct RedisClientTests {
 
     @Test("nothing listening: connection refused, naming the address")
     func unreachable() async throws {
-        let port = try FreePort.next()
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let port = refusing.port
         let client = RedisClient(
             endpoint: RedisEndpoint(host: "127.0.0.1", port: port),
             configuration: .init(connectTimeout: .milliseconds(500)))

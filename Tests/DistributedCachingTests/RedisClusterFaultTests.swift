@@ -74,6 +74,8 @@ struct RedisClusterFaultTests {
         defer { backend.shutdown() }
         let victim = try #require(try await Support.primaries(Support.faultPorts).first)
         let stop = Support.Shared(false)
+        // A test that throws before it stops the load must not leave it running.
+        defer { stop.set(true) }
         let killedAt = Support.Shared<ContinuousClock.Instant?>(nil)
         let recoveredAt = Support.Shared<ContinuousClock.Instant?>(nil)
         let namespace = backend.configuration.namespace
@@ -129,6 +131,8 @@ struct RedisClusterFaultTests {
         let from = primaries[0]
         let to = primaries[1]
         let stop = Support.Shared(false)
+        // A test that throws before it stops the load must not leave it running.
+        defer { stop.set(true) }
         let load = Task { await Support.load(backend, workers: 6, keysPerWorker: 400, stop: stop) }
         try await Task.sleep(for: .milliseconds(500))
         let started = ContinuousClock.now

@@ -206,7 +206,7 @@ enum RedisClusterTestSupport {
                 group.addTask {
                     var result = LoadResult()
                     var round = 0
-                    while !stop.value {
+                    while !stop.value && !Task.isCancelled {
                         round += 1
                         let key = "w\(worker)-k\(round % keysPerWorker)"
                         let expected = "w\(worker)-r\(round)"

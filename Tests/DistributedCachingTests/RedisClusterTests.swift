@@ -131,7 +131,9 @@ struct RedisClusterTests {
 
     @Test("no reachable seed: a typed error naming every seed, not a hang")
     func unreachableSeeds() async throws {
-        let ports = [try FreePort.next(), try FreePort.next()]
+        let refusing = [try RefusingPort(), try RefusingPort()]
+        defer { withExtendedLifetime(refusing) {} }
+        let ports = refusing.map(\.port)
         // Refusals are instant, but a loaded machine can spend a second on the
         // first; the error must name both seeds, so leave time to try both.
         let backend = try Support.backend(seeds: ports, timeout: .seconds(5))

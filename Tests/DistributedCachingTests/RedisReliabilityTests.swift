@@ -29,7 +29,9 @@ struct RedisReliabilityTests {
 
     @Test("nothing listening: connection refused, typed and worded so")
     func refused() async throws {
-        let port = try FreePort.next()
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let port = refusing.port
         let backend = try Self.backend("redis://127.0.0.1:\(port)/0", timeout: .seconds(5))
         defer { backend.shutdown() }
         let cache = Cache(backend: backend, logger: Self.quiet)
@@ -46,7 +48,9 @@ struct RedisReliabilityTests {
 
     @Test("miss mode: a dead server's reads are misses, writes are dropped, getOrSet computes")
     func missMode() async throws {
-        let port = try FreePort.next()
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let port = refusing.port
         let backend = try Self.backend("redis://127.0.0.1:\(port)/0", failureMode: .miss, timeout: .seconds(5))
         defer { backend.shutdown() }
         let cache = Cache(backend: backend, logger: Self.quiet)

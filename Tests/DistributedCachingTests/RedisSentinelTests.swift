@@ -99,6 +99,8 @@ struct RedisSentinelTests {
         let backend = try Self.backend()
         defer { backend.shutdown() }
         let stop = Support.Shared(false)
+        // A test that throws before it stops the load must not leave it running.
+        defer { stop.set(true) }
         let failedOverAt = Support.Shared<ContinuousClock.Instant?>(nil)
         let recoveredAt = Support.Shared<ContinuousClock.Instant?>(nil)
         let sentinel = try #require(backend.sentinelClient)
@@ -144,6 +146,8 @@ struct RedisSentinelTests {
         let backend = try Self.backend()
         defer { backend.shutdown() }
         let stop = Support.Shared(false)
+        // A test that throws before it stops the load must not leave it running.
+        defer { stop.set(true) }
         let killedAt = Support.Shared<ContinuousClock.Instant?>(nil)
         let recoveredAt = Support.Shared<ContinuousClock.Instant?>(nil)
         let sentinel = try #require(backend.sentinelClient)

@@ -11,7 +11,9 @@ import Testing
 struct TagInvalidationOutageTests {
     @Test("memcached, miss mode: tagged writes are dropped, tagged reads miss, invalidate throws")
     func memcached() async throws {
-        let port = try FreePort.next()
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let port = refusing.port
         let cache = MemcachedTesting.cache(try MemcachedTesting.backend(["127.0.0.1:\(port)"], failureMode: .miss))
         try await cache.set("k", "dropped", tags: ["t"])
         #expect(try await cache.get("k", as: String.self) == nil)
@@ -29,7 +31,9 @@ struct TagInvalidationOutageTests {
 
     @Test("redis, miss mode: tagged writes are dropped, tagged reads miss, invalidate throws")
     func redis() async throws {
-        let port = try FreePort.next()
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let port = refusing.port
         let backend = try RedisReliabilityTests.backend("redis://127.0.0.1:\(port)/0", failureMode: .miss, timeout: .seconds(5))
         defer { backend.shutdown() }
         let cache = Cache(backend: backend, logger: RedisReliabilityTests.quiet)

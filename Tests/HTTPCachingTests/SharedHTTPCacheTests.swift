@@ -106,6 +106,26 @@ struct SharedCacheFreshnessTests {
         #expect(harness.origin.count == 2)
     }
 
+    @Test("freshness moved to a later time equals freshness computed afresh then (the hot tier's shortcut)",
+          arguments: [
+              ["Cache-Control": "max-age=60", "Age": "7"],
+              ["Date": "Thu, 01 Jan 2026 00:00:00 GMT", "Expires": "Thu, 01 Jan 2026 00:10:00 GMT"],
+              ["Date": "Thu, 01 Jan 2026 00:00:00 GMT", "Last-Modified": "Wed, 31 Dec 2025 00:00:00 GMT"],
+              ["Cache-Control": "s-maxage=5", "Date": "Wed, 31 Dec 2025 23:59:00 GMT"],
+          ])
+    func movedFreshness(fields: [String: String]) throws {
+        var headerFields = HTTPFields()
+        for (name, value) in fields { headerFields[try #require(HTTPField.Name(name))] = value }
+        let received = 1_767_225_602.0   // Thu, 01 Jan 2026 00:00:02 GMT
+        let stored = StoredHTTPResponse(
+            response: HTTPResponse(status: .ok, headerFields: headerFields), body: [], varyValues: [:],
+            requestTime: received - 1, responseTime: received)
+        let early = SharedCacheFreshness(of: stored, now: received + 1)
+        for later in [received, received + 3, received + 61, received + 7200, received - 5] {
+            #expect(early.at(later) == SharedCacheFreshness(of: stored, now: later), "\(fields) at \(later)")
+        }
+    }
+
     @Test("s-maxage wins over max-age in a shared cache")
     func sharedMaxAge() async {
         let harness = SharedCacheHarness(.init(fields: ["Cache-Control": "max-age=1, s-maxage=100"]))

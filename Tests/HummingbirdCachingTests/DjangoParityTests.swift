@@ -144,7 +144,12 @@ struct DjangoParityTests {
         django.standardOutput = FileHandle.nullDevice
         django.standardError = FileHandle.nullDevice
         try django.run()
-        defer { django.terminate() }
+        defer {
+            // SIGKILL, not terminate(): the child inherits the test process's
+            // signal mask, SIGTERM blocked, and Python would outlive the run.
+            kill(django.processIdentifier, SIGKILL)
+            django.waitUntilExit()
+        }
         try await Self.waitForPort(djangoPort)
 
         let caches = try isolatedCaches()

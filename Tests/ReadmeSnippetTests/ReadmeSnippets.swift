@@ -6,9 +6,11 @@ import CachingBackends
 import HTTPCaching
 import Hummingbird
 import HummingbirdCaching
+import Logging
 import MemcachedCaching
 import Mustache
 import MustacheCaching
+import ServiceLifecycle
 
 /// The ```swift block at README.md:125.
 func readmeSnippet1() async throws {
@@ -36,7 +38,8 @@ router.get("/report", use: RouteCaching.cachePage(60, cache: reports) { _, _ in
 // The page cache around the whole app, in the mode of the "httpCache" section.
 let responder = try CachingResponder(
     router.buildResponder(), settings: HTTPCacheSettings(document: settings.document), caches: caches)
-let app = Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 8080)))
+var app = Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 8080)))
+app.addServices(CachesService(caches))   // SIGTERM: requests in flight finish, then the pools close
 try await app.runService()
 #sourceLocation()
     _ = settings
@@ -47,9 +50,9 @@ try await app.runService()
     _ = app
 }
 
-/// The ```swift block at README.md:204.
+/// The ```swift block at README.md:205.
 func readmeSnippet2() async throws {
-#sourceLocation(file: "README.md", line: 205)
+#sourceLocation(file: "README.md", line: 206)
 
 
 let caches = try Caches(settings: .load(contentsOf: "caches.json"))   // or Caches() for one memory cache
@@ -80,9 +83,9 @@ try await cache.clear()
     _ = found
 }
 
-/// The ```swift block at README.md:292.
+/// The ```swift block at README.md:293.
 func readmeSnippet3() async throws {
-#sourceLocation(file: "README.md", line: 293)
+#sourceLocation(file: "README.md", line: 294)
 var registry = CacheBackendRegistry.allBackends
 registry.register("mine", options: ["path"]) { context in
     MyBackend(location: context.configuration.location, path: try context.options.string("path"))
@@ -93,9 +96,9 @@ let caches = try Caches(settings: settings, registry: registry)
     _ = caches
 }
 
-/// The ```swift block at README.md:507.
+/// The ```swift block at README.md:510.
 func readmeSnippet4() async throws {
-#sourceLocation(file: "README.md", line: 508)
+#sourceLocation(file: "README.md", line: 511)
 
 
 var registry = CacheBackendRegistry.standard
@@ -108,9 +111,39 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:644.
+/// The ```swift block at README.md:653.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 645)
+#sourceLocation(file: "README.md", line: 654)
+
+
+
+var app = Application(router: router)
+app.addServices(CachesService(caches))   // shut down after the server has drained
+try await app.runService()               // graceful shutdown on SIGTERM and SIGINT
+#sourceLocation()
+    _ = app
+}
+
+/// The ```swift block at README.md:668.
+func readmeSnippet6() async throws {
+#sourceLocation(file: "README.md", line: 669)
+
+
+
+
+let server = Application(router: router)
+let group = ServiceGroup(configuration: .init(
+    services: [CachesService(caches), server],          // shut down in reverse: server, then caches
+    gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "app")))
+try await group.run()
+#sourceLocation()
+    _ = server
+    _ = group
+}
+
+/// The ```swift block at README.md:724.
+func readmeSnippet8() async throws {
+#sourceLocation(file: "README.md", line: 725)
 let cache = caches.default
 try await cache.set("product:42:card", "<div>…</div>", tags: ["product:42", "catalog"])
 try await cache.setMany(["product:42:price": 1999, "product:42:stock": 3], tags: ["product:42"])
@@ -124,9 +157,9 @@ try await cache.invalidate(tags: ["product:42"])   // every value above is a mis
     _ = sidebar
 }
 
-/// The ```swift block at README.md:697.
-func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 698)
+/// The ```swift block at README.md:777.
+func readmeSnippet9() async throws {
+#sourceLocation(file: "README.md", line: 778)
 router.get("/products/:id") { _, context in
     let id = context.parameters.get("id") ?? ""
     var response = Response(status: .ok, headers: [.cacheControl: "max-age=600"], body: .init(byteBuffer: ByteBuffer(string: "…")))
@@ -140,9 +173,9 @@ router.post("/products/:id/changed") { _, context in
 #sourceLocation()
 }
 
-/// The ```swift block at README.md:749.
-func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 750)
+/// The ```swift block at README.md:829.
+func readmeSnippet10() async throws {
+#sourceLocation(file: "README.md", line: 830)
 let cache = caches.default
 let namespace = "catalog-version"
 let version = try await cache.getOrSet(namespace, timeout: .never) { 1 }
@@ -155,9 +188,20 @@ try await cache.increment(namespace)
     _ = version
 }
 
-/// The ```swift block at README.md:811.
-func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 812)
+/// The ```swift block at README.md:871.
+func readmeSnippet11() async throws {
+#sourceLocation(file: "README.md", line: 872)
+let near = try caches["near"]
+try await near.set("product:42:card", "<div>…</div>")              // to Redis, then announced to every instance
+let card = try await near.get("product:42:card", as: String.self)  // memory first; a miss reads Redis and keeps a copy
+#sourceLocation()
+    _ = near
+    _ = card
+}
+
+/// The ```swift block at README.md:980.
+func readmeSnippet12() async throws {
+#sourceLocation(file: "README.md", line: 981)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -171,9 +215,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:847.
-func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 848)
+/// The ```swift block at README.md:1016.
+func readmeSnippet13() async throws {
+#sourceLocation(file: "README.md", line: 1017)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
 let app = Application(
@@ -186,9 +230,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:906.
-func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 907)
+/// The ```swift block at README.md:1075.
+func readmeSnippet14() async throws {
+#sourceLocation(file: "README.md", line: 1076)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -202,9 +246,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:925.
-func readmeSnippet11() async throws {
-#sourceLocation(file: "README.md", line: 926)
+/// The ```swift block at README.md:1094.
+func readmeSnippet15() async throws {
+#sourceLocation(file: "README.md", line: 1095)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -219,9 +263,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:1090.
-func readmeSnippet16() async throws {
-#sourceLocation(file: "README.md", line: 1091)
+/// The ```swift block at README.md:1259.
+func readmeSnippet20() async throws {
+#sourceLocation(file: "README.md", line: 1260)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -231,9 +275,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:1109.
-func readmeSnippet17() async throws {
-#sourceLocation(file: "README.md", line: 1110)
+/// The ```swift block at README.md:1278.
+func readmeSnippet21() async throws {
+#sourceLocation(file: "README.md", line: 1279)
 
 
 
@@ -244,9 +288,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:1143.
-func readmeSnippet18() async throws {
-#sourceLocation(file: "README.md", line: 1144)
+/// The ```swift block at README.md:1312.
+func readmeSnippet22() async throws {
+#sourceLocation(file: "README.md", line: 1313)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -258,7 +302,7 @@ router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/Caching.md:21.
-func readmeSnippet19() async throws {
+func readmeSnippet23() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/Caching.md", line: 22)
 
 
@@ -274,7 +318,7 @@ let greeting = try await cache.get("greeting", as: String.self)   // "hello", or
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/GettingStarted.md:76.
-func readmeSnippet20() async throws {
+func readmeSnippet24() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/GettingStarted.md", line: 77)
 
 
@@ -307,7 +351,7 @@ try await cache.clear()
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/GettingStarted.md:119.
-func readmeSnippet21() async throws {
+func readmeSnippet25() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/GettingStarted.md", line: 120)
 
 
@@ -344,7 +388,7 @@ try await app.runService()
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/GettingStarted.md:191.
-func readmeSnippet23() async throws {
+func readmeSnippet27() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/GettingStarted.md", line: 192)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
@@ -356,7 +400,7 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:97.
-func readmeSnippet24() async throws {
+func readmeSnippet28() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 98)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
@@ -372,7 +416,7 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:109.
-func readmeSnippet25() async throws {
+func readmeSnippet29() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 110)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
@@ -387,7 +431,7 @@ let app = Application(
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:122.
-func readmeSnippet26() async throws {
+func readmeSnippet30() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 123)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
@@ -403,7 +447,7 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:137.
-func readmeSnippet27() async throws {
+func readmeSnippet31() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 138)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
@@ -420,7 +464,7 @@ router.get("/article/:id", use: RouteCaching.condition(
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/RunningBehindVarnishOrACDN.md:48.
-func readmeSnippet29() async throws {
+func readmeSnippet33() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/RunningBehindVarnishOrACDN.md", line: 49)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
@@ -433,7 +477,7 @@ router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context
 }
 
 /// The ```swift block at Sources/CachingBackends/Documentation.docc/CachingBackends.md:13.
-func readmeSnippet30() async throws {
+func readmeSnippet34() async throws {
 #sourceLocation(file: "Sources/CachingBackends/Documentation.docc/CachingBackends.md", line: 14)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
@@ -443,7 +487,7 @@ let caches = try Caches(settings: settings, registry: .allBackends)
 }
 
 /// The ```swift block at Sources/HummingbirdCaching/Documentation.docc/HummingbirdCaching.md:25.
-func readmeSnippet31() async throws {
+func readmeSnippet35() async throws {
 #sourceLocation(file: "Sources/HummingbirdCaching/Documentation.docc/HummingbirdCaching.md", line: 26)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
@@ -459,7 +503,7 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
 }
 
 /// The ```swift block at Sources/MemcachedCaching/Documentation.docc/MemcachedCaching.md:21.
-func readmeSnippet32() async throws {
+func readmeSnippet36() async throws {
 #sourceLocation(file: "Sources/MemcachedCaching/Documentation.docc/MemcachedCaching.md", line: 22)
 
 
@@ -474,7 +518,7 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
 }
 
 /// The ```swift block at Sources/MustacheCaching/Documentation.docc/MustacheCaching.md:19.
-func readmeSnippet33() async throws {
+func readmeSnippet37() async throws {
 #sourceLocation(file: "Sources/MustacheCaching/Documentation.docc/MustacheCaching.md", line: 20)
 
 
@@ -497,7 +541,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages" }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 248, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 249, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "timeout": 300, "options": { "maxEntries": 10000, "maxBytes": 67108864 } },
@@ -506,34 +550,34 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 334, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 335, json: #"""
 { "caches": { "default": { "backend": "memory", "location": "hot-pages", "options": { "maxEntries": 10000, "policy": "tinylfu", "shards": 8 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 393, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 396, json: #"""
 { "caches": {
     "default": { "backend": "sqlite", "location": "cache_table", "options": { "path": "/var/lib/myapp/cache.sqlite3" } },
     "shared":  { "backend": "postgres", "location": "cache table", "options": {
                  "url": "postgres://app:secret@10.0.0.5:5432/app", "replicaUrl": "postgres://app:secret@10.0.0.6:5432/app" } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 427, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 430, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"],
                  "options": { "connectTimeout": 1, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 447, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 450, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["10.0.0.1:7000", "10.0.0.2:7000", "redis://:secret@10.0.0.3:7000"],
                  "options": { "cluster": true, "readFromReplicas": false, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 460, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 463, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp", "location": "redis://:secret@primary/0",
                  "options": { "sentinels": ["10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"],
                               "masterName": "mymaster", "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 499, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 502, json: #"""
 { "caches": { "default": {
     "backend": "memcached",
     "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
@@ -541,11 +585,18 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 632, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 635, json: #"""
 { "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
     "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 786, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 864, json: #"""
+{ "caches": {
+    "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0", "keyPrefix": "myapp" },
+    "near": { "backend": "near", "keyPrefix": "myapp",
+              "options": { "over": "default", "invalidation": "redis://10.0.0.1:6379",
+                           "maxEntries": 10000, "maxBytes": 67108864, "staleness": 5 } } } }
+"""#),
+    ReadmeSettingsBlock(file: "README.md", line: 955, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -554,7 +605,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 1131, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 1300, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,

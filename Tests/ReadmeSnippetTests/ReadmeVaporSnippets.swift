@@ -7,9 +7,23 @@ import HTTPCaching
 import Vapor
 import VaporCaching
 
-/// The ```swift block at README.md:991.
-func readmeSnippet12() async throws {
-#sourceLocation(file: "README.md", line: 992)
+/// The ```swift block at README.md:688.
+func readmeSnippet7() async throws {
+#sourceLocation(file: "README.md", line: 689)
+
+
+
+let app = try await Application.make(.detect())
+try app.caches.configure(settingsFile: "settings.json")   // caches shut down at asyncShutdown()
+try await app.execute()                                   // returns on SIGTERM, after draining
+try await app.asyncShutdown()
+#sourceLocation()
+    _ = app
+}
+
+/// The ```swift block at README.md:1160.
+func readmeSnippet16() async throws {
+#sourceLocation(file: "README.md", line: 1161)
 
 
 
@@ -38,9 +52,9 @@ try await app.execute()
     _ = app
 }
 
-/// The ```swift block at README.md:1022.
-func readmeSnippet13() async throws {
-#sourceLocation(file: "README.md", line: 1023)
+/// The ```swift block at README.md:1191.
+func readmeSnippet17() async throws {
+#sourceLocation(file: "README.md", line: 1192)
 
 
 
@@ -56,9 +70,9 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
     _ = pageCache
 }
 
-/// The ```swift block at README.md:1048.
-func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 1049)
+/// The ```swift block at README.md:1217.
+func readmeSnippet18() async throws {
+#sourceLocation(file: "README.md", line: 1218)
 
 
 
@@ -75,9 +89,9 @@ app.get("profile") { request async throws -> String in
     _ = app
 }
 
-/// The ```swift block at README.md:1074.
-func readmeSnippet15() async throws {
-#sourceLocation(file: "README.md", line: 1075)
+/// The ```swift block at README.md:1243.
+func readmeSnippet19() async throws {
+#sourceLocation(file: "README.md", line: 1244)
 
 
 
@@ -94,7 +108,7 @@ app.get("news") { request async throws -> String in
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/GettingStarted.md:157.
-func readmeSnippet22() async throws {
+func readmeSnippet26() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/GettingStarted.md", line: 158)
 
 
@@ -125,7 +139,7 @@ try await app.execute()
 }
 
 /// The ```swift block at Sources/Caching/Documentation.docc/PageCaching.md:156.
-func readmeSnippet28() async throws {
+func readmeSnippet32() async throws {
 #sourceLocation(file: "Sources/Caching/Documentation.docc/PageCaching.md", line: 157)
 
 
@@ -143,7 +157,7 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
 }
 
 /// The ```swift block at Sources/VaporCaching/Documentation.docc/VaporCaching.md:30.
-func readmeSnippet34() async throws {
+func readmeSnippet38() async throws {
 #sourceLocation(file: "Sources/VaporCaching/Documentation.docc/VaporCaching.md", line: 31)
 
 

@@ -247,6 +247,96 @@ struct PostgresBackendTests {
         try await backend.close()
     }
 
+    @Test("a hung server (SIGSTOP): a call ends as a timeout within its bound, and calls work again once it resumes")
+    func hungServer() async throws {
+        try await TestPostgresServer.with(port: 15435) { server in try await hungServer(server) }
+    }
+
+    func hungServer(_ server: TestPostgresServer) async throws {
+        // The table and the value, with a timeout a loaded machine's first
+        // connect and DDL fit in; then a backend with a short one.
+        let setUp = try Self.backend("hang cache", url: server.url, timeout: .seconds(30))
+        try await Cache(backend: setUp).set("k", "v")
+        try await setUp.close()
+        var configuration = try Self.backend("hang cache", url: server.url, timeout: .seconds(1)).configuration
+        configuration.breaker = CircuitBreakerSettings(failureThreshold: 1, coolDown: .milliseconds(200))
+        let backend = PostgresCacheBackend(configuration: configuration)
+        let cache = Cache(backend: backend)
+        // Its first connect may itself outlast 1 s on a loaded machine, and
+        // a failure opens the circuit for 200 ms: try again, briefly apart.
+        var before: String?
+        for _ in 0..<80 where before == nil {
+            before = try? await cache.get("k", as: String.self)
+            if before == nil { try await Task.sleep(for: .milliseconds(250)) }
+        }
+        #expect(before == "v")
+        try await server.signal("STOP")
+        do {
+            let started = ContinuousClock.now
+            let error = await #expect(throws: CacheError.self) { try await cache.get("k", as: String.self) }
+            let elapsed = ContinuousClock.now - started
+            // The bound is the timeout; a loaded machine gets a generous margin.
+            #expect(elapsed < .seconds(5), "the call took \(elapsed), past its 1 s timeout")
+            guard case .timeout? = error else {
+                Issue.record("a hung server gave \(String(describing: error)), not a timeout")
+                try await server.signal("CONT")
+                return
+            }
+        }
+        try await server.signal("CONT")
+        var after: String?
+        for _ in 0..<80 where after == nil {
+            after = try? await cache.get("k", as: String.self)
+            if after == nil { try await Task.sleep(for: .milliseconds(250)) }
+        }
+        #expect(after == "v", "the backend did not recover after the server resumed")
+        try await backend.close()
+    }
+
+    @Test("the pool opens connections as concurrent calls need them: one for a single task, at most maxConnections")
+    func poolGrowsOnDemand() async throws {
+        let table = Self.table()
+        let backend = try Self.backend(table)
+        let cache = Cache(backend: backend)
+        for index in 0..<20 { try await cache.set("k\(index)", index) }
+        for index in 0..<20 { #expect(try await cache.get("k\(index)", as: Int.self) == index) }
+        #expect(backend.connectAttempts == 1, "one task's calls opened \(backend.connectAttempts) connections")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<16 {
+                group.addTask {
+                    for index in 0..<20 { _ = try await cache.get("k\((index + task) % 20)", as: Int.self) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        // maxConnections is 4 (Self.backend).
+        #expect((1...4).contains(backend.connectAttempts), "16 tasks opened \(backend.connectAttempts) connections")
+        try await backend.close()
+        await Self.drop(table)
+    }
+
+    @Test("a pool over a PostgresClient the application runs: statements, table creation and errors work through it")
+    func externalClient() async throws {
+        let table = Self.table()
+        let url = try PostgresConnectionURL(Self.url)
+        let client = PostgresClient(configuration: url.configuration)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            let pool = PostgresCacheConnectionPool(client: client, url: url)
+            let backend = PostgresCacheBackend(
+                configuration: .init(url: url, table: table, createTable: false, timeout: .seconds(30)), pool: pool)
+            #expect(try await backend.createTable())
+            #expect(try await !backend.createTable())
+            let cache = Cache(backend: backend)
+            try await cache.set("k", "through the application's client")
+            #expect(try await cache.get("k", as: String.self) == "through the application's client")
+            #expect(try await cache.add("k", "again") == false)
+            try await backend.close()
+            group.cancelAll()
+        }
+        await Self.drop(table)
+    }
+
     @Test("settings build the backend by name, with the URL in an option or the environment")
     func registry() async throws {
         var registry = CacheBackendRegistry.standard

@@ -40,7 +40,9 @@ struct PostgresReliabilityTests {
 
     @Test("a refused connection is connectionRefused at once, not a timeout after 5 s")
     func refused() async throws {
-        let port = try FreePort.next()
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let port = refusing.port
         let backend = try Self.backend(try Self.url(port: port))
         // A refusal that waited for the timeout would be `.timeout`, not this.
         let error = await Self.failure(of: backend)
@@ -71,7 +73,9 @@ struct PostgresReliabilityTests {
 
     @Test("after 3 failures the circuit is open: calls fail at once without connecting")
     func breaker() async throws {
-        let backend = try Self.backend(try Self.url(port: try FreePort.next()))
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let backend = try Self.backend(try Self.url(port: refusing.port))
         for _ in 0..<3 { _ = await Self.failure(of: backend) }
         let attempts = backend.connectAttempts
         for _ in 0..<10 {
@@ -85,7 +89,9 @@ struct PostgresReliabilityTests {
 
     @Test("miss mode: reads are misses, writes are dropped, getOrSet computes")
     func missMode() async throws {
-        let backend = try Self.backend(try Self.url(port: try FreePort.next()), failureMode: .miss)
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let backend = try Self.backend(try Self.url(port: refusing.port), failureMode: .miss)
         let cache = Cache(backend: backend)
         #expect(try await cache.get("k", as: String.self) == nil)
         try await cache.set("k", "dropped")

@@ -60,6 +60,18 @@ final class TestPostgresServer: Sendable {
         try await asServerUser(Self.binary("pg_ctl"), ["-D", directory + "/data", "-m", "immediate", "-w", "stop"])
     }
 
+    /// Sends `signal` (`STOP`: the server hangs, its port still accepting
+    /// connections; `CONT`: it resumes) to the postmaster and its backends.
+    func signal(_ signal: String) async throws {
+        let text = try String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8)
+        guard let pid = text.split(separator: "\n").first.map(String.init) else {
+            throw ServerError(message: "no pid in \(directory)/data/postmaster.pid")
+        }
+        let children = (try? await Self.run("/usr/bin/env", ["pgrep", "-P", pid])) ?? ""
+        let pids = [pid] + children.split(separator: "\n").map(String.init)
+        try await Self.run("/usr/bin/env", ["kill", "-\(signal)"] + pids)
+    }
+
     /// Stops the server (if running) and removes its files.
     func destroy() async {
         try? await stop()

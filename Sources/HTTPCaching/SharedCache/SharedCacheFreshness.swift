@@ -8,6 +8,11 @@ public struct SharedCacheFreshness: Sendable, Equatable {
     public var age: Double
     /// Whether the lifetime came from the heuristic of §4.2.2.
     public var isHeuristic: Bool
+    /// The corrected initial age in seconds (§4.2.3): the age the response
+    /// had when it was received, before any time resident in the cache.
+    public var initialAge: Double
+    /// When the response was received, seconds since 1970.
+    public var responseTime: Double
 
     /// Whether the response is fresh: its age is below its lifetime.
     public var isFresh: Bool { age < lifetime }
@@ -66,9 +71,18 @@ public struct SharedCacheFreshness: Sendable, Equatable {
         let apparentAge = max(0, stored.responseTime - (date ?? stored.responseTime))
         let responseDelay = max(0, stored.responseTime - stored.requestTime)
         let correctedAgeValue = ageValue + responseDelay
-        let correctedInitialAge = max(apparentAge, correctedAgeValue)
-        let residentTime = max(0, now - stored.responseTime)
-        age = correctedInitialAge + residentTime
+        initialAge = max(apparentAge, correctedAgeValue)
+        responseTime = stored.responseTime
+        age = initialAge + max(0, now - stored.responseTime)
+    }
+
+    /// The same response's freshness at `now`: only the resident time
+    /// changes, so the header fields are not parsed again. How the hot tier
+    /// answers a hit without re-reading `Date`, `Expires` and `Cache-Control`.
+    public func at(_ now: Double) -> SharedCacheFreshness {
+        var later = self
+        later.age = initialAge + max(0, now - responseTime)
+        return later
     }
 
     /// The one value of a date field; `nil` when absent, repeated with different

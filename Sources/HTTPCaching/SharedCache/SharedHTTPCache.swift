@@ -38,6 +38,7 @@ public struct SharedHTTPCache: Sendable {
     let logger: Logger
     let flights = SingleFlight<Bool>()
     let revalidations = SingleFlight<Bool>()
+    let metrics: PageCacheMetrics
 
     /// A shared cache on `cache`.
     public init(
@@ -49,6 +50,7 @@ public struct SharedHTTPCache: Sendable {
         self.clock = clock
         self.hotStore = hotStore
         self.logger = logger
+        self.metrics = PageCacheMetrics(cache: cache, mode: "shared")
     }
 
     // MARK: Entry point
@@ -57,6 +59,10 @@ public struct SharedHTTPCache: Sendable {
     public func respond(
         to request: HTTPRequest, body: HTTPCacheBody = .empty, origin: @escaping Origin
     ) async -> HTTPCacheResponse {
+        await metrics.decision(cache.tracer) { await respondInSpan(to: request, body: body, origin: origin) }
+    }
+
+    private func respondInSpan(to request: HTTPRequest, body: HTTPCacheBody, origin: @escaping Origin) async -> HTTPCacheResponse {
         switch request.method {
         case .get, .head:
             return await respondToRead(request, origin: origin)
@@ -230,7 +236,8 @@ public struct SharedHTTPCache: Sendable {
         let responseTime = clock.now()
         response.head = Self.dated(response.head, at: responseTime)
         var stored = false
-        if request.method == .get, isStorable(response.head, for: request) {
+        let refusal = request.method == .get ? storability(response.head, for: request) : nil
+        if request.method == .get, refusal == nil {
             do {
                 response.body = try await response.body.collect(upTo: configuration.maxBodyBytes)
             } catch {
@@ -259,7 +266,8 @@ public struct SharedHTTPCache: Sendable {
                     response.head, body: bytes, for: request, uri: uri, requestTime: requestTime, responseTime: responseTime)
             }
         }
-        return decorate(response, status: status + (stored ? "; stored" : ""))
+        let uncacheable = stored || response.head.status == .partialContent ? nil : refusal
+        return decorate(response, status: status + (stored ? "; stored" : ""), uncacheable: uncacheable)
     }
 
     /// Validates `stored` with the origin and answers from the result (§4.3).
@@ -319,7 +327,8 @@ public struct SharedHTTPCache: Sendable {
         // A full response replaces the stored one (when storable) and is answered.
         var full = response
         var stored = false
-        if isStorable(full.head, for: request) {
+        let refusal = storability(full.head, for: request)
+        if refusal == nil {
             do {
                 full.body = try await full.body.collect(upTo: configuration.maxBodyBytes)
             } catch {
@@ -338,7 +347,7 @@ public struct SharedHTTPCache: Sendable {
             // The origin no longer allows storing: what is stored must not be reused.
             await invalidate(uri)
         }
-        return decorate(full, status: "fwd=\(reason); fwd-status=\(code)" + (stored ? "; stored" : ""))
+        return decorate(full, status: "fwd=\(reason); fwd-status=\(code)" + (stored ? "; stored" : ""), uncacheable: refusal)
     }
 
     /// Revalidates in the background (stale-while-revalidate), once per URL.
@@ -400,29 +409,37 @@ public struct SharedHTTPCache: Sendable {
 
     /// Whether RFC 9111 §3 allows a shared cache to store `response` to `request`.
     public func isStorable(_ response: HTTPResponse, for request: HTTPRequest) -> Bool {
+        storability(response, for: request) == nil
+    }
+
+    /// Why RFC 9111 §3 forbids storing `response` to `request`, or `nil`
+    /// when it may be stored (``isStorable(_:for:)``; the reason is the
+    /// `swift_caching_page_uncacheable_total` label).
+    func storability(_ response: HTTPResponse, for request: HTTPRequest) -> PageCacheUncacheableReason? {
         let code = response.status.code
-        guard code >= 200, code != 206, code != 304 else { return false }
+        guard code >= 200, code != 206, code != 304 else { return .status }
         let requestDirectives = CacheDirectives(request.headerFields)
         let (directives, targeted) = self.directives(of: response.headerFields)
-        if requestDirectives.noStore || directives.isPrivate { return false }
+        if requestDirectives.noStore { return .noStore }
+        if directives.isPrivate { return .private }
         // must-understand (§5.2.2.3): stored only when this cache knows the
         // status code's caching rules, and then no-store is ignored.
         if directives.mustUnderstand {
-            guard Self.understoodStatuses.contains(code) else { return false }
+            guard Self.understoodStatuses.contains(code) else { return .status }
         } else if directives.noStore {
-            return false
+            return .noStore
         }
         if response.headerFields[values: .vary].contains(where: { $0.split(separator: ",").contains { $0.trimmingHTTPWhitespace() == "*" } }) {
-            return false
+            return .varyStar
         }
         if request.headerFields[.authorization] != nil,
            !(directives.mustRevalidate || directives.isPublic || directives.sharedMaxAge != nil) {
-            return false
+            return .authorization
         }
-        if directives.isPublic || directives.sharedMaxAge != nil || directives.maxAge != nil { return true }
-        if !targeted, response.headerFields[.expires] != nil { return true }
-        if SharedCacheFreshness.heuristicallyCacheable.contains(code) { return true }
-        return false
+        if directives.isPublic || directives.sharedMaxAge != nil || directives.maxAge != nil { return nil }
+        if !targeted, response.headerFields[.expires] != nil { return nil }
+        if SharedCacheFreshness.heuristicallyCacheable.contains(code) { return nil }
+        return .noFreshness
     }
 
     /// The head as stored: without hop-by-hop fields and the fields a qualified
@@ -503,7 +520,11 @@ public struct SharedHTTPCache: Sendable {
     /// (`generation`: `CacheTagGeneration.current`, read before the variants were).
     private func remember(_ variants: [StoredHTTPResponse], uri: String, lifetime: Double, generation: UInt64) {
         guard let hotStore, hotStore.isEnabled else { return }
-        let hot = variants.map { HotVariant(stored: $0, body: ByteBuffer(bytes: $0.body)) }
+        let now = clock.now()
+        let hot = variants.map {
+            HotVariant(stored: $0, body: ByteBuffer(bytes: $0.body), freshness: freshness(of: $0, now: now),
+                       directives: directives(of: $0.headerFields).directives)
+        }
         hotStore.set(storageKey(uri), .variants(hot), lifetime: lifetime, tags: Self.tags(of: variants), generation: generation)
     }
 
@@ -528,10 +549,11 @@ public struct SharedHTTPCache: Sendable {
         for name in Self.hotPassFields where fields[name] != nil { return nil }
         let uri = Self.uri(of: request)
         guard let hot = hotVariants(uri)?.first(where: { matches($0.stored, request) }) else { return nil }
-        let freshness = self.freshness(of: hot.stored, now: clock.now())
-        guard usability(freshness, response: directives(of: hot.stored.headerFields).directives, request: CacheDirectives()) == .fresh
+        let freshness = hot.freshness.at(clock.now())
+        guard usability(freshness, response: hot.directives, request: CacheDirectives()) == .fresh
         else { return nil }
-        let answer = serve(hot.stored, to: request, freshness: freshness, status: "hit")
+        let answer = serve(hot.stored, to: request, freshness: freshness, status: "hit", counted: false)
+        metrics.hotHit()
         let full = request.method == .get && answer.head.status.code != 304
         return HotAnswer(head: answer.head, body: full ? hot.body : nil)
     }
@@ -569,7 +591,7 @@ public struct SharedHTTPCache: Sendable {
     /// not generated or validated by the origin for this request).
     func serve(
         _ stored: StoredHTTPResponse, to request: HTTPRequest, freshness: SharedCacheFreshness, status: String,
-        validated: HTTPResponse? = nil
+        validated: HTTPResponse? = nil, counted: Bool = true
     ) -> HTTPCacheResponse {
         var head = stored.response
         if let validated, validated.headerFields[.age] == nil {
@@ -582,18 +604,26 @@ public struct SharedHTTPCache: Sendable {
             for name in Self.notModifiedFields {
                 for value in head.headerFields[values: name] { notModified.headerFields.append(HTTPField(name: name, value: value)) }
             }
-            return decorate(HTTPCacheResponse(head: notModified, body: .empty), status: status, ttl: freshness.remaining)
+            return decorate(
+                HTTPCacheResponse(head: notModified, body: .empty), status: status, ttl: freshness.remaining, counted: counted)
         }
         if request.method == .head {
             // The length of the body a GET would get (RFC 9110 §8.6).
             head.headerFields[.contentLength] = String(stored.body.count)
-            return decorate(HTTPCacheResponse(head: head, body: .empty), status: status, ttl: freshness.remaining)
+            return decorate(HTTPCacheResponse(head: head, body: .empty), status: status, ttl: freshness.remaining, counted: counted)
         }
         let (ranged, body) = ByteRanges.apply(to: request, head: head, body: stored.body)
-        return decorate(HTTPCacheResponse(head: ranged, body: .buffered(body)), status: status, ttl: freshness.remaining)
+        return decorate(HTTPCacheResponse(head: ranged, body: .buffered(body)), status: status, ttl: freshness.remaining, counted: counted)
     }
 
-    func decorate(_ response: HTTPCacheResponse, status: String, ttl: Double? = nil) -> HTTPCacheResponse {
+    /// Adds `Cache-Status` and strips the tag field; every answer passes
+    /// here once, so it also counts the request's outcome (unless `counted`
+    /// is off: the hot path counts its own hits).
+    func decorate(
+        _ response: HTTPCacheResponse, status: String, ttl: Double? = nil, uncacheable: PageCacheUncacheableReason? = nil,
+        counted: Bool = true
+    ) -> HTTPCacheResponse {
+        if counted { metrics.record(Self.outcome(of: status, uncacheable: uncacheable), reason: uncacheable) }
         var response = response
         if configuration.tagHeader.strip { _ = configuration.tagHeader.take(from: &response.head.headerFields) }
         guard configuration.cacheStatus else { return response }
@@ -601,6 +631,17 @@ public struct SharedHTTPCache: Sendable {
         if let ttl { value += "; ttl=\(CacheDirectives.headerSeconds(ttl))" }
         response.head.headerFields.append(HTTPField(name: Self.cacheStatusField, value: value))
         return response
+    }
+
+    /// The outcome a `Cache-Status` value (RFC 9211) stands for: `hit`s,
+    /// stale ones (`detail=stale…`), `fwd=method` (not considered), a 304
+    /// from the origin (revalidated), else a miss — uncacheable when the
+    /// response could not be stored.
+    static func outcome(of status: String, uncacheable: PageCacheUncacheableReason?) -> PageCacheOutcome {
+        if status.hasPrefix("hit") { return status.contains("detail=stale") ? .stale : .hit }
+        if status.hasPrefix("fwd=method") { return .bypassed }
+        if status.contains("fwd-status=304") { return .revalidated }
+        return uncacheable == nil ? .miss : .uncacheable
     }
 
     private func gatewayTimeout(status: String) -> HTTPCacheResponse {

@@ -11,6 +11,9 @@ import RedisCaching
 ///     each (20 tags over 2,000 keys), on the `default` cache, from TASKS
 ///     concurrent tasks; prints `untagged-get ops/s` and `tagged-get ops/s`.
 ///     Never clears the cache (its keys carry their own prefix).
+/// backend-bench nearcache follow|lead|throughput …
+///     the near cache's probe (Sources/NearCacheProbe: one instance of an app),
+///     for ../compare-nearcache.sh.
 /// backend-bench redis URL CLIENTS DEPTH REQUESTS
 ///     redis-benchmark's SET and GET (3-byte value, one key) from CLIENTS
 ///     concurrent tasks, DEPTH commands per pipeline; prints `op ops/s`.
@@ -39,6 +42,9 @@ struct BackendBench {
             let settings = try CacheSettings(json: Data(arguments[2].utf8))
             let tasks = arguments.count > 3 ? Int(arguments[3]) ?? 1 : 1
             try await tagReads(Caches(settings: settings, registry: .allBackends).default, tasks: tasks)
+        case "nearcache":
+            // NearCacheProbe.swift is the test-support executable's file, linked here.
+            try await NearCacheProbe.run(Array(arguments.dropFirst()))
         case "redis":
             guard arguments.count == 6, let clients = Int(arguments[3]), let depth = Int(arguments[4]),
                   let requests = Int(arguments[5]) else {

@@ -6,13 +6,17 @@
 //           (.http1(servingHitsFrom:))
 //   cached-full  the same without hits at the connection (every hit through
 //           Hummingbird's request path)
+//   cached-metrics  `cached` with metrics on: MetricsSystem bootstrapped with
+//           swift-prometheus, so every hit bumps a Prometheus counter
 //   origin  the plain route with Cache-Control: public, max-age=3600 (for proxies)
 import Caching
 import HTTPCaching
 import Hummingbird
 import HummingbirdCaching
 import Logging
+import Metrics
 import NIOCore
+import Prometheus
 
 let arguments = CommandLine.arguments
 let mode = arguments.count > 1 ? arguments[1] : "plain"
@@ -26,11 +30,14 @@ router.get("/page") { _, _ in Response(status: .ok, headers: headers, body: .ini
 var logger = Logger(label: "http-bench-server")
 logger.logLevel = .error
 let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port))
-if mode == "cached" || mode == "cached-full" {
+if mode == "cached-metrics" {
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()))
+}
+if mode == "cached" || mode == "cached-full" || mode == "cached-metrics" {
     let caches = try Caches(settings: CacheSettings(caches: ["default": CacheConfiguration(
         backend: "memory", location: "bench", options: ["maxEntries": .number(10_000)])]))
     let responder = try CachingResponder(router.buildResponder(), settings: HTTPCacheSettings(), caches: caches)
-    if mode == "cached" {
+    if mode == "cached" || mode == "cached-metrics" {
         try await Application(responder: responder, server: .http1(servingHitsFrom: responder), configuration: configuration, logger: logger)
             .runService()
     } else {

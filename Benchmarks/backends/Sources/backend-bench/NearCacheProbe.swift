@@ -1,0 +1,1 @@
+../../../../Sources/NearCacheProbe/NearCacheProbe.swift

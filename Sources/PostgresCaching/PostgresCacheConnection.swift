@@ -1,0 +1,106 @@
+import Caching
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// One connection of a ``PostgresCacheConnectionPool``: a postgres-nio
+/// `PostgresConnection`, shared by concurrent callers (postgres-nio queues
+/// their statements and runs them one after another), with the deadlines of
+/// the calls on it.
+///
+/// Why not postgres-nio's `PostgresClient`: leasing a connection from it,
+/// and the task that bounded the call, cost more than the query itself — one
+/// task's get took about three times as long as a statement on a
+/// connection. Here a call takes a connection from a `ServerConnectionPool`
+/// slot (a lock), runs its prepared statement, and is bounded by a timer.
+///
+/// The timer: a call's deadline is noted under a lock; a timer on the
+/// connection's event loop is armed only when none is, and when it fires it
+/// looks at the deadlines still pending: if one has passed, the connection is
+/// closed (its statements then fail at once, and report a timeout), otherwise
+/// it re-arms for the earliest. A run of calls therefore costs one timer per
+/// timeout period, not one per call.
+final class PostgresCacheConnection: PooledConnection {
+    /// The postgres-nio connection.
+    let connection: PostgresConnection
+
+    private struct Deadlines {
+        var pending: [Int: NIODeadline] = [:]
+        var nextID = 0
+        var armed = false
+        /// Set once a deadline passed and the connection was closed for it.
+        var expired = false
+    }
+
+    private let deadlines = CacheLock(Deadlines())
+
+    init(_ connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    /// Opens a connection on `eventLoop`.
+    static func connect(on eventLoop: any EventLoop, configuration: PostgresConnection.Configuration, id: Int,
+                        logger: Logger) -> EventLoopFuture<PostgresCacheConnection> {
+        PostgresConnection.connect(on: eventLoop, configuration: configuration, id: id, logger: logger)
+            .map { PostgresCacheConnection($0) }
+    }
+
+    var isActive: Bool { !connection.isClosed && !deadlines.withLock { $0.expired } }
+
+    func closeSoon() {
+        // The future-returning close (the name alone also matches the async one).
+        let _: EventLoopFuture<Void> = connection.close()
+    }
+
+    func close() async {
+        let closed: EventLoopFuture<Void> = connection.close()
+        try? await closed.get()
+    }
+
+    /// Whether a call's deadline passed and closed the connection: its
+    /// statements' errors are then timeouts.
+    var timedOut: Bool { deadlines.withLock { $0.expired } }
+
+    /// Runs `body` (statements on ``connection``) until `deadline`, when the
+    /// connection is closed under it.
+    func run<T>(until deadline: NIODeadline, _ body: () async throws -> T) async throws -> T {
+        let (id, arm) = deadlines.withLock { state -> (Int, Bool) in
+            let id = state.nextID
+            state.nextID &+= 1
+            state.pending[id] = deadline
+            guard !state.armed else { return (id, false) }
+            state.armed = true
+            return (id, true)
+        }
+        if arm { armTimer(at: deadline) }
+        defer { _ = deadlines.withLock { $0.pending.removeValue(forKey: id) } }
+        return try await body()
+    }
+
+    private func armTimer(at deadline: NIODeadline) {
+        _ = connection.eventLoop.scheduleTask(deadline: deadline) { self.checkDeadlines() }
+    }
+
+    /// On the timer: closes the connection if a pending deadline passed,
+    /// re-arms for the earliest pending one, or disarms when none is pending.
+    private func checkDeadlines() {
+        let now = NIODeadline.now()
+        let (expire, next) = deadlines.withLock { state -> (Bool, NIODeadline?) in
+            guard let earliest = state.pending.values.min() else {
+                state.armed = false
+                return (false, nil)
+            }
+            if earliest <= now {
+                state.expired = true
+                state.armed = false
+                return (true, nil)
+            }
+            return (false, earliest)
+        }
+        if expire {
+            closeSoon()
+        } else if let next {
+            armTimer(at: next)
+        }
+    }
+}
