@@ -17,15 +17,29 @@ import PostgresNIO
 /// The timer: a call's deadline is noted under a lock; a timer on the
 /// connection's event loop is armed only when none is, and when it fires it
 /// looks at the deadlines still pending: if one has passed, the connection is
-/// closed (its statements then fail at once, and report a timeout), otherwise
-/// it re-arms for the earliest. A run of calls therefore costs one timer per
-/// timeout period, not one per call.
+/// closed and every call still pending on it is answered at once (a
+/// timeout), otherwise it re-arms for the earliest. A run of calls therefore
+/// costs one timer per timeout period, not one per call.
+///
+/// Why a call's statements run in a task of their own, and the caller waits
+/// on a ``DeadlineRace``: postgres-nio hands a statement to its channel with
+/// `channel.write(task, promise: nil)`; a statement written just after the
+/// channel closed (the server went away, or the timer closed it between two
+/// statements of one call) is dropped with its promise, and its caller would
+/// wait forever. Seen under load: the first `get` of a backend hung for
+/// good. The race lets the timer answer such a caller at its deadline.
 final class PostgresCacheConnection: PooledConnection {
     /// The postgres-nio connection.
     let connection: PostgresConnection
 
+    private struct Pending {
+        var deadline: NIODeadline
+        /// Answers the call with a timeout (at most once; a no-op once it has its answer).
+        var expire: @Sendable () -> Void
+    }
+
     private struct Deadlines {
-        var pending: [Int: NIODeadline] = [:]
+        var pending: [Int: Pending] = [:]
         var nextID = 0
         var armed = false
         /// Set once a deadline passed and the connection was closed for it.
@@ -62,20 +76,38 @@ final class PostgresCacheConnection: PooledConnection {
     var timedOut: Bool { deadlines.withLock { $0.expired } }
 
     /// Runs `body` (statements on ``connection``) until `deadline`, when the
-    /// connection is closed under it.
-    func run<T>(until deadline: NIODeadline, _ body: () async throws -> T) async throws -> T {
+    /// connection is closed under it and the call ends with
+    /// ``DeadlineExpired`` (``timedOut`` is then true), whatever `body` does.
+    func run<T: Sendable>(until deadline: NIODeadline, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let race = DeadlineRace<T>()
         let (id, arm) = deadlines.withLock { state -> (Int, Bool) in
             let id = state.nextID
             state.nextID &+= 1
-            state.pending[id] = deadline
+            state.pending[id] = Pending(deadline: deadline, expire: { race.finish(.failure(DeadlineExpired())) })
             guard !state.armed else { return (id, false) }
             state.armed = true
             return (id, true)
         }
         if arm { armTimer(at: deadline) }
         defer { _ = deadlines.withLock { $0.pending.removeValue(forKey: id) } }
-        return try await body()
+        let work = Task {
+            do {
+                race.finish(.success(try await body()))
+            } catch {
+                race.finish(.failure(error))
+            }
+        }
+        do {
+            return try await race.value
+        } catch let error as DeadlineExpired {
+            work.cancel()
+            throw error
+        }
     }
+
+    /// The error of a call the connection's timer ended: its deadline passed
+    /// (the connection was closed for it or for another call on it).
+    struct DeadlineExpired: Error {}
 
     private func armTimer(at deadline: NIODeadline) {
         _ = connection.eventLoop.scheduleTask(deadline: deadline) { self.checkDeadlines() }
@@ -85,20 +117,22 @@ final class PostgresCacheConnection: PooledConnection {
     /// re-arms for the earliest pending one, or disarms when none is pending.
     private func checkDeadlines() {
         let now = NIODeadline.now()
-        let (expire, next) = deadlines.withLock { state -> (Bool, NIODeadline?) in
-            guard let earliest = state.pending.values.min() else {
+        let (expired, next) = deadlines.withLock { state -> ([@Sendable () -> Void], NIODeadline?) in
+            guard let earliest = state.pending.values.map(\.deadline).min() else {
                 state.armed = false
-                return (false, nil)
+                return ([], nil)
             }
             if earliest <= now {
                 state.expired = true
                 state.armed = false
-                return (true, nil)
+                // The connection closes under every call on it: answer them all now.
+                return (state.pending.values.map(\.expire), nil)
             }
-            return (false, earliest)
+            return ([], earliest)
         }
-        if expire {
+        if !expired.isEmpty {
             closeSoon()
+            for expire in expired { expire() }
         } else if let next {
             armTimer(at: next)
         }

@@ -64,12 +64,13 @@ final class TestPostgresServer: Sendable {
     /// connections; `CONT`: it resumes) to the postmaster and its backends.
     func signal(_ signal: String) async throws {
         let text = try String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8)
-        guard let pid = text.split(separator: "\n").first.map(String.init) else {
+        guard let pid = text.split(separator: "\n").first.flatMap({ pid_t($0) }) else {
             throw ServerError(message: "no pid in \(directory)/data/postmaster.pid")
         }
-        let children = (try? await Self.run("/usr/bin/env", ["pgrep", "-P", pid])) ?? ""
-        let pids = [pid] + children.split(separator: "\n").map(String.init)
-        try await Self.run("/usr/bin/env", ["kill", "-\(signal)"] + pids)
+        guard let number = ["STOP": SIGSTOP, "CONT": SIGCONT][signal] else {
+            throw ServerError(message: "unknown signal \(signal)")
+        }
+        try ProcessSignals.send(number, toTreeOf: pid)
     }
 
     /// Stops the server (if running) and removes its files.

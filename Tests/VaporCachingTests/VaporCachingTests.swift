@@ -128,11 +128,12 @@ struct VaporMiddlewareTests {
                 return "slow \(counter.next())"
             }
         }
-        let bodies = try await withThrowingTaskGroup(of: String.self) { group in
-            for _ in 0..<8 { group.addTask { try await server.send(.get, "/slow").text } }
-            return try await group.reduce(into: [String]()) { $0.append($1) }
+        let bodies = try await server.stopping { server in
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<8 { group.addTask { try await server.send(.get, "/slow").text } }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
         }
-        try await server.stop()
         #expect(Set(bodies) == ["slow 1"])
         #expect(counter.value == 1)
     }

@@ -45,11 +45,28 @@ struct VaporTestServer {
         return SiteReply(status: Int(response.status.code), fields: HTTPFields(response.headers), body: Array(body.readableBytesView))
     }
 
-    /// Stops the server and the client.
+    /// Stops the server and the client (the client first; the app is shut
+    /// down even when the client's shutdown fails).
     func stop() async throws {
-        try await client.shutdown()
+        let clientError: (any Error)?
+        do { try await client.shutdown(); clientError = nil } catch { clientError = error }
         await app.server.shutdown()
         try await app.asyncShutdown()
+        if let clientError { throw clientError }
+    }
+
+    /// `body`'s result; the server and client are stopped whether it throws
+    /// or not (a client left running crashes the test process at deinit).
+    func stopping<T>(after body: (VaporTestServer) async throws -> T) async throws -> T {
+        let result: T
+        do {
+            result = try await body(self)
+        } catch {
+            try? await stop()
+            throw error
+        }
+        try await stop()
+        return result
     }
 }
 
