@@ -483,9 +483,10 @@ public struct PostgresCacheBackend: CacheBackend {
     /// errors turned into `CacheError`s and the server's circuit breaker
     /// consulted and told.
     ///
-    /// On the pool's own connections (see ``PostgresCacheConnectionPool``) the
-    /// call runs in the caller's task: a connection's timer closes it under a
-    /// statement past its deadline. On a client the application gave, the work
+    /// On the pool's own connections (see ``PostgresCacheConnectionPool``) a
+    /// connection's timer closes the connection under a call past its
+    /// deadline and answers the call then (``PostgresCacheConnection``). On a
+    /// client the application gave, the work
     /// runs in a task of its own, so that when the time is up the caller gets
     /// its error at once even if the driver does not react to cancellation;
     /// with the first query, and after the server could not be used, the pool
