@@ -485,7 +485,7 @@ public struct PostgresCacheBackend: CacheBackend {
     ///
     /// On the pool's own connections (see ``PostgresCacheConnectionPool``) a
     /// connection's timer closes the connection under a call past its
-    /// deadline and answers the call then (``PostgresCacheConnection``). On a
+    /// deadline and answers the call then (`PostgresCacheConnection`). On a
     /// client the application gave, the work
     /// runs in a task of its own, so that when the time is up the caller gets
     /// its error at once even if the driver does not react to cancellation;

@@ -22,7 +22,7 @@ import PostgresNIO
 /// costs one timer per timeout period, not one per call.
 ///
 /// Why a call's statements run in a task of their own, and the caller waits
-/// on a ``DeadlineRace``: postgres-nio hands a statement to its channel with
+/// on a `DeadlineRace`: postgres-nio hands a statement to its channel with
 /// `channel.write(task, promise: nil)`; a statement written just after the
 /// channel closed (the server went away, or the timer closed it between two
 /// statements of one call) is dropped with its promise, and its caller would
@@ -77,7 +77,7 @@ final class PostgresCacheConnection: PooledConnection {
 
     /// Runs `body` (statements on ``connection``) until `deadline`, when the
     /// connection is closed under it and the call ends with
-    /// ``DeadlineExpired`` (``timedOut`` is then true), whatever `body` does.
+    /// `DeadlineExpired` (`timedOut` is then true), whatever `body` does.
     func run<T: Sendable>(until deadline: NIODeadline, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let race = DeadlineRace<T>()
         let (id, arm) = deadlines.withLock { state -> (Int, Bool) in
