@@ -195,7 +195,7 @@ struct CachesServiceTests {
                     "default": { "backend": "redis", "location": "redis://127.0.0.1:\(redis.port)/0",
                                  "options": { "connectionsPerServer": 4, "timeout": 10 } },
                     "memcached": { "backend": "memcached", "location": "127.0.0.1:\(memcached.port)",
-                                   "options": { "connectionsPerServer": 4, "timeout": 10 } },
+                                   "options": { "connectionsPerServer": 4, "timeout": 10, "connectTimeout": 10 } },
                     "postgres": { "backend": "postgres", "location": "\(table)",
                                   "options": { "url": "\(TestPostgres.url(applicationName: application))", "createTable": true } }
                 } }
