@@ -253,8 +253,8 @@ public final class PostgresCacheConnectionPool: Sendable {
     }
 }
 
-/// A server's connection configuration, made once (TLS contexts load the
-/// trust roots) and shared by the connects that need it.
+/// A server's connection configuration, made once and shared by the connects
+/// that need it (when TLS cannot be set up, each connect reports why).
 final class ConnectionConfigurations: Sendable {
     private let url: PostgresConnectionURL
     private let made = CacheLock<PostgresConnection.Configuration?>(nil)

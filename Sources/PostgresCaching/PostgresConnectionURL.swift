@@ -79,8 +79,8 @@ public struct PostgresConnectionURL: Sendable, CustomStringConvertible {
         self.configuration = configuration
     }
 
-    /// A single connection's configuration for the same server (TLS contexts
-    /// load the trust roots, so this is made once per pool, when first needed).
+    /// A single connection's configuration for the same server, with the
+    /// process's one TLS context when `sslmode` asks for TLS.
     func connectionConfiguration() throws -> PostgresConnection.Configuration {
         let parts = connection
         if let socketPath = parts.socketPath {
@@ -92,8 +92,8 @@ public struct PostgresConnectionURL: Sendable, CustomStringConvertible {
         let tls: PostgresConnection.Configuration.TLS
         switch parts.sslMode {
         case "disable": tls = .disable
-        case "require", "verify-ca", "verify-full": tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        default: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case "require", "verify-ca", "verify-full": tls = .require(try Self.defaultTLSContext.get())
+        default: tls = .prefer(try Self.defaultTLSContext.get())
         }
         var made = PostgresConnection.Configuration(
             host: parts.host ?? "localhost", port: parts.port, username: parts.username, password: parts.password,
@@ -101,6 +101,13 @@ public struct PostgresConnectionURL: Sendable, CustomStringConvertible {
         made.options.additionalStartupParameters = configuration.options.additionalStartupParameters
         return made
     }
+
+    /// The client TLS context of every URL, made once for the process: a
+    /// context loads and parses the system's trust roots (tens of
+    /// milliseconds of CPU), and each backend's pool needs one for its checks
+    /// (with the default `sslmode=prefer` too). Contexts are immutable and
+    /// shared safely across connections.
+    private static let defaultTLSContext = Result { try NIOSSLContext(configuration: .makeClientConfiguration()) }
 
     /// The URL without its password, for logs and errors.
     public var description: String { Self.redacted(text) }

@@ -14,6 +14,17 @@ struct RedisBackendTests {
         return registry
     }
 
+    /// Thirty seconds to connect and to answer: these tests are not about
+    /// timeouts, and in the suite's first seconds two cores running every
+    /// suite at once have stalled a reply past the 5 s default (three tests
+    /// at once in a CI run). The timeout tests pass their own.
+    static let patient = RedisClient.Configuration(connectTimeout: .seconds(30), commandTimeout: .seconds(30))
+
+    /// A client of its own on the shared server, as patient as the backends.
+    static func rawClient() throws -> RedisClient {
+        try RedisClient(url: sharedRedisURL, configuration: patient)
+    }
+
     static func caches(_ json: String) throws -> Caches {
         try Caches(settings: CacheSettings(json: Data(json.utf8)), registry: registry)
     }
@@ -57,9 +68,9 @@ struct RedisBackendTests {
         let prefix = "app-\(UUID().uuidString)"
         let caches = try Self.caches("""
             { "caches": { "default": { "backend": "redis", "location": "\(sharedRedisURL)", "keyPrefix": "\(prefix)",
-                                       "options": { "timeout": 10 } } } }
+                                       "options": { "timeout": 30 } } } }
             """)
-        let raw = try RedisClient(url: sharedRedisURL)
+        let raw = try Self.rawClient()
         defer { raw.close() }
         let other = "other-application:\(UUID().uuidString)"
         _ = try await raw.send("SET", [.string(other), "keep me"])
@@ -73,9 +84,10 @@ struct RedisBackendTests {
     @Test("integers are stored raw, so INCRBY works and keeps the TTL; overflow is a typed error")
     func rawIntegers() async throws {
         let namespace = "raw-\(UUID().uuidString):"
-        let backend = try RedisCacheBackend(configuration: .init(servers: [RedisEndpoint(url: sharedRedisURL)], namespace: namespace))
+        let backend = try RedisCacheBackend(configuration: .init(
+            servers: [RedisEndpoint(url: sharedRedisURL)], client: Self.patient, namespace: namespace))
         let cache = Cache(backend: backend)
-        let raw = try RedisClient(url: sharedRedisURL)
+        let raw = try Self.rawClient()
         defer { raw.close() }
         // A long timeout, so a stalled machine cannot eat into it: the TTL
         // must survive the increment, not be renewed or dropped.
@@ -92,7 +104,8 @@ struct RedisBackendTests {
     @Test("a value over maxValueBytes is refused and the old value deleted; setMany reports it")
     func valueTooLarge() async throws {
         let backend = try RedisCacheBackend(configuration: .init(
-            servers: [RedisEndpoint(url: sharedRedisURL)], namespace: "large-\(UUID().uuidString):", maxValueBytes: 64))
+            servers: [RedisEndpoint(url: sharedRedisURL)], client: Self.patient, namespace: "large-\(UUID().uuidString):",
+            maxValueBytes: 64))
         let cache = Cache(backend: backend)
         try await cache.set("k", "small")
         await #expect(throws: CacheError.self) { try await cache.set("k", String(repeating: "x", count: 100)) }
@@ -108,10 +121,10 @@ struct RedisBackendTests {
         try await TestRedisServer.with { replica in
             let namespace = "replicas-\(UUID().uuidString):"
             let backend = try RedisCacheBackend(configuration: .init(
-                servers: [RedisEndpoint(url: sharedRedisURL), RedisEndpoint(url: replica.url)], namespace: namespace))
+                servers: [RedisEndpoint(url: sharedRedisURL), RedisEndpoint(url: replica.url)], client: Self.patient, namespace: namespace))
             let cache = Cache(backend: backend)
-            let primary = try RedisClient(url: sharedRedisURL)
-            let secondary = try RedisClient(url: replica.url)
+            let primary = try Self.rawClient()
+            let secondary = try RedisClient(url: replica.url, configuration: Self.patient)
             defer { primary.close(); secondary.close(); backend.shutdown() }
             try await cache.set("k", "written")
             #expect(try await primary.send("GET", [.string(namespace + ":1:k")]).bytes == Array("swritten".utf8))

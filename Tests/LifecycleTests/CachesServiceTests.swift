@@ -153,9 +153,9 @@ struct CachesServiceTests {
                 "missing": { "backend": "redis", "location": "redis://127.0.0.1:6379/0", "keyPrefix": "lifecycle-\(suffix)",
                              "options": { "failureMode": "miss", "timeout": 10 } },
                 "memcached": { "backend": "memcached", "location": "127.0.0.1:11211", "keyPrefix": "lifecycle-\(suffix)",
-                               "options": { "timeout": 10 } },
+                               "options": { "timeout": 10, "connectTimeout": 10 } },
                 "postgres": { "backend": "postgres", "location": "\(table)",
-                              "options": { "url": "\(TestPostgres.url(applicationName: "lifecycle-\(suffix)"))", "createTable": true } },
+                              "options": { "url": "\(TestPostgres.url(applicationName: "lifecycle-\(suffix)"))", "createTable": true, "timeout": 10 } },
                 "sqlite": { "backend": "sqlite", "location": "cache_table", "options": { "path": "\(directory)/cache.sqlite3" } }
             } }
             """.utf8)), registry: Self.registry)
@@ -197,7 +197,7 @@ struct CachesServiceTests {
                     "memcached": { "backend": "memcached", "location": "127.0.0.1:\(memcached.port)",
                                    "options": { "connectionsPerServer": 4, "timeout": 10, "connectTimeout": 10 } },
                     "postgres": { "backend": "postgres", "location": "\(table)",
-                                  "options": { "url": "\(TestPostgres.url(applicationName: application))", "createTable": true } }
+                                  "options": { "url": "\(TestPostgres.url(applicationName: application))", "createTable": true, "timeout": 10 } }
                 } }
                 """.utf8)), registry: Self.registry)
             // Concurrent calls, so that each pool opens several connections.

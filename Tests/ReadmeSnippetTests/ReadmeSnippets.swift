@@ -12,9 +12,9 @@ import Mustache
 import MustacheCaching
 import ServiceLifecycle
 
-/// The ```swift block at README.md:125.
+/// The ```swift block at README.md:131.
 func readmeSnippet1() async throws {
-#sourceLocation(file: "README.md", line: 126)
+#sourceLocation(file: "README.md", line: 132)
 
 
 
@@ -50,9 +50,9 @@ try await app.runService()
     _ = app
 }
 
-/// The ```swift block at README.md:205.
+/// The ```swift block at README.md:211.
 func readmeSnippet2() async throws {
-#sourceLocation(file: "README.md", line: 206)
+#sourceLocation(file: "README.md", line: 212)
 
 
 let caches = try Caches(settings: .load(contentsOf: "caches.json"))   // or Caches() for one memory cache
@@ -83,9 +83,9 @@ try await cache.clear()
     _ = found
 }
 
-/// The ```swift block at README.md:293.
+/// The ```swift block at README.md:299.
 func readmeSnippet3() async throws {
-#sourceLocation(file: "README.md", line: 294)
+#sourceLocation(file: "README.md", line: 300)
 var registry = CacheBackendRegistry.allBackends
 registry.register("mine", options: ["path"]) { context in
     MyBackend(location: context.configuration.location, path: try context.options.string("path"))
@@ -96,9 +96,9 @@ let caches = try Caches(settings: settings, registry: registry)
     _ = caches
 }
 
-/// The ```swift block at README.md:510.
+/// The ```swift block at README.md:516.
 func readmeSnippet4() async throws {
-#sourceLocation(file: "README.md", line: 511)
+#sourceLocation(file: "README.md", line: 517)
 
 
 var registry = CacheBackendRegistry.standard
@@ -111,9 +111,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:653.
+/// The ```swift block at README.md:659.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 654)
+#sourceLocation(file: "README.md", line: 660)
 
 
 
@@ -124,9 +124,9 @@ try await app.runService()               // graceful shutdown on SIGTERM and SIG
     _ = app
 }
 
-/// The ```swift block at README.md:668.
+/// The ```swift block at README.md:674.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 669)
+#sourceLocation(file: "README.md", line: 675)
 
 
 
@@ -141,9 +141,9 @@ try await group.run()
     _ = group
 }
 
-/// The ```swift block at README.md:724.
+/// The ```swift block at README.md:730.
 func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 725)
+#sourceLocation(file: "README.md", line: 731)
 let cache = caches.default
 try await cache.set("product:42:card", "<div>…</div>", tags: ["product:42", "catalog"])
 try await cache.setMany(["product:42:price": 1999, "product:42:stock": 3], tags: ["product:42"])
@@ -157,9 +157,9 @@ try await cache.invalidate(tags: ["product:42"])   // every value above is a mis
     _ = sidebar
 }
 
-/// The ```swift block at README.md:777.
+/// The ```swift block at README.md:783.
 func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 778)
+#sourceLocation(file: "README.md", line: 784)
 router.get("/products/:id") { _, context in
     let id = context.parameters.get("id") ?? ""
     var response = Response(status: .ok, headers: [.cacheControl: "max-age=600"], body: .init(byteBuffer: ByteBuffer(string: "…")))
@@ -173,9 +173,9 @@ router.post("/products/:id/changed") { _, context in
 #sourceLocation()
 }
 
-/// The ```swift block at README.md:829.
+/// The ```swift block at README.md:835.
 func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 830)
+#sourceLocation(file: "README.md", line: 836)
 let cache = caches.default
 let namespace = "catalog-version"
 let version = try await cache.getOrSet(namespace, timeout: .never) { 1 }
@@ -188,9 +188,9 @@ try await cache.increment(namespace)
     _ = version
 }
 
-/// The ```swift block at README.md:871.
+/// The ```swift block at README.md:877.
 func readmeSnippet11() async throws {
-#sourceLocation(file: "README.md", line: 872)
+#sourceLocation(file: "README.md", line: 878)
 let near = try caches["near"]
 try await near.set("product:42:card", "<div>…</div>")              // to Redis, then announced to every instance
 let card = try await near.get("product:42:card", as: String.self)  // memory first; a miss reads Redis and keeps a copy
@@ -199,9 +199,9 @@ let card = try await near.get("product:42:card", as: String.self)  // memory fir
     _ = card
 }
 
-/// The ```swift block at README.md:980.
+/// The ```swift block at README.md:986.
 func readmeSnippet12() async throws {
-#sourceLocation(file: "README.md", line: 981)
+#sourceLocation(file: "README.md", line: 987)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -215,9 +215,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:1016.
+/// The ```swift block at README.md:1022.
 func readmeSnippet13() async throws {
-#sourceLocation(file: "README.md", line: 1017)
+#sourceLocation(file: "README.md", line: 1023)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
 let app = Application(
@@ -230,9 +230,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:1075.
+/// The ```swift block at README.md:1081.
 func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 1076)
+#sourceLocation(file: "README.md", line: 1082)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -246,9 +246,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:1094.
+/// The ```swift block at README.md:1100.
 func readmeSnippet15() async throws {
-#sourceLocation(file: "README.md", line: 1095)
+#sourceLocation(file: "README.md", line: 1101)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -263,9 +263,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:1259.
+/// The ```swift block at README.md:1265.
 func readmeSnippet20() async throws {
-#sourceLocation(file: "README.md", line: 1260)
+#sourceLocation(file: "README.md", line: 1266)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -275,9 +275,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:1278.
+/// The ```swift block at README.md:1284.
 func readmeSnippet21() async throws {
-#sourceLocation(file: "README.md", line: 1279)
+#sourceLocation(file: "README.md", line: 1285)
 
 
 
@@ -288,9 +288,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:1312.
+/// The ```swift block at README.md:1318.
 func readmeSnippet22() async throws {
-#sourceLocation(file: "README.md", line: 1313)
+#sourceLocation(file: "README.md", line: 1319)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -532,7 +532,7 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
 
 /// The ```json blocks: settings files, or one section of one.
 let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
-    ReadmeSettingsBlock(file: "README.md", line: 113, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 119, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "options": { "maxEntries": 10000 } },
@@ -541,7 +541,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages" }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 249, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 255, json: #"""
 {
   "caches": {
     "default": { "backend": "memory", "timeout": 300, "options": { "maxEntries": 10000, "maxBytes": 67108864 } },
@@ -550,34 +550,34 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 335, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 341, json: #"""
 { "caches": { "default": { "backend": "memory", "location": "hot-pages", "options": { "maxEntries": 10000, "policy": "tinylfu", "shards": 8 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 396, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 402, json: #"""
 { "caches": {
     "default": { "backend": "sqlite", "location": "cache_table", "options": { "path": "/var/lib/myapp/cache.sqlite3" } },
     "shared":  { "backend": "postgres", "location": "cache table", "options": {
                  "url": "postgres://app:secret@10.0.0.5:5432/app", "replicaUrl": "postgres://app:secret@10.0.0.6:5432/app" } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 430, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 436, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"],
                  "options": { "connectTimeout": 1, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 450, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 456, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["10.0.0.1:7000", "10.0.0.2:7000", "redis://:secret@10.0.0.3:7000"],
                  "options": { "cluster": true, "readFromReplicas": false, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 463, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 469, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp", "location": "redis://:secret@primary/0",
                  "options": { "sentinels": ["10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"],
                               "masterName": "mymaster", "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 502, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 508, json: #"""
 { "caches": { "default": {
     "backend": "memcached",
     "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
@@ -585,18 +585,18 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 635, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 641, json: #"""
 { "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
     "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 864, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 870, json: #"""
 { "caches": {
     "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0", "keyPrefix": "myapp" },
     "near": { "backend": "near", "keyPrefix": "myapp",
               "options": { "over": "default", "invalidation": "redis://10.0.0.1:6379",
                            "maxEntries": 10000, "maxBytes": 67108864, "staleness": 5 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 955, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 961, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -605,7 +605,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 1300, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 1306, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,

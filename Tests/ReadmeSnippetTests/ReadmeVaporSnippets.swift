@@ -7,9 +7,9 @@ import HTTPCaching
 import Vapor
 import VaporCaching
 
-/// The ```swift block at README.md:688.
+/// The ```swift block at README.md:694.
 func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 689)
+#sourceLocation(file: "README.md", line: 695)
 
 
 
@@ -21,9 +21,9 @@ try await app.asyncShutdown()
     _ = app
 }
 
-/// The ```swift block at README.md:1160.
+/// The ```swift block at README.md:1166.
 func readmeSnippet16() async throws {
-#sourceLocation(file: "README.md", line: 1161)
+#sourceLocation(file: "README.md", line: 1167)
 
 
 
@@ -52,9 +52,9 @@ try await app.execute()
     _ = app
 }
 
-/// The ```swift block at README.md:1191.
+/// The ```swift block at README.md:1197.
 func readmeSnippet17() async throws {
-#sourceLocation(file: "README.md", line: 1192)
+#sourceLocation(file: "README.md", line: 1198)
 
 
 
@@ -70,9 +70,9 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
     _ = pageCache
 }
 
-/// The ```swift block at README.md:1217.
+/// The ```swift block at README.md:1223.
 func readmeSnippet18() async throws {
-#sourceLocation(file: "README.md", line: 1218)
+#sourceLocation(file: "README.md", line: 1224)
 
 
 
@@ -89,9 +89,9 @@ app.get("profile") { request async throws -> String in
     _ = app
 }
 
-/// The ```swift block at README.md:1243.
+/// The ```swift block at README.md:1249.
 func readmeSnippet19() async throws {
-#sourceLocation(file: "README.md", line: 1244)
+#sourceLocation(file: "README.md", line: 1250)
 
 
 
