@@ -28,6 +28,21 @@ public enum ProcessSignals {
         }
     }
 
+    /// The signal `name` names, as `kill -NAME` takes it (`STOP`, `CONT`,
+    /// `KILL`, `TERM`, `INT`, `HUP`).
+    public static func number(named name: String) throws -> Int32 {
+        let numbers: [String: Int32] = ["STOP": SIGSTOP, "CONT": SIGCONT, "KILL": SIGKILL, "TERM": SIGTERM, "INT": SIGINT,
+                                        "HUP": SIGHUP]
+        guard let number = numbers[name] else { throw ChildProcessError(message: "unknown signal name \(name)") }
+        return number
+    }
+
+    /// Sends the signal named `name` (see ``number(named:)``) as
+    /// the signal-number form of `send(_:toTreeOf:)` does.
+    public static func send(_ name: String, toTreeOf pid: pid_t) throws {
+        try send(try number(named: name), toTreeOf: pid)
+    }
+
     /// Sends `signal` to `pid` (failing if it cannot), then to each of its
     /// children (a child that has exited meanwhile is skipped). The parent
     /// goes first, so a stopped parent starts no new child that would miss

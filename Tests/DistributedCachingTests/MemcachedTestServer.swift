@@ -72,11 +72,7 @@ final class MemcachedTestServer: @unchecked Sendable {
     /// accepts connections, but nothing answers; `SIGCONT` resumes it).
     func signal(_ signal: Int32) {
         guard let process else { return }
-        #if canImport(Glibc)
-        _ = Glibc.kill(process.processIdentifier, signal)
-        #else
-        _ = Darwin.kill(process.processIdentifier, signal)
-        #endif
+        try? ProcessSignals.send(signal, toTreeOf: process.processIdentifier)
     }
 
     /// Kills the server at once (SIGKILL, as a crash) and waits for it to exit.
@@ -90,11 +86,7 @@ final class MemcachedTestServer: @unchecked Sendable {
     /// SIGKILL to `process` if it still runs, then waits for it to exit.
     private static func killNow(_ process: Process) {
         guard process.isRunning else { return }
-        #if canImport(Glibc)
-        _ = Glibc.kill(process.processIdentifier, SIGKILL)
-        #else
-        _ = Darwin.kill(process.processIdentifier, SIGKILL)
-        #endif
+        try? ProcessSignals.send(SIGKILL, toTreeOf: process.processIdentifier)
         process.waitUntilExit()
     }
 

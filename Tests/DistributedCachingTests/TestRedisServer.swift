@@ -57,15 +57,14 @@ final class TestRedisServer: Sendable {
               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw ChildProcessError(message: "redis-server on port \(port) has no pid file")
         }
-        let result = try await ChildProcess.run("/usr/bin/env", ["kill", "-\(signal)", "\(pid)"])
-        guard result.status == 0 else { throw ChildProcessError(message: "kill -\(signal) \(pid) failed: \(result.errors)") }
+        try ProcessSignals.send(signal, toTreeOf: pid)
     }
 
     /// Kills the server at once (SIGKILL: no goodbye to clients) and waits until it is gone.
     func kill() async {
         guard let text = try? String(contentsOfFile: "\(directory)/redis.pid", encoding: .utf8),
               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
-        _ = try? await ChildProcess.run("/usr/bin/env", ["kill", "-9", "\(pid)"])
+        try? ProcessSignals.send(SIGKILL, toTreeOf: pid)
         for _ in 0..<100 {
             guard FreePort.accepts(port) else { break }
             try? await Task.sleep(for: .milliseconds(50))

@@ -67,10 +67,7 @@ final class TestPostgresServer: Sendable {
         guard let pid = text.split(separator: "\n").first.flatMap({ pid_t($0) }) else {
             throw ServerError(message: "no pid in \(directory)/data/postmaster.pid")
         }
-        guard let number = ["STOP": SIGSTOP, "CONT": SIGCONT][signal] else {
-            throw ServerError(message: "unknown signal \(signal)")
-        }
-        try ProcessSignals.send(number, toTreeOf: pid)
+        try ProcessSignals.send(signal, toTreeOf: pid)
     }
 
     /// Stops the server (if running) and removes its files.
