@@ -40,9 +40,6 @@ public final class PostgresCacheConnectionPool: Sendable {
     /// The server's circuit breaker.
     package let breaker: CircuitBreaker
     private let check = CacheLock<Check>(.needed)
-    /// The connections' configuration, made on the first connect (TLS
-    /// contexts load the trust roots).
-    private let configurations: ConnectionConfigurations
     private let attempts = Atomic<Int>(0)
 
     private enum Check {
@@ -88,8 +85,6 @@ public final class PostgresCacheConnectionPool: Sendable {
                 CacheError.unavailable(backend: backend, reason: .shutDown, message: "the PostgreSQL pool for \(url) was closed")
             },
             meansUnavailable: { ($0 as? CacheError)?.isServerUnavailable ?? true })
-        let configurations = ConnectionConfigurations(url: url)
-        self.configurations = configurations
         let ids = Atomic<Int>(1)
         connections = ServerConnectionPool<PostgresCacheConnection>(
             connections: max(1, maxConnections), timeout: connectTimeout, breaker: breaker, errors: errors,
@@ -98,12 +93,10 @@ public final class PostgresCacheConnectionPool: Sendable {
             let loop = MultiThreadedEventLoopGroup.singleton.any()
             var configuration: PostgresConnection.Configuration
             do {
-                configuration = try configurations.configuration()
+                configuration = try Self.connectionConfiguration(url, connectTimeout: connectTimeout, backend: backend)
             } catch {
-                return loop.makeFailedFuture(
-                    CacheError.backendFailure(backend: backend, message: "cannot set up TLS for PostgreSQL at \(url): \(error)"))
+                return loop.makeFailedFuture(error)
             }
-            configuration.options.connectTimeout = TimeAmount(connectTimeout)
             if !synchronousCommit { configuration.options.additionalStartupParameters.append(("synchronous_commit", "off")) }
             let id = ids.wrappingAdd(1, ordering: .relaxed).oldValue
             return PostgresCacheConnection.connect(on: loop, configuration: configuration, id: id, logger: logger)
@@ -124,7 +117,6 @@ public final class PostgresCacheConnectionPool: Sendable {
         self.logger = Logger(label: "swift-caching.postgres")
         self.external = client
         self.connections = nil
-        self.configurations = ConnectionConfigurations(url: url)
         self.breaker = CircuitBreaker(
             backend: "postgres", server: url.description, settings: breaker, probeTimeout: .seconds(10), logger: logger)
     }
@@ -154,14 +146,7 @@ public final class PostgresCacheConnectionPool: Sendable {
     /// `CacheError` (see ``checkError(_:backend:)``).
     func startCheck(backend: String) throws -> EventLoopFuture<Void>? {
         guard needsCheck else { return nil }
-        var configuration: PostgresConnection.Configuration
-        do {
-            configuration = try configurations.configuration()
-        } catch {
-            throw CacheError.backendFailure(backend: backend, message: "cannot set up TLS for PostgreSQL at \(url): \(error)")
-        }
-        configuration.options.connectTimeout = TimeAmount(connectTimeout)
-        let checkConfiguration = configuration
+        let checkConfiguration = try Self.connectionConfiguration(url, connectTimeout: connectTimeout, backend: backend)
         return check.withLock { check -> EventLoopFuture<Void>? in
             switch check {
             case .passed: return nil
@@ -251,26 +236,20 @@ public final class PostgresCacheConnectionPool: Sendable {
     public func close() async {
         await connections?.close(permanently: false)
     }
-}
 
-/// A server's connection configuration, made once and shared by the connects
-/// that need it (when TLS cannot be set up, each connect reports why).
-final class ConnectionConfigurations: Sendable {
-    private let url: PostgresConnectionURL
-    private let made = CacheLock<PostgresConnection.Configuration?>(nil)
-
-    init(url: PostgresConnectionURL) {
-        self.url = url
-    }
-
-    /// The configuration; throws when TLS cannot be set up.
-    func configuration() throws -> PostgresConnection.Configuration {
-        try made.withLock { made in
-            if let made { return made }
-            let configuration = try url.connectionConfiguration()
-            made = configuration
-            return configuration
+    /// A connection's configuration for `url`, bounded by `connectTimeout`
+    /// (cheap to make: the TLS context is the process's one); a TLS set-up
+    /// that fails is a `CacheError` naming the server.
+    private static func connectionConfiguration(_ url: PostgresConnectionURL, connectTimeout: Duration,
+                                                backend: String) throws(CacheError) -> PostgresConnection.Configuration {
+        var configuration: PostgresConnection.Configuration
+        do {
+            configuration = try url.connectionConfiguration()
+        } catch {
+            throw CacheError.backendFailure(backend: backend, message: "cannot set up TLS for PostgreSQL at \(url): \(error)")
         }
+        configuration.options.connectTimeout = TimeAmount(connectTimeout)
+        return configuration
     }
 }
 
