@@ -16,14 +16,14 @@ import PostgresNIO
 /// use; nothing blocks an event loop. Every operation is one round trip except
 /// where noted:
 ///
-/// - `get`/`getMany` are one `SELECT` (`= $1` for one key, `= ANY($1)` for many); expired rows
+/// - `get`/`getMany` are one `SELECT` (`= ANY($1)` for many keys); expired rows
 ///   seen are deleted by one more statement, as in Django.
 /// - `set`, `add` and `setMany` are one statement each: the upsert and the
 ///   bounded row count for culling travel together. `add` replaces only an
 ///   expired row, so of two concurrent adds exactly one wins.
 /// - `increment` is one `UPDATE` that does the arithmetic in the server: atomic,
 ///   and the expiry is untouched.
-/// - Concurrent `get`s are coalesced into one `= ANY($1)` query (a lone one is `= $1`), and
+/// - Concurrent `get`s are coalesced into one `= ANY($1)` query, and
 ///   concurrent `set`, `add`, `touch`, `delete` and `increment` calls into
 ///   multi-row statements (`INSERT … SELECT FROM unnest($1, $2, $3)`, one
 ///   `DELETE … = ANY($1)`) by group commit: a call that finds a free slot
@@ -199,17 +199,6 @@ public struct PostgresCacheBackend: CacheBackend {
     }
 
     private func rows(unique keys: [String]) async throws -> [String: RowRead] {
-        // A batch of one, as every get of a single task is: `= $1` with a
-        // text parameter, which the server plans and the client encodes for
-        // less than an array of one.
-        if keys.count == 1, let key = keys.first {
-            let rows = try await read(table.select) { $0.append(key) }
-            guard let row = rows.first else { return [:] }
-            let read = Result {
-                try decoded(key: key) { try row.decode((ByteBuffer, Double).self) }
-            }.mapError { ($0 as? CacheError) ?? .undecodableValue(key: key, reason: "\($0)") }
-            return [key: read.map { (value: $0.0, expires: $0.1) }]
-        }
         let rows = try await read(table.selectMany) { $0.append(keys) }
         var found: [String: RowRead] = [:]
         for row in rows {
