@@ -26,6 +26,8 @@ need_packages() {
     # Not started here: the Varnish test starts its own varnishd.
     command -v varnishd >/dev/null || [ -x /usr/sbin/varnishd ] || missing+=(varnish)
     command -v curl >/dev/null || missing+=(curl)
+    # Django for the parity test is installed with pip (scripts/install-django.sh).
+    { command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; } || missing+=(python3 python3-pip)
     if [ ${#missing[@]} -gt 0 ]; then
         echo "services: installing ${missing[*]}"
         export DEBIAN_FRONTEND=noninteractive

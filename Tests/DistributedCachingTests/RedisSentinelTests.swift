@@ -163,7 +163,7 @@ struct RedisSentinelTests {
               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw Support.Failure(description: "no pid file for the primary \(old) in \(directory); run scripts/services.sh start")
         }
-        _ = try await ChildProcess.run("/usr/bin/env", ["kill", "-9", "\(pid)"])
+        try? ProcessSignals.send(SIGKILL, toTreeOf: pid)
         killedAt.set(.now)
         // A loaded CI machine can stretch the election; calls wait up to their 20 s timeout.
         for _ in 0..<600 where recoveredAt.value == nil {

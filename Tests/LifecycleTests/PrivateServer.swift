@@ -56,7 +56,7 @@ struct PrivateServer: Sendable {
     func stop() async {
         if let text = try? String(contentsOfFile: directory + "/server.pid", encoding: .utf8),
            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-            _ = try? await ChildProcess.run("/usr/bin/env", ["kill", "-9", "\(pid)"])
+            try? ProcessSignals.send(SIGKILL, toTreeOf: pid)
         }
         try? FileManager.default.removeItem(atPath: directory)
     }
