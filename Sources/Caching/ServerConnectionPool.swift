@@ -95,17 +95,22 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
     package let timeout: Duration
     private let errors: Errors
     private let eventLoopGroup: any EventLoopGroup
-    private let connect: @Sendable () -> EventLoopFuture<Connection>
+    private let connect: @Sendable (any EventLoop) -> EventLoopFuture<Connection>
     private let state: CacheLock<State>
     private let attempts = Atomic<Int>(0)
     private let metrics: ConnectionPoolMetrics
     private let selection: Selection
 
-    /// A pool of `connections` slots; `connect` opens one connection (bounded
-    /// by the backend's connect timeout).
+    /// A pool of `connections` slots; `connect` opens one connection on the
+    /// event loop it is given (bounded by the backend's connect timeout).
+    ///
+    /// The pool picks each connection's loop with one `next()` of the group.
+    /// Asking the group twice per connection (once for a promise, once in the
+    /// bootstrap) put every connection on the same loop of a two-loop group,
+    /// so one thread carried all of a client's I/O.
     package init(connections: Int, timeout: Duration, breaker: CircuitBreaker, errors: Errors,
                  eventLoopGroup: any EventLoopGroup, selection: Selection = .roundRobin,
-                 connect: @escaping @Sendable () -> EventLoopFuture<Connection>) {
+                 connect: @escaping @Sendable (any EventLoop) -> EventLoopFuture<Connection>) {
         self.timeout = timeout
         self.selection = selection
         self.breaker = breaker
@@ -239,7 +244,7 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
             case .connecting(let future):
                 return .wait(future, slot: index)
             case .ready, .empty:
-                let promise = eventLoopGroup.any().makePromise(of: Connection.self)
+                let promise = eventLoopGroup.next().makePromise(of: Connection.self)
                 state.slots[index] = .connecting(promise.futureResult)
                 return .open(promise, slot: index)
             }
@@ -262,7 +267,7 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
             metrics.connecting()
             let future = promise.futureResult
             future.whenComplete { result in self.opened(result, future: future, slot: slot) }
-            connect().cascade(to: promise)
+            connect(promise.futureResult.eventLoop).cascade(to: promise)
             do {
                 return (try await DeadlineRace.value(of: future, until: deadline, timeout: errors.timeout), counted ? slot : -1)
             } catch {

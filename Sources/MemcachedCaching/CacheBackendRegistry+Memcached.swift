@@ -10,7 +10,7 @@ extension CacheBackendRegistry {
     /// consistent hashing; `unix:/path` for a socket. Options: `connectTimeout`
     /// (seconds, 1), `timeout` (seconds a whole request may take, connecting
     /// included, 1), `failureMode` (`"error"`, the default, or `"miss"`: see
-    /// `CacheFailureMode`), `connectionsPerServer` (2), and the
+    /// `CacheFailureMode`), `connectionsPerServer` (1), and the
     /// circuit breaker's `breakerThreshold` (3), `breakerCoolDown` (0.25) and
     /// `breakerMaxCoolDown` (1 second); `retryInterval`, the older name of
     /// `breakerCoolDown`, is still read.
@@ -48,7 +48,7 @@ extension CacheBackendRegistry {
             let retryInterval = try options.double("retryInterval").map { _ in try options.seconds("retryInterval", default: 0, allowZero: true) }
             let failureMode = try options.failureMode()
             let breaker = try options.circuitBreaker(defaultCoolDown: retryInterval.map { max(0.001, $0 / .seconds(1)) } ?? 0.25)
-            let connectionsPerServer = try options.int("connectionsPerServer", default: 2, minimum: 1)
+            let connectionsPerServer = try options.int("connectionsPerServer", default: 1, minimum: 1)
             try options.finish()
             return MemcachedCacheBackend(
                 configuration: MemcachedCacheBackend.Configuration(

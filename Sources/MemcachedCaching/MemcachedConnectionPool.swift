@@ -57,9 +57,9 @@ final class MemcachedConnectionPool: Sendable {
         pool = ServerConnectionPool(
             connections: settings.connectionCount, timeout: timeout, breaker: breaker, errors: errors,
             eventLoopGroup: group
-        ) {
+        ) { loop in
             MemcachedConnection.connect(
-                to: server, group: group, connectTimeout: min(settings.connectTimeout, timeout),
+                to: server, group: loop, connectTimeout: min(settings.connectTimeout, timeout),
                 commandTimeout: timeout, logger: connectionLogger)
         }
     }

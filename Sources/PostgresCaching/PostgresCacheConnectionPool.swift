@@ -89,8 +89,7 @@ public final class PostgresCacheConnectionPool: Sendable {
         connections = ServerConnectionPool<PostgresCacheConnection>(
             connections: max(1, maxConnections), timeout: connectTimeout, breaker: breaker, errors: errors,
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, selection: .leastBusy
-        ) {
-            let loop = MultiThreadedEventLoopGroup.singleton.any()
+        ) { loop in
             var configuration: PostgresConnection.Configuration
             do {
                 configuration = try Self.connectionConfiguration(url, connectTimeout: connectTimeout, backend: backend)

@@ -87,8 +87,8 @@ public final class RedisClient: Sendable {
         pool = ServerConnectionPool(
             connections: configuration.connectionsPerServer, timeout: timeout, breaker: breaker, errors: errors,
             eventLoopGroup: eventLoopGroup
-        ) {
-            RedisConnection.connect(to: endpoint, configuration: configuration, group: eventLoopGroup)
+        ) { loop in
+            RedisConnection.connect(to: endpoint, configuration: configuration, group: loop)
         }
     }
 
