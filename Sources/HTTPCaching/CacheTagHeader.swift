@@ -42,7 +42,9 @@ public struct CacheTagHeader: Sendable, Equatable {
     /// The tags `fields` declare; the fields are removed when ``strip`` is set.
     public func take(from fields: inout HTTPFields) -> [String] {
         let tags = tags(in: fields)
-        if strip { for name in names { fields[name] = nil } }
+        // Only a field that is there is removed: assigning nil to an absent
+        // field still copies fields shared with a stored response.
+        if strip { for name in names where fields[name] != nil { fields[name] = nil } }
         return tags
     }
 

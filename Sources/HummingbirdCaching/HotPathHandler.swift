@@ -78,8 +78,8 @@ public final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler
         case .end(let trailers):
             if let request = held, trailers == nil {
                 held = nil
-                if let answer = responder.answer(request) {
-                    write(answer, for: request, context)
+                if var answer = responder.answer(request) {
+                    write(&answer.head, body: answer.body, for: request, context)
                     return
                 }
                 pass(request, context)
@@ -123,12 +123,13 @@ public final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler
         context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 
-    private func write(_ answer: (head: HTTPResponse, body: ByteBuffer?), for request: HTTPRequest, _ context: ChannelHandlerContext) {
-        var head = answer.head
+    /// Writes an answer. `head` is the answer's own (stamped in place, so its
+    /// fields are not copied again on the way to the codec).
+    private func write(_ head: inout HTTPResponse, body: ByteBuffer?, for request: HTTPRequest, _ context: ChannelHandlerContext) {
         if responder.stampsDate { head.headerFields[.date] = currentDate() }
         if let serverName = responder.serverName { head.headerFields[.server] = serverName }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if let body = answer.body, request.method != .head {
+        if let body, request.method != .head {
             context.write(wrapOutboundOut(.body(body)), promise: nil)
         }
         guard request.headerFields[.connection] == "close" else {

@@ -15,8 +15,30 @@ import NIOCore
 /// `HTTPServerBuilder.http1(servingHitsFrom:)` puts it in the server.
 public struct HotPathResponder: Sendable {
     enum Engine: Sendable {
-        case django(PageCache, conditionalGet: Bool)
-        case shared(SharedHTTPCache, headKeepsLength: Bool)
+        case django(DjangoHits)
+        case shared(SharedHits)
+    }
+
+    /// Django mode's page cache, in a box: binding the engine's case then
+    /// retains one reference instead of copying every field of the cache
+    /// (measurable on every hit in a profile).
+    final class DjangoHits: Sendable {
+        let pageCache: PageCache
+        let conditionalGet: Bool
+        init(_ pageCache: PageCache, conditionalGet: Bool) {
+            self.pageCache = pageCache
+            self.conditionalGet = conditionalGet
+        }
+    }
+
+    /// Shared mode's cache, in a box (see ``DjangoHits``).
+    final class SharedHits: Sendable {
+        let cache: SharedHTTPCache
+        let headKeepsLength: Bool
+        init(_ cache: SharedHTTPCache, headKeepsLength: Bool) {
+            self.cache = cache
+            self.headKeepsLength = headKeepsLength
+        }
     }
 
     let engine: Engine
@@ -30,14 +52,14 @@ public struct HotPathResponder: Sendable {
     /// Django mode: hits of `pageCache`, with the conditional-GET step around
     /// the fetch step when `conditionalGet` is on (``CachingResponder``'s order).
     public static func django(_ pageCache: PageCache, conditionalGet: Bool = true) -> HotPathResponder {
-        HotPathResponder(engine: .django(pageCache, conditionalGet: conditionalGet), stampsDate: true, serverName: nil)
+        HotPathResponder(engine: .django(DjangoHits(pageCache, conditionalGet: conditionalGet)), stampsDate: true, serverName: nil)
     }
 
     /// Shared mode: fresh hits of `cache`. `headKeepsLength`: a HEAD answer
     /// keeps the stored `Content-Length` (as `caching-proxy` answers) rather
     /// than the length of its empty body (as ``SharedCacheResponder`` does).
     public static func shared(_ cache: SharedHTTPCache, headKeepsLength: Bool = false) -> HotPathResponder {
-        HotPathResponder(engine: .shared(cache, headKeepsLength: headKeepsLength), stampsDate: true, serverName: nil)
+        HotPathResponder(engine: .shared(SharedHits(cache, headKeepsLength: headKeepsLength)), stampsDate: true, serverName: nil)
     }
 
     /// Whether a request head may be answered here, before its end is read:
@@ -59,18 +81,18 @@ public struct HotPathResponder: Sendable {
     func answer(_ request: HTTPRequest) -> (head: HTTPResponse, body: ByteBuffer?)? {
         let request = request.cacheHead
         switch engine {
-        case .django(let pageCache, let conditionalGet):
-            guard let answer = pageCache.hotAnswer(request, conditionalGet: conditionalGet) else { return nil }
-            var head = answer.head
-            head.headerFields = Response.pageFields(head.headerFields, bodyCount: answer.body?.readableBytes ?? 0)
-            return (head, answer.body)
-        case .shared(let cache, let headKeepsLength):
-            guard let answer = cache.hotAnswer(request) else { return nil }
-            var head = answer.head
-            let stored = head.headerFields[.contentLength]
-            head.headerFields = Response.cacheResponseFields(head.headerFields, bodyCount: answer.body?.readableBytes ?? 0)
-            if headKeepsLength, request.method == .head { head.headerFields[.contentLength] = stored }
-            return (head, answer.body)
+        case .django(let hits):
+            // Framed in place: the answer's fields are this call's own, so no
+            // copy of them is made between the tier and the codec.
+            guard var answer = hits.pageCache.hotAnswer(request, conditionalGet: hits.conditionalGet) else { return nil }
+            Response.framePage(&answer.head.headerFields, bodyCount: answer.body?.readableBytes ?? 0)
+            return (answer.head, answer.body)
+        case .shared(let hits):
+            guard var answer = hits.cache.hotAnswer(request) else { return nil }
+            let stored = answer.head.headerFields[.contentLength]
+            Response.frameCacheResponse(&answer.head.headerFields, bodyCount: answer.body?.readableBytes ?? 0)
+            if hits.headKeepsLength, request.method == .head { answer.head.headerFields[.contentLength] = stored }
+            return (answer.head, answer.body)
         }
     }
 }

@@ -8,7 +8,8 @@ extension Response {
     public init(_ response: HTTPCacheResponse) {
         switch response.body {
         case .buffered(let bytes):
-            let headers = Self.cacheResponseFields(response.head.headerFields, bodyCount: bytes.count)
+            var headers = response.head.headerFields
+            Self.frameCacheResponse(&headers, bodyCount: bytes.count)
             self.init(status: response.head.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         case .stream(let stream):
             var headers = response.head.headerFields
@@ -20,11 +21,10 @@ extension Response {
     /// The fields a shared-cache response with a body of `bodyCount` bytes is
     /// sent with: its own `Content-Length` replaced by the body's length. One
     /// home for the full path and hits at the connection.
-    static func cacheResponseFields(_ fields: HTTPFields, bodyCount: Int) -> HTTPFields {
-        var fields = fields
+    /// In place, so a hit answered at the connection copies no fields.
+    static func frameCacheResponse(_ fields: inout HTTPFields, bodyCount: Int) {
         fields[.contentLength] = nil
         fields[.contentLength] = String(bodyCount)
-        return fields
     }
 
     /// The response as the shared cache sees it: the body in memory when its

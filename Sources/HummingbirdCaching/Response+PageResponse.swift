@@ -18,7 +18,8 @@ extension Response {
     init(_ page: PageResponse<ResponseBody>) {
         switch page.body {
         case .bytes(let bytes):
-            let headers = Self.pageFields(page.head.headerFields, bodyCount: bytes.count)
+            var headers = page.head.headerFields
+            Self.framePage(&headers, bodyCount: bytes.count)
             self.init(status: page.head.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         case .streamed(let body):
             self.init(status: page.head.status, headers: page.head.headerFields, body: body)
@@ -31,10 +32,9 @@ extension Response {
     /// non-empty body's length, or a `Content-Length` already in the head
     /// (a HEAD answer carries the GET body's), else 0 as Hummingbird frames an
     /// empty body. One home for the full path and hits at the connection.
-    static func pageFields(_ fields: HTTPFields, bodyCount: Int) -> HTTPFields {
-        var fields = fields
+    /// In place, so a hit answered at the connection copies no fields.
+    static func framePage(_ fields: inout HTTPFields, bodyCount: Int) {
         if bodyCount > 0 || fields[.contentLength] == nil { fields[.contentLength] = String(bodyCount) }
-        return fields
     }
 }
 
