@@ -15,30 +15,16 @@ import NIOCore
 /// `HTTPServerBuilder.http1(servingHitsFrom:)` puts it in the server.
 public struct HotPathResponder: Sendable {
     enum Engine: Sendable {
-        case django(DjangoHits)
-        case shared(SharedHits)
+        case django(Boxed<(pageCache: PageCache, conditionalGet: Bool)>)
+        case shared(Boxed<(cache: SharedHTTPCache, headKeepsLength: Bool)>)
     }
 
-    /// Django mode's page cache, in a box: binding the engine's case then
-    /// retains one reference instead of copying every field of the cache
+    /// An engine's cache, in a box: binding the engine's case then retains
+    /// one reference instead of copying every field of the cache
     /// (measurable on every hit in a profile).
-    final class DjangoHits: Sendable {
-        let pageCache: PageCache
-        let conditionalGet: Bool
-        init(_ pageCache: PageCache, conditionalGet: Bool) {
-            self.pageCache = pageCache
-            self.conditionalGet = conditionalGet
-        }
-    }
-
-    /// Shared mode's cache, in a box (see ``DjangoHits``).
-    final class SharedHits: Sendable {
-        let cache: SharedHTTPCache
-        let headKeepsLength: Bool
-        init(_ cache: SharedHTTPCache, headKeepsLength: Bool) {
-            self.cache = cache
-            self.headKeepsLength = headKeepsLength
-        }
+    final class Boxed<Value: Sendable>: Sendable {
+        let value: Value
+        init(_ value: Value) { self.value = value }
     }
 
     let engine: Engine
@@ -52,14 +38,14 @@ public struct HotPathResponder: Sendable {
     /// Django mode: hits of `pageCache`, with the conditional-GET step around
     /// the fetch step when `conditionalGet` is on (``CachingResponder``'s order).
     public static func django(_ pageCache: PageCache, conditionalGet: Bool = true) -> HotPathResponder {
-        HotPathResponder(engine: .django(DjangoHits(pageCache, conditionalGet: conditionalGet)), stampsDate: true, serverName: nil)
+        HotPathResponder(engine: .django(Boxed((pageCache, conditionalGet))), stampsDate: true, serverName: nil)
     }
 
     /// Shared mode: fresh hits of `cache`. `headKeepsLength`: a HEAD answer
     /// keeps the stored `Content-Length` (as `caching-proxy` answers) rather
     /// than the length of its empty body (as ``SharedCacheResponder`` does).
     public static func shared(_ cache: SharedHTTPCache, headKeepsLength: Bool = false) -> HotPathResponder {
-        HotPathResponder(engine: .shared(SharedHits(cache, headKeepsLength: headKeepsLength)), stampsDate: true, serverName: nil)
+        HotPathResponder(engine: .shared(Boxed((cache, headKeepsLength))), stampsDate: true, serverName: nil)
     }
 
     /// Whether a request head may be answered here, before its end is read:
@@ -84,14 +70,14 @@ public struct HotPathResponder: Sendable {
         case .django(let hits):
             // Framed in place: the answer's fields are this call's own, so no
             // copy of them is made between the tier and the codec.
-            guard var answer = hits.pageCache.hotAnswer(request, conditionalGet: hits.conditionalGet) else { return nil }
+            guard var answer = hits.value.pageCache.hotAnswer(request, conditionalGet: hits.value.conditionalGet) else { return nil }
             Response.framePage(&answer.head.headerFields, bodyCount: answer.body?.readableBytes ?? 0)
             return (answer.head, answer.body)
         case .shared(let hits):
-            guard var answer = hits.cache.hotAnswer(request) else { return nil }
+            guard var answer = hits.value.cache.hotAnswer(request) else { return nil }
             let stored = answer.head.headerFields[.contentLength]
             Response.frameCacheResponse(&answer.head.headerFields, bodyCount: answer.body?.readableBytes ?? 0)
-            if hits.headKeepsLength, request.method == .head { answer.head.headerFields[.contentLength] = stored }
+            if hits.value.headKeepsLength, request.method == .head { answer.head.headerFields[.contentLength] = stored }
             return (answer.head, answer.body)
         }
     }
