@@ -57,6 +57,15 @@ public enum ConditionalRequest {
         return .proceed
     }
 
+    /// Whether `request` carries any of the preconditions ``evaluate(_:etag:lastModified:)``
+    /// reads; without one it proceeds, so a hit need not look up (or parse) the
+    /// response's validators.
+    static func hasPreconditions(_ request: HTTPRequest) -> Bool {
+        let fields = request.headerFields
+        return fields[.ifMatch] != nil || fields[.ifNoneMatch] != nil
+            || fields[.ifModifiedSince] != nil || fields[.ifUnmodifiedSince] != nil
+    }
+
     /// The fields a 304 keeps from the response it stands for: Cache-Control,
     /// Content-Location, Date, ETag, Expires, Last-Modified, Vary, and every
     /// Set-Cookie.
@@ -74,7 +83,7 @@ public enum ConditionalRequest {
     /// response as it is, else a 304 (with ``notModifiedFields(from:)``) or an
     /// empty 412 (``preconditionFailedResponse``). Non-2xx responses are never replaced.
     public static func answer(_ request: HTTPRequest, to response: HTTPResponse) -> HTTPResponse? {
-        guard (200..<300).contains(response.status.code) else { return nil }
+        guard (200..<300).contains(response.status.code), hasPreconditions(request) else { return nil }
         let etag = response.headerFields[.eTag]
         let lastModified = response.headerFields[.lastModified].flatMap { HTTPDate.parse($0) }
         guard etag != nil || lastModified != nil else { return nil }
