@@ -64,7 +64,7 @@ public struct HotPathResponder: Sendable {
     /// The answer to `request` from the hot tier, head framed as the full path
     /// frames it (`Content-Length`), without `Date` and `Server`; `nil`: the
     /// request goes the full way.
-    func answer(_ request: HTTPRequest) -> (head: HTTPResponse, body: ByteBuffer?)? {
+    func answer(_ request: HTTPRequest) -> HotAnswer? {
         let request = request.cacheHead
         switch engine {
         case .django(let hits):
@@ -72,13 +72,13 @@ public struct HotPathResponder: Sendable {
             // copy of them is made between the tier and the codec.
             guard var answer = hits.value.pageCache.hotAnswer(request, conditionalGet: hits.value.conditionalGet) else { return nil }
             Response.framePage(&answer.head.headerFields, bodyCount: answer.body?.readableBytes ?? 0)
-            return (answer.head, answer.body)
+            return answer
         case .shared(let hits):
             guard var answer = hits.value.cache.hotAnswer(request) else { return nil }
             let stored = answer.head.headerFields[.contentLength]
             Response.frameCacheResponse(&answer.head.headerFields, bodyCount: answer.body?.readableBytes ?? 0)
             if hits.value.headKeepsLength, request.method == .head { answer.head.headerFields[.contentLength] = stored }
-            return (answer.head, answer.body)
+            return answer
         }
     }
 }

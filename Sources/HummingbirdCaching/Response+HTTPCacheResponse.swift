@@ -18,10 +18,10 @@ extension Response {
         }
     }
 
-    /// The fields a shared-cache response with a body of `bodyCount` bytes is
-    /// sent with: its own `Content-Length` replaced by the body's length. One
-    /// home for the full path and hits at the connection.
-    /// In place, so a hit answered at the connection copies no fields.
+    /// Frames `fields` as a shared-cache response with a body of `bodyCount`
+    /// bytes is sent: its own `Content-Length` replaced by the body's length.
+    /// One home for the full path and hits at the connection; in place, so a
+    /// hit answered at the connection copies no fields.
     static func frameCacheResponse(_ fields: inout HTTPFields, bodyCount: Int) {
         fields[.contentLength] = nil
         fields[.contentLength] = String(bodyCount)

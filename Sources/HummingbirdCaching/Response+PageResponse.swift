@@ -28,11 +28,12 @@ extension Response {
 }
 
 extension Response {
-    /// The fields a page with a body of `bodyCount` bytes is sent with: a
-    /// non-empty body's length, or a `Content-Length` already in the head
-    /// (a HEAD answer carries the GET body's), else 0 as Hummingbird frames an
-    /// empty body. One home for the full path and hits at the connection.
-    /// In place, so a hit answered at the connection copies no fields.
+    /// Frames `fields` as a page with a body of `bodyCount` bytes is sent:
+    /// `Content-Length` is a non-empty body's length, or one already in the
+    /// head (a HEAD answer carries the GET body's), else 0 as Hummingbird
+    /// frames an empty body. One home for the full path and hits at the
+    /// connection; in place, so a hit answered at the connection copies no
+    /// fields.
     static func framePage(_ fields: inout HTTPFields, bodyCount: Int) {
         if bodyCount > 0 || fields[.contentLength] == nil { fields[.contentLength] = String(bodyCount) }
     }
