@@ -13,13 +13,19 @@ import SQLiteNIO
 /// with it off, a missing table is an error that names `cachectl
 /// createcachetable`.
 ///
-/// Every statement runs on NIO's blocking thread pool through sqlite-nio, on a
-/// small pool of reading connections and one writing connection, in WAL mode
-/// (readers never wait for the writer).
+/// Statements run on NIO's blocking thread pool through sqlite-nio, on a small
+/// pool of reading connections and one writing connection, in WAL mode
+/// (readers never wait for the writer) — except `get` and `hasKey`:
 ///
-/// - `get` is one `SELECT`; concurrent `get`s are coalesced into one
-///   `WHERE cache_key IN (…)` (`CallBatcher`). Expired rows seen are
-///   deleted by one more statement, as in Django.
+/// - `get` and `hasKey` run on the caller's thread, as Django's do: one
+///   `SELECT` through a statement prepared once (`SQLiteDirectReader`), with
+///   no thread hand-off. A read of cached pages takes microseconds, where the
+///   two hand-offs to the thread pool and back cost more than the read; a read
+///   that must go to disk blocks the caller for it. A read that cannot be done
+///   there (the file locked, every reading handle in use, before the first
+///   connection has prepared the file) takes the thread pool, where concurrent
+///   `get`s are coalesced into one `WHERE cache_key IN (…)` (`CallBatcher`).
+///   Expired rows seen are deleted by one more statement, as in Django.
 /// - Group commit: concurrent `set`, `add`, `touch`, `delete` and `increment`
 ///   calls queue for the one writer connection, which takes all that wait
 ///   and runs them in one `BEGIN IMMEDIATE … COMMIT` transaction, `set`s,
@@ -103,6 +109,8 @@ public struct SQLiteCacheBackend: CacheBackend {
     /// Concurrent `get`s, coalesced into one `SELECT … IN (…)` per batch.
     private let reads: CallBatcher<String, SQLiteRow?>
     private let replica: SQLiteConnectionPool?
+    /// `get` and `hasKey` on the caller's thread, when they can be.
+    let directReader: SQLiteDirectReader
     /// One connection that never creates the table, for `cachectl`.
     private let administration: SQLiteConnectionPool
     private let logger: Logger
@@ -168,6 +176,7 @@ public struct SQLiteCacheBackend: CacheBackend {
                 path: path, readOnly: true, size: configuration.poolSize, threadPool: threadPool,
                 eventLoopGroup: eventLoopGroup, logger: logger) { _ in }
         }
+        directReader = SQLiteDirectReader(pool: replica ?? primary, table: table)
     }
 
     public var name: String { "sqlite(\(configuration.path) \(configuration.table.quoted))" }
@@ -185,8 +194,17 @@ public struct SQLiteCacheBackend: CacheBackend {
     public func get(_ key: String) async throws -> CacheValue? {
         try await guarded(write: false, whenDown: { nil }) {
             let now = self.now
-            guard let row = try await reads.submit(key, using: { keys in await self.rows(keys) }) else { return nil }
-            if let value = live(row, key: key, now: now) { return .bytes(value) }
+            let found: (value: SQLiteData?, expires: SQLiteData?)
+            switch directReader.row(key) {
+            case .found(let value, let expires)?:
+                found = (value, expires)
+            case .missing?:
+                return nil
+            case nil:
+                guard let row = try await reads.submit(key, using: { keys in await self.rows(keys) }) else { return nil }
+                found = (row.column("value"), row.column("expires"))
+            }
+            if let value = live(value: found.value, expires: found.expires, key: key, now: now) { return .bytes(value) }
             try await write { _ = try await $0.query(self.table.deleteExpiredKey, [.text(key), .float(now)]) }
             return nil
         }
@@ -224,7 +242,7 @@ public struct SQLiteCacheBackend: CacheBackend {
                 let rows = try await read { try await $0.query(self.table.selectMany(chunk.count), chunk.map { .text($0) }) }
                 for row in rows {
                     guard let key = row.column("cache_key")?.string else { continue }
-                    if let value = live(row, key: key, now: now) { found[key] = .bytes(value) } else { expired.append(key) }
+                    if let value = live(value: row.column("value"), expires: row.column("expires"), key: key, now: now) { found[key] = .bytes(value) } else { expired.append(key) }
                 }
             }
             if !expired.isEmpty {
@@ -241,6 +259,7 @@ public struct SQLiteCacheBackend: CacheBackend {
     public func hasKey(_ key: String) async throws -> Bool {
         try await guarded(write: false, whenDown: { false }) {
             let now = self.now
+            if let found = directReader.hasKey(key, now: now) { return found }
             return try await read { try await $0.query(self.table.hasKey, [.text(key), .float(now)]) }.isEmpty == false
         }
     }
@@ -331,6 +350,7 @@ public struct SQLiteCacheBackend: CacheBackend {
 
     public func close() async throws {
         await primary.closeAll()
+        directReader.closeAll()
         await writer.closeAll()
         await replica?.closeAll()
         await administration.closeAll()
@@ -466,17 +486,17 @@ public struct SQLiteCacheBackend: CacheBackend {
 
     /// The value of a row, or `nil` when the row is expired or damaged (a damaged
     /// row is logged, and deleted like an expired one).
-    private func live(_ row: SQLiteRow, key: String, now: Double) -> [UInt8]? {
-        let expires: Double
-        switch row.column("expires") {
-        case .float(let number)?: expires = number
-        case .integer(let number)?: expires = Double(number)
+    private func live(value: SQLiteData?, expires: SQLiteData?, key: String, now: Double) -> [UInt8]? {
+        let deadline: Double
+        switch expires {
+        case .float(let number)?: deadline = number
+        case .integer(let number)?: deadline = Double(number)
         default:
             logger.warning("an SQLite cache row has a damaged expiry; treating it as expired", metadata: ["key": "\(key)"])
             return nil
         }
-        guard expires > now else { return nil }
-        switch row.column("value") {
+        guard deadline > now else { return nil }
+        switch value {
         case .blob(let buffer)?: return Array(buffer.readableBytesView)
         case .text(let text)?: return Array(text.utf8)
         case .integer(let number)?: return DecimalInteger.bytes(Int(number))

@@ -15,8 +15,9 @@ import Darwin
 
 /// A few connections to one SQLite file, lent to one operation at a time.
 ///
-/// Every libsqlite3 call runs on NIO's blocking thread pool (sqlite-nio does
-/// that), never on an event loop or the Swift concurrency pool. Connections are
+/// Every libsqlite3 call made through these connections runs on NIO's
+/// blocking thread pool (sqlite-nio does that), never on an event loop or the
+/// Swift concurrency pool; `SQLiteDirectReader`'s reads are the one exception. Connections are
 /// opened on first use, which creates the database file; a connection that saw
 /// an I/O or corruption error is closed rather than reused, and the file's
 /// identity is checked at most once a second, so a file that was deleted or
@@ -74,6 +75,18 @@ final class SQLiteConnectionPool: Sendable {
             release(connection, generation: generation, broken: Self.breaksConnection(error))
             throw error
         }
+    }
+
+    /// What `sqlite3_open_v2` is given: the path, or a read-only URI.
+    var openPath: String { readOnly ? Self.readOnlyURI(path) : path }
+
+    /// The pool's generation once a connection to the current file has been
+    /// opened and prepared (so the file, in WAL mode, and the table exist), or
+    /// `nil` before that. Checks the file's identity as `acquire` does: a
+    /// connection made under another generation points at a file that is gone.
+    func preparedGeneration() -> Int? {
+        checkFileIdentity()
+        return state.withLock { $0.identity == nil ? nil : $0.generation }
     }
 
     /// Closes every idle connection; connections in use close when returned.
