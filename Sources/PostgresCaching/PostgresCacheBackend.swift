@@ -150,7 +150,11 @@ public struct PostgresCacheBackend: CacheBackend {
         failures = CacheFailureHandler(mode: configuration.failureMode, logger: logger)
         let tableReady = TableCreationGate()
         self.tableReady = tableReady
-        reads = CallBatcher(maxRunning: min(4, configuration.maxConnections), maxBatch: Self.maxBatch)
+        // Two read batches at a time: one on the wire while the other's rows
+        // are decoded. More only splits the waiting calls into more, smaller
+        // statements, each with its own cost on the server (2 against 4, 32
+        // tasks, server on the same 2 cores: 1.3x the get-hits per second).
+        reads = CallBatcher(maxRunning: min(2, configuration.maxConnections), maxBatch: Self.maxBatch)
         // One batch at a time: the writes of this process then follow one
         // order, and Django's culling arithmetic holds exactly for them.
         writes = CallBatcher(maxRunning: 1, maxBatch: Self.maxBatch)

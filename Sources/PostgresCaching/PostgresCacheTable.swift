@@ -1,3 +1,5 @@
+import Caching
+
 /// The SQL of one PostgreSQL cache table, with its name quoted everywhere.
 ///
 /// The layout is Django's (`cache_key` primary key, `value`, `expires`, and an
@@ -5,40 +7,18 @@
 /// (Django stores base64 text of a pickle) and `expires` is a DOUBLE PRECISION
 /// number of seconds since 1970 (Django stores a timestamp). A value that never
 /// expires has ``PostgresCacheTable/forever``, 9999-12-31T23:59:59Z.
-public struct PostgresCacheTable: Sendable, Hashable {
+public struct PostgresCacheTable: SQLCacheTableDefinition {
     /// The table's name as configured (the settings' `location`).
     public let name: String
 
-    /// The `expires` of a value that never expires.
-    public static let forever: Double = 253_402_300_799
+    /// `cache_key`, `value` and `expires` as this dialect types them.
+    public static var columnTypes: (key: String, value: String, expires: String) {
+        ("TEXT COLLATE \"C\"", "BYTEA", "DOUBLE PRECISION")
+    }
 
     /// A table named `name`; any name is allowed, spaces included.
     public init(name: String) {
         self.name = name
-    }
-
-    /// An SQL identifier in double quotes, inner quotes doubled.
-    public static func quote(_ identifier: String) -> String {
-        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    /// The quoted table name.
-    public var quoted: String { Self.quote(name) }
-
-    /// The statements that create the table and its index (what `cachectl
-    /// createcachetable --dry-run` prints).
-    public var creationStatements: [String] {
-        [
-            "CREATE TABLE \(quoted) (\"cache_key\" TEXT COLLATE \"C\" NOT NULL PRIMARY KEY, \"value\" BYTEA NOT NULL, \"expires\" DOUBLE PRECISION NOT NULL);",
-            "CREATE INDEX \(Self.quote(name + "_expires")) ON \(quoted) (\"expires\");",
-        ]
-    }
-
-    var creationStatementsIfMissing: [String] {
-        [
-            "CREATE TABLE IF NOT EXISTS \(quoted) (\"cache_key\" TEXT COLLATE \"C\" NOT NULL PRIMARY KEY, \"value\" BYTEA NOT NULL, \"expires\" DOUBLE PRECISION NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS \(Self.quote(name + "_expires")) ON \(quoted) (\"expires\")",
-        ]
     }
 
     var exists: String { "SELECT to_regclass($1) IS NOT NULL" }

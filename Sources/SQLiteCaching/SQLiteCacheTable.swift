@@ -1,3 +1,5 @@
+import Caching
+
 /// The SQL of one SQLite cache table, with its name quoted everywhere.
 ///
 /// The layout is Django's (`cache_key` primary key, `value`, `expires`, and an
@@ -6,41 +8,18 @@
 /// pickle), and `expires` is a REAL number of seconds since 1970 (Django stores a
 /// datetime). A value that never expires has ``SQLiteCacheTable/forever``,
 /// 9999-12-31T23:59:59Z, Django's `datetime.max`.
-public struct SQLiteCacheTable: Sendable, Hashable {
+public struct SQLiteCacheTable: SQLCacheTableDefinition {
     /// The table's name as configured (the settings' `location`).
     public let name: String
 
-    /// The `expires` of a value that never expires.
-    public static let forever: Double = 253_402_300_799
+    /// `cache_key`, `value` and `expires` as this dialect types them.
+    public static var columnTypes: (key: String, value: String, expires: String) {
+        ("TEXT", "BLOB", "REAL")
+    }
 
     /// A table named `name`; any name is allowed, spaces included.
     public init(name: String) {
         self.name = name
-    }
-
-    /// An SQL identifier in double quotes, inner quotes doubled.
-    public static func quote(_ identifier: String) -> String {
-        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    /// The quoted table name.
-    public var quoted: String { Self.quote(name) }
-
-    /// The statements that create the table and its index (what `cachectl
-    /// createcachetable --dry-run` prints).
-    public var creationStatements: [String] {
-        [
-            "CREATE TABLE \(quoted) (\"cache_key\" TEXT NOT NULL PRIMARY KEY, \"value\" BLOB NOT NULL, \"expires\" REAL NOT NULL);",
-            "CREATE INDEX \(Self.quote(name + "_expires")) ON \(quoted) (\"expires\");",
-        ]
-    }
-
-    /// The same statements, made idempotent, for creating the table on first use.
-    var creationStatementsIfMissing: [String] {
-        [
-            "CREATE TABLE IF NOT EXISTS \(quoted) (\"cache_key\" TEXT NOT NULL PRIMARY KEY, \"value\" BLOB NOT NULL, \"expires\" REAL NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS \(Self.quote(name + "_expires")) ON \(quoted) (\"expires\")",
-        ]
     }
 
     var exists: String { "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?" }
