@@ -106,7 +106,8 @@ public struct SQLiteCacheBackend: CacheBackend {
     private let writeLock: SQLiteWriteLock
     /// Concurrent writes, run as one transaction per batch.
     private let writes: CallBatcher<SQLCacheWrite, SQLCacheWriteOutcome>
-    /// Concurrent `get`s, coalesced into one `SELECT … IN (…)` per batch.
+    /// Concurrent `get`s that cannot read directly, coalesced into one
+    /// `SELECT … IN (…)` per batch.
     private let reads: CallBatcher<String, SQLiteRow?>
     private let replica: SQLiteConnectionPool?
     /// `get` and `hasKey` on the caller's thread, when they can be.
@@ -194,17 +195,17 @@ public struct SQLiteCacheBackend: CacheBackend {
     public func get(_ key: String) async throws -> CacheValue? {
         try await guarded(write: false, whenDown: { nil }) {
             let now = self.now
-            let found: (value: SQLiteData?, expires: SQLiteData?)
+            let stored: [UInt8]?
             switch directReader.row(key) {
             case .found(let value, let expires)?:
-                found = (value, expires)
+                stored = live(value: value, expires: expires, key: key, now: now)
             case .missing?:
                 return nil
             case nil:
                 guard let row = try await reads.submit(key, using: { keys in await self.rows(keys) }) else { return nil }
-                found = (row.column("value"), row.column("expires"))
+                stored = live(row, key: key, now: now)
             }
-            if let value = live(value: found.value, expires: found.expires, key: key, now: now) { return .bytes(value) }
+            if let stored { return .bytes(stored) }
             try await write { _ = try await $0.query(self.table.deleteExpiredKey, [.text(key), .float(now)]) }
             return nil
         }
@@ -242,7 +243,7 @@ public struct SQLiteCacheBackend: CacheBackend {
                 let rows = try await read { try await $0.query(self.table.selectMany(chunk.count), chunk.map { .text($0) }) }
                 for row in rows {
                     guard let key = row.column("cache_key")?.string else { continue }
-                    if let value = live(value: row.column("value"), expires: row.column("expires"), key: key, now: now) { found[key] = .bytes(value) } else { expired.append(key) }
+                    if let value = live(row, key: key, now: now) { found[key] = .bytes(value) } else { expired.append(key) }
                 }
             }
             if !expired.isEmpty {
@@ -486,6 +487,11 @@ public struct SQLiteCacheBackend: CacheBackend {
 
     /// The value of a row, or `nil` when the row is expired or damaged (a damaged
     /// row is logged, and deleted like an expired one).
+    private func live(_ row: SQLiteRow, key: String, now: Double) -> [UInt8]? {
+        live(value: row.column("value"), expires: row.column("expires"), key: key, now: now)
+    }
+
+    /// `live` for a row's two columns, however they were read.
     private func live(value: SQLiteData?, expires: SQLiteData?, key: String, now: Double) -> [UInt8]? {
         let deadline: Double
         switch expires {

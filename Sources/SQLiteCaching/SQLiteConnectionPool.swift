@@ -17,11 +17,12 @@ import Darwin
 ///
 /// Every libsqlite3 call made through these connections runs on NIO's
 /// blocking thread pool (sqlite-nio does that), never on an event loop or the
-/// Swift concurrency pool; `SQLiteDirectReader`'s reads are the one exception. Connections are
-/// opened on first use, which creates the database file; a connection that saw
-/// an I/O or corruption error is closed rather than reused, and the file's
-/// identity is checked at most once a second, so a file that was deleted or
-/// replaced is reopened (and recreated) without restarting the application.
+/// Swift concurrency pool (`SQLiteDirectReader`'s reads, on handles of their
+/// own, are the one exception). Connections are opened on first use, which
+/// creates the database file; a connection that saw an I/O or corruption error
+/// is closed rather than reused, and the file's identity is checked at most
+/// once a second, so a file that was deleted or replaced is reopened (and
+/// recreated) without restarting the application.
 final class SQLiteConnectionPool: Sendable {
     /// What a new connection is prepared with (pragmas, the table).
     typealias Preparation = @Sendable (SQLiteConnection) async throws -> Void

@@ -18,6 +18,16 @@ struct SQLiteDirectReaderTests {
         return bytes
     }
 
+    /// Stores `[1]` under `k` in `backend` and reads it back until the read
+    /// has gone through a direct handle (the first read opens the file on the
+    /// thread pool).
+    static func warmUp(_ backend: SQLiteCacheBackend) async throws {
+        try await backend.set("k", value: .bytes([1]), lifetime: .seconds(300))
+        #expect(try await bytes(backend.get("k")) == [1])
+        #expect(try await bytes(backend.get("k")) == [1])
+        #expect(backend.directReader.openHandles >= 1)
+    }
+
     @Test("after the first read opens the file, reads go through the direct reader and see every type of key")
     func directReads() async throws {
         let path = try SQLiteBackendTests.directory() + "/cache.sqlite3"
@@ -42,7 +52,7 @@ struct SQLiteDirectReaderTests {
         let path = try SQLiteBackendTests.directory() + "/cache.sqlite3"
         let writer = Self.backend(path)
         let reader = Self.backend(path)
-        try await writer.set("k", value: .bytes([1]), lifetime: .seconds(300))
+        try await Self.warmUp(writer)
         #expect(try await Self.bytes(reader.get("k")) == [1])
         #expect(try await Self.bytes(reader.get("k")) == [1])
         #expect(reader.directReader.openHandles >= 1)
@@ -90,9 +100,7 @@ struct SQLiteDirectReaderTests {
         let path = try SQLiteBackendTests.directory() + "/cache.sqlite3"
         let backend = SQLiteCacheBackend(configuration: .init(path: path, table: "direct", createTable: false))
         #expect(try await backend.createTable())
-        try await backend.set("k", value: .bytes([1]), lifetime: .seconds(300))
-        #expect(try await Self.bytes(backend.get("k")) == [1])
-        #expect(try await Self.bytes(backend.get("k")) == [1])
+        try await Self.warmUp(backend)
         try await SQLiteBackendTests.execute(path, "DROP TABLE direct")
         do {
             _ = try await backend.get("k")
@@ -110,8 +118,7 @@ struct SQLiteDirectReaderTests {
     func readsDuringAWrite() async throws {
         let path = try SQLiteBackendTests.directory() + "/cache.sqlite3"
         let backend = Self.backend(path)
-        try await backend.set("k", value: .bytes([1]), lifetime: .seconds(300))
-        #expect(try await Self.bytes(backend.get("k")) == [1])
+        try await Self.warmUp(backend)
         let other = try await SQLiteConnection.open(storage: .file(path: path))
         _ = try await other.query("BEGIN IMMEDIATE")
         _ = try await other.query("UPDATE direct SET value = x'02' WHERE cache_key = 'k'")
@@ -126,10 +133,7 @@ struct SQLiteDirectReaderTests {
     func close() async throws {
         let path = try SQLiteBackendTests.directory() + "/cache.sqlite3"
         let backend = Self.backend(path)
-        try await backend.set("k", value: .bytes([1]), lifetime: .seconds(300))
-        #expect(try await Self.bytes(backend.get("k")) == [1])
-        #expect(try await Self.bytes(backend.get("k")) == [1])
-        #expect(backend.directReader.openHandles >= 1)
+        try await Self.warmUp(backend)
         try await backend.close()
         #expect(backend.directReader.openHandles == 0)
         #expect(try await Self.bytes(backend.get("k")) == [1])
