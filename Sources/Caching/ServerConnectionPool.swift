@@ -43,18 +43,24 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
         /// Whether a failed request surely never reached the server, so it may
         /// be sent once more on a new connection.
         package var wasNotSent: @Sendable (any Error) -> Bool
+        /// Whether a failed request's connection closed before its reply came
+        /// (the request may or may not have run): such a request is sent once
+        /// more on a new connection only when the caller says it is idempotent.
+        package var connectionLost: @Sendable (any Error) -> Bool
 
         /// The vocabulary of a backend.
         package init(timeout: @escaping @Sendable () -> any Error,
                      circuitOpen: @escaping @Sendable (_ retryIn: Duration, _ lastError: String) -> any Error,
                      closed: @escaping @Sendable () -> any Error,
                      meansUnavailable: @escaping @Sendable (any Error) -> Bool,
-                     wasNotSent: @escaping @Sendable (any Error) -> Bool = { _ in false }) {
+                     wasNotSent: @escaping @Sendable (any Error) -> Bool = { _ in false },
+                     connectionLost: @escaping @Sendable (any Error) -> Bool = { _ in false }) {
             self.timeout = timeout
             self.circuitOpen = circuitOpen
             self.closed = closed
             self.meansUnavailable = meansUnavailable
             self.wasNotSent = wasNotSent
+            self.connectionLost = connectionLost
         }
     }
 
@@ -142,7 +148,13 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
     /// must hand to the connection so the reply wait ends there too.
     /// `timeout` replaces the pool's own for this call (a pool shared by
     /// backends with different timeouts bounds each call by its backend's).
-    package func run<T>(timeout: Duration? = nil, _ body: (Connection, NIODeadline) async throws -> T) async throws -> T {
+    ///
+    /// A request that never left the client is sent once more on a new
+    /// connection; so is an `idempotent` one whose connection closed before
+    /// the reply (a server restart: the pool may hand out a connection whose
+    /// close the event loop has not yet seen). Both within the one deadline.
+    package func run<T>(timeout: Duration? = nil, idempotent: Bool = false,
+                        _ body: (Connection, NIODeadline) async throws -> T) async throws -> T {
         if case .rejected(let retryIn, let lastError) = breaker.admit() {
             throw errors.circuitOpen(retryIn, lastError)
         }
@@ -156,7 +168,7 @@ package final class ServerConnectionPool<Connection: PooledConnection>: Sendable
                     let result = try await body(connection, deadline)
                     breaker.succeeded()
                     return result
-                } catch where !retried && errors.wasNotSent(error) {
+                } catch where !retried && (errors.wasNotSent(error) || (idempotent && errors.connectionLost(error))) {
                     // The connection failed before the request reached it. Its
                     // channel may not have finished closing, so it could still
                     // look active: take it out of its slot, so the retry opens

@@ -51,7 +51,8 @@ final class MemcachedConnectionPool: Sendable {
                 MemcachedClientError(kind: .connectionClosed, server: server, message: "the client was closed")
             },
             meansUnavailable: { ($0 as? MemcachedClientError)?.meansServerUnavailable ?? true },
-            wasNotSent: { ($0 as? MemcachedClientError).map { !$0.mayHaveBeenSent } ?? false })
+            wasNotSent: { ($0 as? MemcachedClientError).map { !$0.mayHaveBeenSent } ?? false },
+            connectionLost: { ($0 as? MemcachedClientError)?.kind == .connectionClosed })
         let group = settings.eventLoopGroup
         let connectionLogger = logger
         pool = ServerConnectionPool(
@@ -72,10 +73,13 @@ final class MemcachedConnectionPool: Sendable {
     /// Sends a request on one of the connections and returns its replies.
     ///
     /// A request that surely never reached the server (its connection had
-    /// closed before the write) is sent once more on a new connection; any
-    /// other failure is the caller's, as a ``MemcachedClientError``.
+    /// closed before the write), or an idempotent one whose connection closed
+    /// before its replies, is sent once more on a new connection; any other
+    /// failure is the caller's, as a ``MemcachedClientError``.
     func send(_ request: MemcachedRequest) async throws -> [MemcachedReply] {
-        try await pool.run { connection, deadline in try await connection.send(request, deadline: deadline) }
+        try await pool.run(idempotent: request.isIdempotent) { connection, deadline in
+            try await connection.send(request, deadline: deadline)
+        }
     }
 
     /// Closes every connection; the next request opens new ones.

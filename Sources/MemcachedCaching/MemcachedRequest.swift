@@ -23,6 +23,13 @@ struct MemcachedRequest: Sendable {
     /// The name of the first command, for errors.
     let name: String
     let completion: Completion
+    /// Whether sending the commands again leaves the server as one send would
+    /// and gets the same replies (reads, probes, unconditional stores): such a
+    /// request is sent once more on a new connection when its connection
+    /// closed before the replies came. Adds, CAS stores, deletes and
+    /// arithmetic are not: replayed, they could report the first send's work
+    /// as not done, or do it twice.
+    let isIdempotent: Bool
 
     private init(commands: [MemcachedCommand], completion: Completion) {
         var buffer = ByteBuffer()
@@ -31,6 +38,13 @@ struct MemcachedRequest: Sendable {
         kinds = commands.map(\.kind)
         name = commands.first?.name ?? "mn"
         self.completion = completion
+        isIdempotent = commands.allSatisfy { command in
+            switch command {
+            case .get, .quietGet, .getForUpdate, .probe, .noop, .statsSettings: return true
+            case .store(_, _, _, let mode, let cas): return mode == .set && cas == nil
+            case .delete, .arithmetic, .flushAll: return false
+            }
+        }
     }
 
     /// One command and its one reply.

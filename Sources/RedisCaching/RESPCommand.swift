@@ -22,6 +22,15 @@ public enum RESPArgument: Sendable, ExpressibleByStringLiteral, ExpressibleByInt
 public struct RESPCommand: Sendable {
     /// The encoded command.
     public private(set) var buffer: ByteBuffer
+    /// Whether sending the command a second time leaves the server as one
+    /// send would and gets the same reply: reads (`GET`, `MGET`, `EXISTS`,
+    /// `PTTL`, …) and unconditional writes (`SET` without `NX`, `XX` or
+    /// `GET`, `MSET`, `PSETEX`, `SETEX`). A client resends such a command once
+    /// on a new connection when its connection closed before the reply came
+    /// (the server restarted, or closed an idle connection while the command
+    /// was on its way); any other command fails with
+    /// ``RedisError/connectionClosed(_:)`` instead, since it may have run.
+    public let isIdempotent: Bool
 
     /// The command `name` with `arguments`, e.g. `RESPCommand("SET", ["k", .bytes(v)])`.
     public init(_ name: String, _ arguments: [RESPArgument] = []) {
@@ -46,6 +55,29 @@ public struct RESPCommand: Sendable {
             }
         }
         self.buffer = buffer
+        isIdempotent = Self.isIdempotent(name, arguments)
+    }
+
+    /// Commands whose replay is harmless. `DEL`, `SET … NX` and `INCRBY`
+    /// are not among them: replayed, they would report the first send's work
+    /// as not done, or do it twice.
+    private static let idempotentNames: Set<String> = [
+        "GET", "MGET", "EXISTS", "PTTL", "TTL", "TYPE", "STRLEN", "PING", "ECHO", "DBSIZE", "INFO",
+        "SET", "MSET", "SETEX", "PSETEX",
+    ]
+
+    private static func isIdempotent(_ name: String, _ arguments: [RESPArgument]) -> Bool {
+        let name = name.uppercased()
+        guard idempotentNames.contains(name) else { return false }
+        guard name == "SET" else { return true }
+        // SET's options from the third argument on; NX, XX and GET make the reply depend on what was there.
+        for case .string(let option) in arguments.dropFirst(2) {
+            switch option.uppercased() {
+            case "NX", "XX", "GET": return false
+            default: continue
+            }
+        }
+        return true
     }
 
     private static func writeBulk(_ bytes: some Collection<UInt8>, to buffer: inout ByteBuffer) {

@@ -83,7 +83,11 @@ public final class RedisClient: Sendable {
                         + " (last error: \(lastError))")
             },
             closed: { RedisError.clientClosed },
-            meansUnavailable: { ($0 as? RedisError)?.meansUnavailable ?? true })
+            meansUnavailable: { ($0 as? RedisError)?.meansUnavailable ?? true },
+            connectionLost: { error in
+                if case .connectionClosed = error as? RedisError { return true }
+                return false
+            })
         pool = ServerConnectionPool(
             connections: configuration.connectionsPerServer, timeout: timeout, breaker: breaker, errors: errors,
             eventLoopGroup: eventLoopGroup
@@ -102,9 +106,13 @@ public final class RedisClient: Sendable {
         self.init(endpoint: try RedisEndpoint(url: url), configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
     }
 
-    /// Sends one command and returns its reply.
+    /// Sends one command and returns its reply. An idempotent command
+    /// (``RESPCommand/isIdempotent``) whose connection closes before the
+    /// reply is sent once more on a new connection.
     public func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
-        try await call { connection, deadline in try await connection.send(command, deadline: deadline) }
+        try await call(idempotent: command.isIdempotent) { connection, deadline in
+            try await connection.send(command, deadline: deadline)
+        }
     }
 
     /// Sends `name` with `arguments` and returns the reply.
@@ -114,15 +122,20 @@ public final class RedisClient: Sendable {
 
     /// Sends `commands` in one write on one connection and returns their
     /// replies, in order. Not a transaction: other clients' commands may run
-    /// between them (use MULTI/EXEC inside the pipeline for that).
+    /// between them (use MULTI/EXEC inside the pipeline for that). Sent once
+    /// more on a new connection, as by `send(_:)`, only when
+    /// every command is idempotent.
     public func pipeline(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
-        try await call { connection, deadline in try await connection.pipeline(commands, deadline: deadline) }
+        try await call(idempotent: commands.allSatisfy(\.isIdempotent)) { connection, deadline in
+            try await connection.pipeline(commands, deadline: deadline)
+        }
     }
 
     /// One call through the pool: breaker, whole-call deadline, typed errors.
-    private func call<T>(_ body: (RedisConnection, NIODeadline) async throws -> T) async throws(RedisError) -> T {
+    private func call<T>(idempotent: Bool,
+                         _ body: (RedisConnection, NIODeadline) async throws -> T) async throws(RedisError) -> T {
         do {
-            return try await pool.run(body)
+            return try await pool.run(idempotent: idempotent, body)
         } catch let error as RedisError {
             throw error
         } catch {

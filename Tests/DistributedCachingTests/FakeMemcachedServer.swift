@@ -16,9 +16,13 @@ import Darwin
 /// Each command line (an `ms` command's data block is read and dropped) is
 /// recorded and given to `respond`, with the number of the connection it came
 /// on (1 for the first); the bytes it returns are sent back, nothing when it
-/// returns `nil`.
+/// returns `nil`; ``hangUp`` closes the connection instead.
 final class FakeMemcachedServer: Sendable {
     typealias Responder = @Sendable (_ connection: Int, _ line: String) -> [UInt8]?
+
+    /// A reply that closes the connection without answering (a server that
+    /// restarts, or drops an idle connection, as a command arrives).
+    static let hangUp: [UInt8] = Array("<hang up>".utf8)
 
     let port: Int
     private let listener: Int32
@@ -143,6 +147,7 @@ final class FakeMemcachedServer: Sendable {
                 buffer.removeFirst(consumed)
                 state.withLock { $0.lines.append(line) }
                 guard let reply = respond(number, line) else { continue }
+                if reply == Self.hangUp { return }
                 if !send(reply, to: client) { return }
             }
         }

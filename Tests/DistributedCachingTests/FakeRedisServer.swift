@@ -8,8 +8,13 @@ import Synchronization
 final class FakeRedisServer: Sendable {
     /// What the server sends back for bytes received on the `connection`-th
     /// connection (0-based); `nil` sends nothing. A reply containing `|` is
-    /// sent in pieces, 30 ms apart, so the client sees it split across reads.
+    /// sent in pieces, 30 ms apart, so the client sees it split across reads;
+    /// ``closeConnection`` closes the connection without a reply.
     typealias Script = @Sendable (_ connection: Int, _ received: ByteBuffer) -> String?
+
+    /// A script's reply that closes the connection instead (a server that
+    /// restarts, or drops an idle connection, as a command arrives).
+    static let closeConnection = "<close>"
 
     private let channel: any Channel
     var port: Int { channel.localAddress?.port ?? 0 }
@@ -53,6 +58,10 @@ final class FakeRedisServer: Sendable {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             guard let reply = script(index, unwrapInboundIn(data)) else { return }
+            if reply == FakeRedisServer.closeConnection {
+                context.close(promise: nil)
+                return
+            }
             let loop = context.eventLoop.assumeIsolated()
             for (position, piece) in reply.split(separator: "|", omittingEmptySubsequences: false).enumerated() {
                 let bytes = ByteBuffer(string: String(piece))

@@ -183,6 +183,41 @@ struct MemcachedFaultTests {
         }
     }
 
+    @Test("a connection closed before the reply: get and set are sent once more on a new one; add, delete and incr fail and are not resent")
+    func lostConnectionRetry() async throws {
+        // When `drop` is set, the next command closes its connection unanswered.
+        let drop = CacheLock(false)
+        try await FakeMemcachedServer.with(respond: { _, line in
+            if drop.withLock({ dropping in defer { dropping = false }; return dropping }) { return FakeMemcachedServer.hangUp }
+            switch line.split(separator: " ").first {
+            case "mg": return .reply("EN\r\n")
+            case "ma": return .reply("NF\r\n")
+            case "md": return .reply("NF\r\n")
+            default: return .reply("HD\r\n")
+            }
+        }) { fake in
+            let cache = MemcachedTesting.cache(try MemcachedTesting.backend([fake.location], connectionsPerServer: 1))
+            try await cache.set("warm", "v")
+            func sent(_ verb: String) -> Int { fake.lines.filter { $0.hasPrefix(verb + " ") }.count }
+            drop.withLock { $0 = true }
+            #expect(try await cache.get("k", as: String.self) == nil)
+            #expect(sent("mg") == 2)
+            drop.withLock { $0 = true }
+            try await cache.set("k", "v")
+            #expect(sent("ms") == 3)
+            let before = (ms: sent("ms"), md: sent("md"), ma: sent("ma"))
+            drop.withLock { $0 = true }
+            await #expect(throws: CacheError.self) { _ = try await cache.add("k", "v") }
+            drop.withLock { $0 = true }
+            await #expect(throws: CacheError.self) { _ = try await cache.delete("k") }
+            drop.withLock { $0 = true }
+            await #expect(throws: CacheError.self) { _ = try await cache.increment("k") }
+            #expect(sent("ms") == before.ms + 1)
+            #expect(sent("md") == before.md + 1)
+            #expect(sent("ma") == before.ma + 1)
+        }
+    }
+
     @Test("miss mode does not hide a server that answers nonsense")
     func missModeKeepsProtocolErrors() async throws {
         try await FakeMemcachedServer.with(respond: { _, _ in .reply("NONSENSE\r\n") }) { fake in

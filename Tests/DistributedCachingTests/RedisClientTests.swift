@@ -75,6 +75,53 @@ struct RedisClientTests {
         #expect(try await client.send("PING") == .simpleString("PONG"))
     }
 
+    @Test("a connection closed before the reply: an idempotent command is sent once more on a new one; others fail and are not resent")
+    func lostConnectionRetry() async throws {
+        // When `drop` is set, the next connection to get a command closes without a reply.
+        let drop = CacheLock(false)
+        let received = CacheLock<[String]>([])
+        let server = try await FakeRedisServer.start { _, bytes in
+            // The names of the commands in this read (each command is `*N`, `$len`, name, …).
+            let lines = String(buffer: bytes).split(separator: "\r\n", omittingEmptySubsequences: false)
+            let names = lines.indices.filter { lines[$0].hasPrefix("*") && $0 + 2 < lines.count }.map { String(lines[$0 + 2]) }
+            received.withLock { $0.append(names.joined(separator: "+")) }
+            if drop.withLock({ dropping in defer { dropping = false }; return dropping }) { return FakeRedisServer.closeConnection }
+            return names.map { name in name == "INCRBY" ? ":1\r\n" : name == "GET" ? "$-1\r\n" : "+OK\r\n" }.joined()
+        }
+        defer { Task { await server.stop() } }
+        let client = RedisClient(
+            endpoint: RedisEndpoint(host: "127.0.0.1", port: server.port),
+            configuration: .init(connectionsPerServer: 1))
+        defer { client.close() }
+        #expect(try await client.send("PING") == .simpleString("OK"))
+        // Idempotent: lost once, answered on a new connection.
+        for command in [RESPCommand("GET", ["k"]), RESPCommand("SET", ["k", "v", "PX", 1000])] {
+            received.withLock { $0.removeAll() }
+            drop.withLock { $0 = true }
+            #expect(try await client.send(command) != .error(""))
+            #expect(received.withLock { $0.count } == 2)
+        }
+        received.withLock { $0.removeAll() }
+        drop.withLock { $0 = true }
+        #expect(try await client.pipeline([RESPCommand("GET", ["a"]), RESPCommand("GET", ["b"])]) == [.null, .null])
+        // INCRBY, SET NX and a pipeline holding DEL may have run: one send, and the caller hears the connection was lost.
+        for commands in [[RESPCommand("INCRBY", ["k", 1])], [RESPCommand("SET", ["k", "v", "NX"])],
+                         [RESPCommand("GET", ["k"]), RESPCommand("DEL", ["k"])]] {
+            received.withLock { $0.removeAll() }
+            drop.withLock { $0 = true }
+            do {
+                _ = try await client.pipeline(commands)
+                Issue.record("\(received.withLock { $0 }) on a closing connection succeeded")
+            } catch {
+                guard case .connectionClosed = error else { Issue.record("expected connectionClosed, got \(error)"); continue }
+            }
+            #expect(received.withLock { $0.count } == 1, "resent: \(received.withLock { $0 })")
+        }
+        #expect(RESPCommand("get", ["k"]).isIdempotent)
+        #expect(!RESPCommand("DEL", ["k"]).isIdempotent)
+        #expect(!RESPCommand("SET", ["k", "v", "get"]).isIdempotent)
+    }
+
     @Test("a server that never answers: a timeout error, not a hang")
     func commandTimeout() async throws {
         let server = try await FakeRedisServer.start { _, _ in nil }
