@@ -112,6 +112,8 @@ public struct SQLiteCacheBackend: CacheBackend {
     private let replica: SQLiteConnectionPool?
     /// `get` and `hasKey` on the caller's thread, when they can be.
     let directReader: SQLiteDirectReader
+    /// Batches of writes on the caller's thread, when they can be.
+    let directWriter: SQLiteDirectWriter
     /// One connection that never creates the table, for `cachectl`.
     private let administration: SQLiteConnectionPool
     private let logger: Logger
@@ -178,6 +180,9 @@ public struct SQLiteCacheBackend: CacheBackend {
                 eventLoopGroup: eventLoopGroup, logger: logger) { _ in }
         }
         directReader = SQLiteDirectReader(pool: replica ?? primary, table: table)
+        directWriter = SQLiteDirectWriter(
+            pool: writer, table: table, maxEntries: configuration.maxEntries, cullFrequency: configuration.cullFrequency,
+            storeMetrics: storeMetrics)
     }
 
     public var name: String { "sqlite(\(configuration.path) \(configuration.table.quoted))" }
@@ -352,6 +357,7 @@ public struct SQLiteCacheBackend: CacheBackend {
     public func close() async throws {
         await primary.closeAll()
         directReader.closeAll()
+        try? await writeLock.withLock { directWriter.closeAll() }
         await writer.closeAll()
         await replica?.closeAll()
         await administration.closeAll()
@@ -415,9 +421,14 @@ public struct SQLiteCacheBackend: CacheBackend {
             cullFrequency: configuration.cullFrequency, storeMetrics: storeMetrics)
     }
 
-    /// Runs a batch of writes: alone without a transaction, several in one.
+    /// Runs a batch of writes: on the caller's thread in one transaction
+    /// when it can (``SQLiteDirectWriter``); otherwise on the writer
+    /// connection, alone without a transaction, several in one.
     private func commit(_ batch: [SQLCacheWrite]) async -> [Result<SQLCacheWriteOutcome, any Error>] {
         let now = self.now
+        if let direct = try? await writeLock.withLock({ await directWriter.commit(batch, now: now) }) {
+            return direct
+        }
         let maxEntries = configuration.maxEntries
         let results: [Result<SQLCacheWriteOutcome, any Error>]
         do {

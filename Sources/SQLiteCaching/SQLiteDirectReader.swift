@@ -1,15 +1,8 @@
 import Caching
 import SQLiteNIO
-// sqlite-nio's vendored SQLite (its C target). Reading through the same copy
-// of the library as every other connection of the process matters: two copies
-// of SQLite in one process do not see each other's POSIX locks, which can
-// corrupt a database (https://sqlite.org/howtocorrupt.html, section 2.2.1).
-// sqlite-nio exposes no synchronous call and no raw handle, so the few calls
-// below go to the library directly.
-import VaporCSQLite
 
 /// Reads one row synchronously, on the caller's thread, through a connection
-/// of its own whose statements are prepared once.
+/// of its own whose statements are prepared once (``SQLiteRawConnection``).
 ///
 /// Why: sqlite-nio runs every statement on NIO's blocking thread pool, so a
 /// read costs two thread hand-offs (to a pool thread and back to the task),
@@ -48,15 +41,6 @@ final class SQLiteDirectReader: Sendable {
         var retryAfter: Double = 0
     }
 
-    /// What one statement's step gave.
-    private enum Step<Value> {
-        case done(Value)
-        /// Locked: try the asynchronous path; the handle stays usable.
-        case busy
-        /// Any other error: the handle is closed.
-        case broken
-    }
-
     /// A reader over `pool`'s file, for `table`.
     init(pool: SQLiteConnectionPool, table: SQLiteCacheTable) {
         self.pool = pool
@@ -67,8 +51,8 @@ final class SQLiteDirectReader: Sendable {
     /// The row of `key`, or `nil` when the read must take the asynchronous path.
     func row(_ key: String) -> Row? {
         withConnection { connection in
-            connection.run(connection.select, binding: key, now: nil) { statement -> Row in
-                .found(value: Self.column(statement, 0), expires: Self.column(statement, 1))
+            connection.raw.run(connection.select, [.text(key)]) { statement -> Row in
+                .found(value: SQLiteRawConnection.column(statement, 0), expires: SQLiteRawConnection.column(statement, 1))
             } whenDone: {
                 .missing
             }
@@ -79,7 +63,7 @@ final class SQLiteDirectReader: Sendable {
     /// must take the asynchronous path.
     func hasKey(_ key: String, now: Double) -> Bool? {
         withConnection { connection in
-            connection.run(connection.hasKey, binding: key, now: now) { _ in true } whenDone: { false }
+            connection.raw.returnsRow(connection.hasKey, [.text(key), .double(now)])
         }
     }
 
@@ -100,13 +84,13 @@ final class SQLiteDirectReader: Sendable {
 
     // MARK: Internals
 
-    private func withConnection<T>(_ body: (DirectConnection) -> Step<T>) -> T? {
+    private func withConnection<T>(_ body: (DirectConnection) -> SQLiteRawConnection.Step<T>) -> T? {
         guard let generation = pool.preparedGeneration() else { return nil }
         let now = CacheClock.coarseMonotonic.now()
         var stale: [DirectConnection] = []
         let taken = state.withLock { state -> (DirectConnection?, opens: Bool) in
             while let connection = state.idle.popLast() {
-                if connection.generation == generation { return (connection, false) }
+                if connection.raw.generation == generation { return (connection, false) }
                 state.open -= 1
                 stale.append(connection)
             }
@@ -146,118 +130,27 @@ final class SQLiteDirectReader: Sendable {
         }
     }
 
-    /// Column `index` of the current row, copied out of SQLite's buffers.
-    private static func column(_ statement: OpaquePointer, _ index: Int32) -> SQLiteData {
-        switch sqlite_nio_sqlite3_column_type(statement, index) {
-        case SQLITE_INTEGER:
-            return .integer(Int(sqlite_nio_sqlite3_column_int64(statement, index)))
-        case SQLITE_FLOAT:
-            return .float(sqlite_nio_sqlite3_column_double(statement, index))
-        case SQLITE_TEXT:
-            guard let text = sqlite_nio_sqlite3_column_text(statement, index) else { return .text("") }
-            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, index))
-            return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
-        case SQLITE_BLOB:
-            let pointer = sqlite_nio_sqlite3_column_blob(statement, index)
-            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, index))
-            return .blob(ByteBuffer(bytes: UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : count)))
-        default:
-            return .null
-        }
-    }
-
-    /// One raw connection and its two prepared statements; used by one caller
-    /// at a time (taken from the reader's idle list under its lock).
-    private final class DirectConnection: @unchecked Sendable {
-        let handle: OpaquePointer
+    /// A raw connection and its two prepared statements. `@unchecked`: used
+    /// by one caller at a time, as ``SQLiteRawConnection`` is.
+    private struct DirectConnection: @unchecked Sendable {
+        let raw: SQLiteRawConnection
         let select: OpaquePointer
         let hasKey: OpaquePointer
-        let generation: Int
-        private var closed = false
-
-        private init(handle: OpaquePointer, select: OpaquePointer, hasKey: OpaquePointer, generation: Int) {
-            self.handle = handle
-            self.select = select
-            self.hasKey = hasKey
-            self.generation = generation
-        }
 
         /// Opens `path` without creating it and prepares both statements;
         /// `nil` on any failure (the asynchronous path reports it).
         static func open(path: String, readOnly: Bool, select: String, hasKey: String, generation: Int) -> DirectConnection? {
-            var handle: OpaquePointer?
-            let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE)
-                | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI | SQLITE_OPEN_EXRESCODE
-            guard sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK, let handle else {
-                sqlite_nio_sqlite3_close(handle)
-                return nil
-            }
             // Reads only, whatever a statement says.
-            guard readOnly || sqlite_nio_sqlite3_exec(handle, "PRAGMA query_only = 1", nil, nil, nil) == SQLITE_OK,
-                  let selectStatement = prepare(select, on: handle)
-            else {
-                sqlite_nio_sqlite3_close(handle)
-                return nil
-            }
-            guard let hasKeyStatement = prepare(hasKey, on: handle) else {
-                sqlite_nio_sqlite3_finalize(selectStatement)
-                sqlite_nio_sqlite3_close(handle)
-                return nil
-            }
-            return DirectConnection(handle: handle, select: selectStatement, hasKey: hasKeyStatement, generation: generation)
-        }
-
-        private static func prepare(_ sql: String, on handle: OpaquePointer) -> OpaquePointer? {
-            var statement: OpaquePointer?
-            guard sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK
+            guard let raw = SQLiteRawConnection.open(
+                path: path, readOnly: readOnly, generation: generation, setUp: readOnly ? [] : ["PRAGMA query_only = 1"])
             else { return nil }
-            return statement
-        }
-
-        /// Binds `key` (and `now`, as the second parameter, when given), steps
-        /// once, and resets the statement (ending its read transaction) whatever
-        /// happens.
-        func run<Value>(
-            _ statement: OpaquePointer, binding key: String, now: Double?,
-            onRow: (OpaquePointer) -> Value, whenDone: () -> Value
-        ) -> Step<Value> {
-            var key = key
-            return key.withUTF8 { utf8 -> Step<Value> in
-                defer {
-                    sqlite_nio_sqlite3_reset(statement)
-                    sqlite_nio_sqlite3_clear_bindings(statement)
-                }
-                // A zero-length key still binds text, not NULL.
-                let bound = utf8.withMemoryRebound(to: CChar.self) { text -> Int32 in
-                    sqlite_nio_sqlite3_bind_text64(
-                        statement, 1, text.baseAddress ?? Self.emptyText, UInt64(text.count), nil, UInt8(SQLITE_UTF8))
-                }
-                guard bound == SQLITE_OK else { return .broken }
-                if let now, sqlite_nio_sqlite3_bind_double(statement, 2, now) != SQLITE_OK { return .broken }
-                switch sqlite_nio_sqlite3_step(statement) & 0xff {
-                case SQLITE_ROW: return .done(onRow(statement))
-                case SQLITE_DONE: return .done(whenDone())
-                case SQLITE_BUSY, SQLITE_LOCKED: return .busy
-                default: return .broken
-                }
+            guard let selectStatement = raw.prepare(select), let hasKeyStatement = raw.prepare(hasKey) else {
+                raw.close()
+                return nil
             }
+            return DirectConnection(raw: raw, select: selectStatement, hasKey: hasKeyStatement)
         }
 
-        /// A NUL byte for binding an empty key (`SQLITE_STATIC`: never freed).
-        nonisolated(unsafe) private static let emptyText: UnsafePointer<CChar> = {
-            let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
-            pointer.initialize(to: 0)
-            return UnsafePointer(pointer)
-        }()
-
-        func close() {
-            guard !closed else { return }
-            closed = true
-            sqlite_nio_sqlite3_finalize(select)
-            sqlite_nio_sqlite3_finalize(hasKey)
-            sqlite_nio_sqlite3_close(handle)
-        }
-
-        deinit { close() }
+        func close() { raw.close() }
     }
 }
