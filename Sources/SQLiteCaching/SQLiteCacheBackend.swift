@@ -27,11 +27,16 @@ import SQLiteNIO
 ///   `get`s are coalesced into one `WHERE cache_key IN (…)` (`CallBatcher`).
 ///   Expired rows seen are deleted by one more statement, as in Django.
 /// - Group commit: concurrent `set`, `add`, `touch`, `delete` and `increment`
-///   calls queue for the one writer connection, which takes all that wait
-///   and runs them in one `BEGIN IMMEDIATE … COMMIT` transaction, `set`s,
-///   `add`s and `delete`s as one multi-row statement each
-///   (`SQLCacheGroupCommit` says how every caller still gets its own
-///   exact result). A call that finds the writer idle runs at once, alone.
+///   calls queue for the one writer, which takes all that wait and runs them
+///   in one `BEGIN IMMEDIATE … COMMIT` transaction (`SQLCacheGroupCommit`
+///   says how every caller still gets its own exact result). A call that
+///   finds the writer idle runs at once, alone. The batch commits on the
+///   calling task's thread through statements prepared once
+///   (`SQLiteDirectWriter`), with no thread hand-off; a batch with an
+///   `increment`, a file locked by another process, or any error takes the
+///   writer connection on the thread pool instead (`set`s, `add`s and
+///   `delete`s there are one multi-row statement each), which waits up to
+///   5 s for the lock and reports errors.
 /// - `add` is one upsert that replaces only an expired row, so of two concurrent
 ///   adds of a key (from two connections or two processes) exactly one wins.
 /// - `increment` is one `UPDATE` (the arithmetic is an SQL function installed on
