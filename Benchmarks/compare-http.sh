@@ -33,12 +33,13 @@ for round in 1 2 3; do
     if (( rate > cached )); then cached=$rate cached_p99=$p99; fi
 done
 
-# Metrics on vs off, alternating (on, off, on, off, on; the cached run above
-# is the first off), best of each: on a shared machine a burst of load from
-# elsewhere during one run would otherwise decide the ratio.
+# Metrics on vs off, alternating (on, off, on, off, on, off), best of three
+# each: on a shared machine a burst of load from elsewhere during one run
+# would otherwise decide the ratio. (Not seeded with the rounds above: each
+# side gets the same number of tries.)
 metrics_on=0
-metrics_off=$cached
-for port in 18094 18095 18096 18097 18098; do
+metrics_off=0
+for port in 18094 18095 18096 18097 18098 18099; do
     if (( port % 2 == 0 )); then mode=cached-metrics; else mode=cached; fi
     "$server" "$mode" "$port" & pids+=($!); wait_up "$port"
     read -r rate _ <<<"$(load "$port")"; kill "${pids[-1]}"
