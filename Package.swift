@@ -101,9 +101,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // SQLiteDirectReader also imports VaporCSQLite, the SQLite library that
-        // the SQLiteNIO product builds (a target of sqlite-nio, not a product):
-        // synchronous reads must go through the process's one copy of SQLite.
+        // SQLiteRawConnection (the direct reads and writes) also imports
+        // VaporCSQLite, the SQLite library that the SQLiteNIO product builds (a
+        // target of sqlite-nio, not a product): synchronous statements must go
+        // through the process's one copy of SQLite.
         .target(
             name: "SQLiteCaching",
             dependencies: ["Caching", .product(name: "SQLiteNIO", package: "sqlite-nio")],

@@ -17,8 +17,9 @@ import Darwin
 ///
 /// Every libsqlite3 call made through these connections runs on NIO's
 /// blocking thread pool (sqlite-nio does that), never on an event loop or the
-/// Swift concurrency pool (`SQLiteDirectReader`'s reads, on handles of their
-/// own, are the one exception). Connections are opened on first use, which
+/// Swift concurrency pool (`SQLiteDirectReader`'s reads and
+/// `SQLiteDirectWriter`'s batches, on handles of their own, are the
+/// exceptions). Connections are opened on first use, which
 /// creates the database file; a connection that saw an I/O or corruption error
 /// is closed rather than reused, and the file's identity is checked at most
 /// once a second, so a file that was deleted or replaced is reopened (and

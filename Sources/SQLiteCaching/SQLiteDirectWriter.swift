@@ -58,7 +58,7 @@ final class SQLiteDirectWriter: Sendable {
         for case .increment in batch { return nil }
         guard let connection = take() else { return nil }
         let raw = connection.raw
-        switch raw.run(connection.begin, [], onRow: { _ in () }, whenDone: { () }) {
+        switch raw.execute(connection.begin) {
         case .done: break
         case .busy: return nil
         case .broken:
@@ -72,16 +72,16 @@ final class SQLiteDirectWriter: Sendable {
         for case .failure(let error) in results {
             failed = true
             if case DirectFailure.broken = error {
-                _ = raw.run(connection.rollback, [], onRow: { _ in () }, whenDone: { () })
+                _ = raw.execute(connection.rollback)
                 drop(connection)
                 return nil
             }
         }
-        if !failed, case .done = raw.run(connection.commit, [], onRow: { _ in () }, whenDone: { () }) {
+        if !failed, case .done = raw.execute(connection.commit) {
             committed.add(1, ordering: .relaxed)
             return results
         }
-        guard case .done = raw.run(connection.rollback, [], onRow: { _ in () }, whenDone: { () }) else {
+        guard case .done = raw.execute(connection.rollback) else {
             drop(connection)
             return nil
         }
@@ -178,7 +178,7 @@ final class SQLiteDirectWriter: Sendable {
 
     /// ``SQLCacheWriteSession`` over a ``WriterConnection``: each multi-row
     /// call is its rows one by one, inside the batch's transaction.
-    struct DirectSession: SQLCacheWriteSession {
+    struct DirectSession: SQLCacheWriteSession, SQLiteCulling {
         let connection: WriterConnection
         let maxEntries: Int
         let cullFrequency: Int
@@ -211,11 +211,11 @@ final class SQLiteDirectWriter: Sendable {
         func single(_ write: SQLCacheWrite, now: Double) async throws -> SQLCacheWriteOutcome {
             switch write {
             case .set(let key, let value, let expires):
-                try cull(now: now)
+                try await cull(now: now)
                 try execute(connection.upsert, [.text(key), .blob(value), .double(expires)])
                 return .stored
             case .add(let key, let value, let expires):
-                try cull(now: now)
+                try await cull(now: now)
                 return .changed(try returnsRow(connection.add, [.text(key), .blob(value), .double(expires), .double(now)]))
             case .touch(let key, let expires):
                 return .changed(try returnsRow(connection.touch, [.double(expires), .text(key), .double(now)]))
@@ -226,28 +226,34 @@ final class SQLiteDirectWriter: Sendable {
             }
         }
 
-        /// Django's culling, as `SQLiteWriteSession.cull` runs it.
-        private func cull(now: Double) throws {
-            let count = try integer(connection.count, [])
-            guard count > maxEntries else { return }
-            storeMetrics.culled()
-            if cullFrequency == 0 {
-                try execute(connection.clear, [])
-                return
-            }
+        // MARK: Culling statements (SQLiteCulling)
+
+        func rowCount() async throws -> Int {
+            try integer(connection.count, [])
+        }
+
+        func deleteAllRows() async throws {
+            try execute(connection.clear, [])
+        }
+
+        func deleteExpiredRows(now: Double) async throws {
             try execute(connection.deleteAllExpired, [.double(now)])
-            let remaining = try integer(connection.count, [])
-            guard remaining > maxEntries else { return }
-            let boundary = try value(raw.run(connection.keyAtOffset, [.integer(remaining / cullFrequency)]) { statement in
+        }
+
+        func key(atOffset offset: Int) async throws -> String? {
+            try value(raw.run(connection.keyAtOffset, [.integer(offset)]) { statement in
                 SQLiteRawConnection.column(statement, 0).string
             } whenDone: {
                 nil
             })
-            if let boundary { try execute(connection.deleteBelow, [.text(boundary)]) }
+        }
+
+        func deleteRows(below key: String) async throws {
+            try execute(connection.deleteBelow, [.text(key)])
         }
 
         private func execute(_ statement: OpaquePointer, _ binds: [SQLiteRawConnection.Bind]) throws {
-            try value(raw.run(statement, binds, onRow: { _ in () }, whenDone: { () }))
+            try value(raw.execute(statement, binds))
         }
 
         private func returnsRow(_ statement: OpaquePointer, _ binds: [SQLiteRawConnection.Bind]) throws -> Bool {

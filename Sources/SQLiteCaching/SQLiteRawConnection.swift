@@ -97,6 +97,11 @@ final class SQLiteRawConnection: @unchecked Sendable {
         }
     }
 
+    /// Runs a statement for its effect alone.
+    func execute(_ statement: OpaquePointer, _ binds: [Bind] = []) -> Step<Void> {
+        run(statement, binds, onRow: { _ in () }, whenDone: { () })
+    }
+
     /// Whether a statement returned a row (`RETURNING`, `SELECT 1`).
     func returnsRow(_ statement: OpaquePointer, _ binds: [Bind]) -> Step<Bool> {
         run(statement, binds) { _ in true } whenDone: { false }

@@ -5,7 +5,7 @@ import SQLiteNIO
 /// The statements of a batch of writes on the SQLite backend's one writer
 /// connection (see `SQLCacheGroupCommit`); the batch runs in one
 /// `BEGIN IMMEDIATE … COMMIT` transaction around them.
-struct SQLiteWriteSession: SQLCacheWriteSession {
+struct SQLiteWriteSession: SQLCacheWriteSession, SQLiteCulling {
     let connection: SQLiteConnection
     let table: SQLiteCacheTable
     let maxEntries: Int
@@ -85,22 +85,26 @@ struct SQLiteWriteSession: SQLCacheWriteSession {
         throw CacheError.notAnInteger(key: key)
     }
 
-    /// Django's culling (see ``SQLiteCacheBackend``).
-    func cull(now: Double) async throws {
-        let count = Self.integer(try await connection.query(table.count))
-        guard count > maxEntries else { return }
-        storeMetrics.culled()
-        if cullFrequency == 0 {
-            _ = try await connection.query(table.clear)
-            return
-        }
+    // MARK: Culling statements (SQLiteCulling)
+
+    func rowCount() async throws -> Int {
+        Self.integer(try await connection.query(table.count))
+    }
+
+    func deleteAllRows() async throws {
+        _ = try await connection.query(table.clear)
+    }
+
+    func deleteExpiredRows(now: Double) async throws {
         _ = try await connection.query(table.deleteAllExpired, [.float(now)])
-        let remaining = Self.integer(try await connection.query(table.count))
-        guard remaining > maxEntries else { return }
-        let offset = remaining / cullFrequency
-        if let boundary = try await connection.query(table.keyAtOffset, [.integer(SQLiteInt64(offset))]).first?.column("cache_key")?.string {
-            _ = try await connection.query(table.deleteBelow, [.text(boundary)])
-        }
+    }
+
+    func key(atOffset offset: Int) async throws -> String? {
+        try await connection.query(table.keyAtOffset, [.integer(SQLiteInt64(offset))]).first?.column("cache_key")?.string
+    }
+
+    func deleteRows(below key: String) async throws {
+        _ = try await connection.query(table.deleteBelow, [.text(key)])
     }
 
     private static func binds(_ row: SQLCacheRow) -> [SQLiteData] {
