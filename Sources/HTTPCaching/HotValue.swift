@@ -37,6 +37,8 @@ struct HotPage: Sendable {
     /// (`nil` when it adds none), computed once when the page is stored
     /// instead of hashing the body on each hit at the connection.
     var conditionalETag: String?
+    /// This hot copy's identity (``HotAnswerKey``).
+    var id: UInt64
 }
 
 /// One stored shared-cache variant and its body ready to write.
@@ -48,4 +50,6 @@ struct HotVariant: Sendable {
     var freshness: SharedCacheFreshness
     /// The variant's response directives, parsed once.
     var directives: CacheDirectives
+    /// This hot copy's identity (``HotAnswerKey``).
+    var id: UInt64
 }

@@ -257,7 +257,7 @@ public struct PageCache: Sendable {
         if ConditionalGet.wantsETag(head) { HTTPCacheHeaders.setETag(&etagged, body: page.response.body) }
         let hot = HotPage(
             head: head, body: ByteBuffer(bytes: page.response.body), maxAge: page.maxAge, expires: page.expires,
-            conditionalETag: etagged[.eTag] == head.headerFields[.eTag] ? nil : etagged[.eTag])
+            conditionalETag: etagged[.eTag] == head.headerFields[.eTag] ? nil : etagged[.eTag], id: HotAnswerKey.nextVariant())
         hotStore.set(listKey, .headerList(headerList), lifetime: lifetime)
         hotStore.set(key, .page(hot), lifetime: lifetime, tags: page.tags ?? [], generation: generation)
     }
@@ -268,21 +268,44 @@ public struct PageCache: Sendable {
     /// `nil` unless the request is a GET or HEAD whose page is in the hot tier.
     /// Serves hits at the connection, below the web framework's router.
     public func hotAnswer(_ request: HTTPRequest, conditionalGet: Bool) -> HotAnswer? {
+        switch hotAnswer(request, conditionalGet: conditionalGet, unlessSameAs: nil) {
+        case .answer(let answer, _)?: return answer
+        case .unchanged?, nil: return nil
+        }
+    }
+
+    /// ``hotAnswer(_:conditionalGet:)`` for a connection that keeps its last
+    /// answer: `.unchanged` when the answer would be the one `previous`
+    /// stands for (same hot copy of the page, same `Age`, same method, no
+    /// precondition fields), so the caller writes that again; otherwise the
+    /// new answer and its key. The hit is checked and counted either way.
+    public func hotAnswer(_ request: HTTPRequest, conditionalGet: Bool, unlessSameAs previous: HotAnswerKey?) -> HotAnswerLookup? {
         guard request.method == .get || request.method == .head else { return nil }
         guard case let (_, page)? = hotPage(request, urlHash: PageCacheKey.urlHash(request)) else { return nil }
+        var age: Int?
+        if let maxAge = page.maxAge, let expires = page.expires {
+            age = CacheDirectives.headerSeconds(max(0, Double(maxAge) - (expires - clock.now().rounded(.down))))
+        }
+        metrics.hotHit()
+        // With no precondition field the answer depends on nothing else in
+        // the request (``ConditionalRequest``); one with them is answered by
+        // the rules each time.
+        var key: HotAnswerKey?
+        let fields = request.headerFields
+        if fields[.ifNoneMatch] == nil, fields[.ifModifiedSince] == nil, fields[.ifMatch] == nil, fields[.ifUnmodifiedSince] == nil {
+            key = HotAnswerKey(variant: page.id, age: age ?? -1, ttl: 0, isHead: request.method == .head)
+            if key == previous { return .unchanged }
+        }
         // page.head already has the hit's debug fields and Content-Length
         // (see remember): only Age changes from one hit to the next.
         var head = page.head
-        if let maxAge = page.maxAge, let expires = page.expires {
-            head.headerFields[.age] = String(CacheDirectives.headerSeconds(max(0, Double(maxAge) - (expires - clock.now().rounded(.down)))))
-        }
-        metrics.hotHit()
-        guard request.method == .get else { return HotAnswer(head: head, body: nil) }
+        if let age { head.headerFields[.age] = String(age) }
+        guard request.method == .get else { return .answer(HotAnswer(head: head, body: nil), key: key) }
         if conditionalGet {
             if let etag = page.conditionalETag { head.headerFields[.eTag] = etag }
-            if let answer = ConditionalRequest.answer(request, to: head) { return HotAnswer(head: answer, body: nil) }
+            if let answer = ConditionalRequest.answer(request, to: head) { return .answer(HotAnswer(head: answer, body: nil), key: key) }
         }
-        return HotAnswer(head: head, body: page.body)
+        return .answer(HotAnswer(head: head, body: page.body), key: key)
     }
 
     /// Empties the cache pages are kept in and the hot tier in front of it.

@@ -53,8 +53,8 @@ public final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var closing = false
     /// Answers written since the last flush.
     private var unflushed = false
-    /// The `Date` value of the current second.
-    private var date: (second: Int64, value: String) = (-1, "")
+    /// This connection's `Date` value and last answer (``HotPathResponder``).
+    private var memo = HotPathResponder.ConnectionMemo()
 
     /// A handler answering hits through `responder`; one per connection.
     public init(_ responder: HotPathResponder) {
@@ -78,8 +78,8 @@ public final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler
         case .end(let trailers):
             if let request = held, trailers == nil {
                 held = nil
-                if var answer = responder.answer(request) {
-                    write(&answer.head, body: answer.body, for: request, context)
+                if let answer = responder.answer(request, memo: &memo) {
+                    write(answer, for: request, context)
                     return
                 }
                 pass(request, context)
@@ -123,13 +123,10 @@ public final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler
         context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 
-    /// Writes an answer. `head` is the answer's own (stamped in place, so its
-    /// fields are not copied again on the way to the codec).
-    private func write(_ head: inout HTTPResponse, body: ByteBuffer?, for request: HTTPRequest, _ context: ChannelHandlerContext) {
-        if responder.stampsDate { head.headerFields[.date] = currentDate() }
-        if let serverName = responder.serverName { head.headerFields[.server] = serverName }
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if let body, request.method != .head {
+    /// Writes an answer (framed and stamped by ``HotPathResponder``).
+    private func write(_ answer: HotAnswer, for request: HTTPRequest, _ context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(.head(answer.head)), promise: nil)
+        if let body = answer.body, request.method != .head {
             context.write(wrapOutboundOut(.body(body)), promise: nil)
         }
         guard request.headerFields[.connection] == "close" else {
@@ -143,13 +140,6 @@ public final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
             bound.value.close(promise: nil)
         }
-    }
-
-    /// The current time as an HTTP date, formatted once a second.
-    private func currentDate() -> String {
-        let second = Int64(CacheClock.wall.now().rounded(.down))
-        if second != date.second { date = (second, HTTPDate.format(Double(second))) }
-        return date.value
     }
 }
 

@@ -76,25 +76,84 @@ public struct HotPathResponder: Sendable {
         return true
     }
 
-    /// The answer to `request` from the hot tier, head framed as the full path
-    /// frames it (`Content-Length`), without `Date` and `Server`; `nil`: the
-    /// request goes the full way.
-    func answer(_ request: HTTPRequest) -> HotAnswer? {
+    /// What one connection keeps between its hits: the `Date` value of the
+    /// current second, and its last answer with what that answer depended on.
+    ///
+    /// Why: a connection answering the same page many times a second would
+    /// otherwise copy, frame and stamp the same header fields each time; with
+    /// the key (``HotAnswerKey``) and the second unchanged, the previous
+    /// answer is written again as it is. It holds one answer (a reference to
+    /// the hot tier's body, not a copy) until the connection's next answer or
+    /// its close.
+    struct ConnectionMemo {
+        var date: (second: Int64, value: String) = (-1, "")
+        /// What the last answer depended on (`nil`: it is not reused).
+        var lastKey: HotAnswerKey?
+        /// The second the last answer was stamped in.
+        var lastSecond: Int64 = -1
+        /// The last answer, as written.
+        var lastAnswer: HotAnswer?
+    }
+
+    /// The answer to `request` from the hot tier, ready to write: head framed
+    /// as the full path frames it (`Content-Length`), with `Date` and `Server`
+    /// as the server adds them; `nil`: the request goes the full way.
+    func answer(_ request: HTTPRequest, memo: inout ConnectionMemo) -> HotAnswer? {
         let request = request.cacheHead
+        // Read before the call, so the cache is borrowed in place, not copied.
+        let previous = memo.lastKey
+        let lookup: HotAnswerLookup?
         switch engine {
         case .django(let hits):
+            lookup = hits.pageCache.hotAnswer(request, conditionalGet: hits.conditionalGet, unlessSameAs: previous)
+        case .shared(let hits):
+            lookup = hits.cache.hotAnswer(request, unlessSameAs: previous)
+        }
+        var answer: HotAnswer
+        var key: HotAnswerKey?
+        switch lookup {
+        case nil:
+            return nil
+        case .unchanged?:
+            // `.unchanged` only answers `memo.lastKey`, set with `lastAnswer`.
+            guard let last = memo.lastAnswer else { return nil }
+            if memo.lastSecond == currentSecond(&memo) { return last }
+            // The same answer in a new second: stamped again below.
+            answer = last
+            key = previous
+        case .answer(let found, let foundKey)?:
+            answer = found
+            key = foundKey
+            frame(&answer, for: request)
+        }
+        let second = currentSecond(&memo)
+        if stampsDate { answer.head.headerFields[.date] = memo.date.value }
+        if let serverName { answer.head.headerFields[.server] = serverName }
+        memo.lastKey = key
+        memo.lastSecond = second
+        memo.lastAnswer = key == nil ? nil : answer
+        return answer
+    }
+
+    /// Frames a new answer as the full path frames it (`Content-Length`).
+    private func frame(_ answer: inout HotAnswer, for request: HTTPRequest) {
+        switch engine {
+        case .django:
             // Framed in place: the answer's fields are this call's own, so no
             // copy of them is made between the tier and the codec.
-            guard var answer = hits.pageCache.hotAnswer(request, conditionalGet: hits.conditionalGet) else { return nil }
             Response.framePage(&answer.head.headerFields, bodyCount: answer.body?.readableBytes ?? 0)
-            return answer
         case .shared(let hits):
-            guard var answer = hits.cache.hotAnswer(request) else { return nil }
             let stored = answer.head.headerFields[.contentLength]
             Response.frameCacheResponse(&answer.head.headerFields, bodyCount: answer.body?.readableBytes ?? 0)
             if hits.headKeepsLength, request.method == .head { answer.head.headerFields[.contentLength] = stored }
-            return answer
         }
+    }
+
+    /// The current second, with `memo.date` formatted for it (once a second).
+    private func currentSecond(_ memo: inout ConnectionMemo) -> Int64 {
+        let second = Int64(CacheClock.wall.now().rounded(.down))
+        if second != memo.date.second { memo.date = (second, HTTPDate.format(Double(second))) }
+        return second
     }
 }
 

@@ -160,6 +160,92 @@ struct HotResponseStoreTests {
         #expect(cache.hotAnswer(request) == nil)
     }
 
+    @Test("a connection's last answer is reused only while its key holds: same copy, same Age, same method, no preconditions (both modes)")
+    func answerKeys() async throws {
+        // Shared mode, without and with Cache-Status (whose ttl is in the key too).
+        for cacheStatus in [false, true] {
+            let time = ManualClockSource(start: 1_468_749_600)
+            let clock = CacheClock.manual(time)
+            let cache = SharedHTTPCache(
+                cache: Cache(backend: MemoryCacheBackend(location: "hot-keys-" + UUID().uuidString, configuration: .init(clock: clock))),
+                configuration: .init(cacheStatus: cacheStatus), clock: clock,
+                hotStore: HotResponseStore(byteBudget: 1 << 20, staleness: 30, clock: clock))
+            let origin: SharedHTTPCache.Origin = { _, _ in
+                HTTPCacheResponse(status: .ok, headerFields: [.cacheControl: "max-age=10", .eTag: "\"v\""], body: Array("fresh".utf8))
+            }
+            let request = djangoRequest()
+            _ = await cache.respond(to: request, origin: origin)
+            guard case .answer(let first, let key)? = cache.hotAnswer(request, unlessSameAs: nil), let key else {
+                Issue.record("a fresh hit gives an answer and a key")
+                return
+            }
+            #expect(first.head == cache.hotAnswer(request)?.head)
+            guard case .unchanged? = cache.hotAnswer(request, unlessSameAs: key) else {
+                Issue.record("the same request in the same second is the same answer")
+                return
+            }
+            // HEAD, a conditional request: answered anew (a conditional one has no key).
+            guard case .answer(let head, let headKey)? = cache.hotAnswer(djangoRequest(.head), unlessSameAs: key) else {
+                Issue.record("HEAD is answered anew")
+                return
+            }
+            #expect(head.body == nil && headKey != nil && headKey != key)
+            guard case .answer(let notModified, nil)? = cache.hotAnswer(
+                djangoRequest(.get, "/cache/test/", [(.ifNoneMatch, "\"v\"")]), unlessSameAs: key)
+            else {
+                Issue.record("a conditional request is answered by the rules, without a key")
+                return
+            }
+            #expect(notModified.head.status == .notModified)
+            // A second later: a new Age, so a new answer.
+            time.advance(by: 1)
+            guard case .answer(let later, let laterKey)? = cache.hotAnswer(request, unlessSameAs: key) else {
+                Issue.record("a second later the answer is built again")
+                return
+            }
+            #expect(later.head.headerFields[.age] == "1" && laterKey != key)
+            // Stored again: Age 0 and ttl 10 as in `key`, but a new hot copy, so not the old answer.
+            await cache.invalidate(SharedHTTPCache.uriForTests(request))
+            _ = await cache.respond(to: request, origin: origin)
+            guard case .answer(let refilled, let refilledKey)? = cache.hotAnswer(request, unlessSameAs: key) else {
+                Issue.record("a response stored again is not the old answer")
+                return
+            }
+            #expect(refilled.head.headerFields[.age] == "0")
+            #expect(refilledKey != key)
+        }
+
+        // Django mode.
+        let harness = HotHarness()
+        _ = try await harness.get(CountingHandler())
+        guard case .answer(_, let pageKey)? = harness.pages.hotAnswer(djangoRequest(), conditionalGet: true, unlessSameAs: nil),
+              let pageKey
+        else {
+            Issue.record("a django hit gives an answer and a key")
+            return
+        }
+        guard case .unchanged? = harness.pages.hotAnswer(djangoRequest(), conditionalGet: true, unlessSameAs: pageKey) else {
+            Issue.record("the same django request in the same second is the same answer")
+            return
+        }
+        for field in [HTTPField.Name.ifNoneMatch, .ifModifiedSince, .ifMatch, .ifUnmodifiedSince] {
+            guard case .answer(_, nil)? = harness.pages.hotAnswer(
+                djangoRequest(.get, "/cache/test/", [(field, "\"x\"")]), conditionalGet: true, unlessSameAs: pageKey)
+            else {
+                Issue.record("\(field) is answered by the rules, without a key")
+                continue
+            }
+        }
+        harness.time.advance(by: 1)
+        guard case .answer(let agedPage, let agedKey)? = harness.pages.hotAnswer(djangoRequest(), conditionalGet: true, unlessSameAs: pageKey)
+        else {
+            Issue.record("a second later the django answer is built again")
+            return
+        }
+        #expect(agedKey != pageKey)
+        #expect(agedPage.head.headerFields[.age] == "1")
+    }
+
     @Test("settings: hotStoreBytes and hotStoreStaleness are read and checked")
     func settings() throws {
         func read(_ json: String) throws -> HTTPCacheSettings {

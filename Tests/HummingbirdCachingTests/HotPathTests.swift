@@ -247,6 +247,36 @@ struct HotPathTests {
         return nil
     }
 
+    @Test("both modes: one connection answering hit after hit (its last answer reused) answers each as the full path does; a second later Date and Age move on",
+          arguments: [HTTPCacheSettings.Mode.django, .shared])
+    func connectionReuse(_ mode: HTTPCacheSettings.Mode) async throws {
+        let shared = mode == .shared
+        try await withHotPathServers(HTTPCacheSettings(mode: mode, debugHeaders: true), shared: shared) { fast, full, reached in
+            try await Self.warm(full)
+            let etag = try #require(try await rawRequest(fast, "GET", "/page").field("etag"))
+            // Each request twice in a row, so the second is a reuse, then the next one differs.
+            let requests = (Self.table + Self.conditionals(etag)).flatMap { [$0, $0] }
+            let before = reached.count
+            let answers = try await RawHTTPConnection.turns(
+                port: fast, requests.map { .request($0.method, $0.target, $0.fields) }, pause: .zero)
+            #expect(reached.count == before)
+            #expect(answers.responses.count == requests.count)
+            for (request, answer) in zip(requests, answers.responses) {
+                let slow = try await rawRequest(full, request.method, request.target, request.fields)
+                #expect(comparable(answer) == comparable(slow), "\(request): \(answer.fields) vs \(slow.fields)")
+            }
+            let seconds = try await RawHTTPConnection.turns(
+                port: fast, [.request("GET", "/page"), .request("GET", "/page")], pause: .milliseconds(1_100))
+            let (first, second) = (seconds.responses[0], seconds.responses[1])
+            #expect(first.text == hotPage && second.text == hotPage)
+            #expect(first.field("date") != second.field("date"))
+            if shared {
+                let ages = [first, second].compactMap { $0.field("age").flatMap(Int.init) }
+                #expect(ages.count == 2 && ages[1] > ages[0], "Age \(ages)")
+            }
+        }
+    }
+
     @Test("django mode with conditionalGet off: If-None-Match is not answered 304, as on the full path")
     func djangoWithoutConditionalGet() async throws {
         try await withHotPathServers(HTTPCacheSettings(debugHeaders: true, conditionalGet: false)) { fast, full, reached in

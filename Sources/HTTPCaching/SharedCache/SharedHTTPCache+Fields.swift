@@ -53,7 +53,15 @@ extension SharedHTTPCache {
 
     /// The request's target as a cache key: scheme, authority, path and query.
     static func uri(of request: HTTPRequest) -> String {
-        (request.scheme ?? "http") + "://" + (request.authority ?? "") + (request.path ?? "/")
+        let scheme = request.scheme ?? "http", authority = request.authority ?? "", path = request.path ?? "/"
+        // One allocation, sized up front: every hit at the connection builds it.
+        var uri = ""
+        uri.reserveCapacity(scheme.utf8.count + 3 + authority.utf8.count + path.utf8.count)
+        uri += scheme
+        uri += "://"
+        uri += authority
+        uri += path
+        return uri
     }
 
     /// `uri` resolved against the request's origin when it is on the same origin

@@ -527,7 +527,7 @@ public struct SharedHTTPCache: Sendable {
         let now = clock.now()
         let hot = variants.map {
             HotVariant(stored: $0, body: ByteBuffer(bytes: $0.body), freshness: freshness(of: $0, now: now),
-                       directives: directives(of: $0.headerFields).directives)
+                       directives: directives(of: $0.headerFields).directives, id: HotAnswerKey.nextVariant())
         }
         hotStore.set(uri, .variants(hot), lifetime: lifetime, tags: Self.tags(of: variants), generation: generation)
     }
@@ -548,6 +548,18 @@ public struct SharedHTTPCache: Sendable {
     /// `If-Modified-Since`, whose selected variant is in the hot tier and
     /// fresh. Serves hits at the connection, below the web framework's router.
     public func hotAnswer(_ request: HTTPRequest) -> HotAnswer? {
+        switch hotAnswer(request, unlessSameAs: nil) {
+        case .answer(let answer, _)?: return answer
+        case .unchanged?, nil: return nil
+        }
+    }
+
+    /// ``hotAnswer(_:)`` for a connection that keeps its last answer:
+    /// `.unchanged` when the answer would be the one `previous` stands for
+    /// (same stored copy, same `Age`, same method, no conditional fields), so
+    /// the caller writes that again; otherwise the new answer and its key.
+    /// The hit is checked and counted either way.
+    public func hotAnswer(_ request: HTTPRequest, unlessSameAs previous: HotAnswerKey?) -> HotAnswerLookup? {
         guard request.method == .get || request.method == .head else { return nil }
         let fields = request.headerFields
         for name in Self.hotPassFields where fields[name] != nil { return nil }
@@ -556,10 +568,20 @@ public struct SharedHTTPCache: Sendable {
         let freshness = hot.freshness.at(clock.now())
         guard usability(freshness, response: hot.directives, request: CacheDirectives()) == .fresh
         else { return nil }
-        let answer = serve(hot.stored, to: request, freshness: freshness, status: "hit", counted: false)
         metrics.hotHit()
+        // Conditional requests are answered by the rules each time (a 304 or
+        // the full page); every other input of `serve` is in the key.
+        var key: HotAnswerKey?
+        if fields[.ifNoneMatch] == nil, fields[.ifModifiedSince] == nil {
+            key = HotAnswerKey(
+                variant: hot.id, age: CacheDirectives.headerSeconds(freshness.age),
+                ttl: configuration.cacheStatus ? CacheDirectives.headerSeconds(freshness.remaining) : 0,
+                isHead: request.method == .head)
+            if key == previous { return .unchanged }
+        }
+        let answer = serve(hot.stored, to: request, freshness: freshness, status: "hit", counted: false)
         let full = request.method == .get && answer.head.status.code != 304
-        return HotAnswer(head: answer.head, body: full ? hot.body : nil)
+        return .answer(HotAnswer(head: answer.head, body: full ? hot.body : nil), key: key)
     }
 
     /// Request fields that send a request the full way: directives, credentials,
