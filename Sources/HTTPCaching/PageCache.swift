@@ -291,8 +291,7 @@ public struct PageCache: Sendable {
         // the request (``ConditionalRequest``); one with them is answered by
         // the rules each time.
         var key: HotAnswerKey?
-        let fields = request.headerFields
-        if fields[.ifNoneMatch] == nil, fields[.ifModifiedSince] == nil, fields[.ifMatch] == nil, fields[.ifUnmodifiedSince] == nil {
+        if !ConditionalRequest.hasPreconditions(request) {
             key = HotAnswerKey(variant: page.id, age: age ?? -1, ttl: 0, isHead: request.method == .head)
             if key == previous { return .unchanged }
         }

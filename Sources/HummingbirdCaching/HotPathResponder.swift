@@ -86,12 +86,11 @@ public struct HotPathResponder: Sendable {
     /// the hot tier's body, not a copy) until the connection's next answer or
     /// its close.
     struct ConnectionMemo {
+        /// The second of the last answer, and its `Date` value.
         var date: (second: Int64, value: String) = (-1, "")
         /// What the last answer depended on (`nil`: it is not reused).
         var lastKey: HotAnswerKey?
-        /// The second the last answer was stamped in.
-        var lastSecond: Int64 = -1
-        /// The last answer, as written.
+        /// The last answer, as written (stamped in `date.second`).
         var lastAnswer: HotAnswer?
     }
 
@@ -109,28 +108,27 @@ public struct HotPathResponder: Sendable {
         case .shared(let hits):
             lookup = hits.cache.hotAnswer(request, unlessSameAs: previous)
         }
+        guard let lookup else { return nil }
+        let stampedSecond = memo.date.second
+        advanceDate(&memo)
         var answer: HotAnswer
         var key: HotAnswerKey?
         switch lookup {
-        case nil:
-            return nil
-        case .unchanged?:
+        case .unchanged:
             // `.unchanged` only answers `memo.lastKey`, set with `lastAnswer`.
             guard let last = memo.lastAnswer else { return nil }
-            if memo.lastSecond == currentSecond(&memo) { return last }
+            if memo.date.second == stampedSecond { return last }
             // The same answer in a new second: stamped again below.
             answer = last
             key = previous
-        case .answer(let found, let foundKey)?:
+        case .answer(let found, let foundKey):
             answer = found
             key = foundKey
             frame(&answer, for: request)
         }
-        let second = currentSecond(&memo)
         if stampsDate { answer.head.headerFields[.date] = memo.date.value }
         if let serverName { answer.head.headerFields[.server] = serverName }
         memo.lastKey = key
-        memo.lastSecond = second
         memo.lastAnswer = key == nil ? nil : answer
         return answer
     }
@@ -149,11 +147,10 @@ public struct HotPathResponder: Sendable {
         }
     }
 
-    /// The current second, with `memo.date` formatted for it (once a second).
-    private func currentSecond(_ memo: inout ConnectionMemo) -> Int64 {
+    /// Moves `memo.date` to the current second (formatted once a second).
+    private func advanceDate(_ memo: inout ConnectionMemo) {
         let second = Int64(CacheClock.wall.now().rounded(.down))
         if second != memo.date.second { memo.date = (second, HTTPDate.format(Double(second))) }
-        return second
     }
 }
 

@@ -572,7 +572,7 @@ public struct SharedHTTPCache: Sendable {
         // Conditional requests are answered by the rules each time (a 304 or
         // the full page); every other input of `serve` is in the key.
         var key: HotAnswerKey?
-        if fields[.ifNoneMatch] == nil, fields[.ifModifiedSince] == nil {
+        if !ConditionalRequest.hasPreconditions(request) {
             key = HotAnswerKey(
                 variant: hot.id, age: CacheDirectives.headerSeconds(freshness.age),
                 ttl: configuration.cacheStatus ? CacheDirectives.headerSeconds(freshness.remaining) : 0,
