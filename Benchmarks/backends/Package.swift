@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         // PostgreSQL in CacheBackendRegistry.allBackends, for compare-sql.sh.
         .package(name: "swift-caching", path: "../..", traits: ["PostgreSQL"]),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .executableTarget(
@@ -19,6 +20,8 @@ let package = Package(
                 .product(name: "Caching", package: "swift-caching"),
                 .product(name: "CachingBackends", package: "swift-caching"),
                 .product(name: "RedisCaching", package: "swift-caching"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
     ]

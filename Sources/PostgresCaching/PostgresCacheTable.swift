@@ -10,6 +10,8 @@ import Caching
 public struct PostgresCacheTable: SQLCacheTableDefinition {
     /// The table's name as configured (the settings' `location`).
     public let name: String
+    /// The name quoted for SQL.
+    public let quoted: String
 
     /// `cache_key`, `value` and `expires` as this dialect types them.
     public static var columnTypes: (key: String, value: String, expires: String) {
@@ -19,6 +21,7 @@ public struct PostgresCacheTable: SQLCacheTableDefinition {
     /// A table named `name`; any name is allowed, spaces included.
     public init(name: String) {
         self.name = name
+        quoted = Self.quote(name)
     }
 
     var exists: String { "SELECT to_regclass($1) IS NOT NULL" }

@@ -11,6 +11,8 @@ import Caching
 public struct SQLiteCacheTable: SQLCacheTableDefinition {
     /// The table's name as configured (the settings' `location`).
     public let name: String
+    /// The name quoted for SQL.
+    public let quoted: String
 
     /// `cache_key`, `value` and `expires` as this dialect types them.
     public static var columnTypes: (key: String, value: String, expires: String) {
@@ -20,6 +22,7 @@ public struct SQLiteCacheTable: SQLCacheTableDefinition {
     /// A table named `name`; any name is allowed, spaces included.
     public init(name: String) {
         self.name = name
+        quoted = Self.quote(name)
     }
 
     var exists: String { "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?" }

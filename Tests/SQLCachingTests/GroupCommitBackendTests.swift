@@ -46,6 +46,33 @@ struct GroupCommitBackendTests {
         return -1
     }
 
+    @Test("a table name with a double quote and a space: the name is quoted once per table, inner quotes doubled, and every statement works",
+          arguments: Database.allCases)
+    func quotedTableName(_ database: Database) async throws {
+        let name = "odd \"name\" " + UUID().uuidString.prefix(6).lowercased()
+        #expect(SQLiteCacheTable(name: name).quoted == "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
+        #expect(PostgresCacheTable(name: name).quoted == SQLiteCacheTable(name: name).quoted)
+        let backend: any CacheBackend
+        switch database {
+        case .sqlite:
+            backend = SQLiteCacheBackend(configuration: .init(path: try SQLiteBackendTests.directory() + "/cache.sqlite3", table: name))
+        case .postgres:
+            backend = PostgresCacheBackend(configuration: .init(
+                url: try PostgresConnectionURL(PostgresBackendTests.url), table: name, createTable: true, timeout: .seconds(20)))
+        }
+        let cache = Cache(backend: backend)
+        try await cache.set("a", 1)
+        #expect(try await cache.add("b", 2))
+        #expect(try await cache.increment("a", by: 4) == 5)
+        #expect(try await cache.getMany(["a", "b", "c"], as: Int.self) == ["a": 5, "b": 2])
+        #expect(try await cache.touch("b", timeout: .seconds(60)))
+        #expect(try await cache.delete("b"))
+        #expect(try await cache.get("b", as: Int.self) == nil)
+        try await cache.clear()
+        #expect(try await cache.get("a", as: Int.self) == nil)
+        try await Self.finish(backend)
+    }
+
     @Test("racing adds: of the adds of one key exactly one wins, and its value is stored", arguments: Database.allCases)
     func racingAdds(_ database: Database) async throws {
         let backend = try Self.backend(database)

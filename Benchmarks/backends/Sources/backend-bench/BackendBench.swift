@@ -1,6 +1,8 @@
 import Caching
 import CachingBackends
 import Foundation
+import NIOCore
+import NIOPosix
 import RedisCaching
 
 /// backend-bench ops SETTINGS_JSON [TASKS]
@@ -21,13 +23,25 @@ import RedisCaching
 ///     the same on a Redis Cluster through `RedisClusterClient` (SEEDS:
 ///     host:port,host:port…), each task on a key of its own hash tag, so the
 ///     load spreads over the primaries as redis-benchmark --cluster's does.
+///
+/// Environment, for profiling and for the README's executor measurement (the
+/// compare scripts set neither):
+/// - `BENCH_OPERATIONS=N` — N operations per phase instead of 20,000 (long
+///   runs for `perf`);
+/// - `NIO_EXECUTOR=1` — NIO's event loops as Swift Concurrency's global
+///   executor (`NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()`,
+///   as Vapor's app template does), so tasks run on the loops that do the I/O.
 @main
 struct BackendBench {
-    static let operations = 20_000
+    static let operations = ProcessInfo.processInfo.environment["BENCH_OPERATIONS"].flatMap { Int($0) } ?? 20_000
     static let keyCount = 2_000
     static let value = String(repeating: "v", count: 100)
 
     static func main() async throws {
+        // Before any task runs: the executor can only be installed once, from the main thread.
+        if ProcessInfo.processInfo.environment["NIO_EXECUTOR"] == "1" {
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
         let arguments = CommandLine.arguments
         guard arguments.count >= 3 else {
             FileHandle.standardError.write(Data("usage: backend-bench ops SETTINGS [TASKS] | redis URL CLIENTS DEPTH REQUESTS\n".utf8))
