@@ -11,6 +11,12 @@
 #     one worker process per core, rates added up; `-sequential` lines: one
 #     task vs one Django process; best of three interleaved rounds each.
 #     Target: ratio >= 5.
+# (c) context for the memcached main lines, when libmemcached-tools is
+#     installed: memaslap (C; Debian names it memcaslap) with 2 threads and 32
+#     connections, 90 % gets of 100-byte values, on the same servers, best of
+#     three 5-second rounds. `memcached-get-hit-vs-memaslap` compares our
+#     32-task get-hit rate with it; `memaslap-vs-django-get-hit` is the ratio
+#     a C client reaches over Django here, the most any client could show.
 #
 # Prints `<name>: ours=<ops/s> peer=<ops/s> ratio=<r>`.
 set -euo pipefail
@@ -60,6 +66,23 @@ redis_sequential_peer() { PYTHONPATH="$work/django" python3 "$script" redis "$re
 memcached_sequential_ours() { "$bench" ops "$memcached_settings" 1; }
 memcached_sequential_peer() { PYTHONPATH="$work/django" python3 "$script" memcached "$memcached"; }
 side_by_side redis redis_ours redis_peer
-side_by_side memcached memcached_ours memcached_peer
+memcached_lines=$(side_by_side memcached memcached_ours memcached_peer)
+echo "$memcached_lines"
 side_by_side redis-sequential redis_sequential_ours redis_sequential_peer
 side_by_side memcached-sequential memcached_sequential_ours memcached_sequential_peer
+
+# (c) the C client's ceiling for the memcached main lines
+memaslap=$(command -v memaslap || command -v memcaslap || true)
+if [ -n "$memaslap" ]; then
+    tps=0
+    for round in 1 2 3; do
+        r=$("$memaslap" -s "$memcached" -T 2 -c 32 -X 100 -t 5s 2>/dev/null | awk '/^Run time:.*TPS:/ { for (i = 1; i <= NF; i++) if ($i == "TPS:") print $(i + 1) }')
+        tps=$(awk -v a="$tps" -v b="${r:-0}" 'BEGIN { print (b > a ? b : a) }')
+    done
+    hit_ours=$(awk '$1 == "memcached-get-hit:" { sub("ours=", "", $2); print $2 }' <<<"$memcached_lines")
+    hit_peer=$(awk '$1 == "memcached-get-hit:" { sub("peer=", "", $3); print $3 }' <<<"$memcached_lines")
+    awk -v o="$hit_ours" -v p="$tps" 'BEGIN { printf "memcached-get-hit-vs-memaslap: ours=%d peer=%d ratio=%.2f\n", o, p, o / p }'
+    awk -v o="$tps" -v p="$hit_peer" 'BEGIN { printf "memaslap-vs-django-get-hit: ours=%d peer=%d ratio=%.2f\n", o, p, o / p }'
+else
+    echo "memaslap not found (apt-get install -y libmemcached-tools): the memcached ceiling lines are left out" >&2
+fi

@@ -96,9 +96,9 @@ let caches = try Caches(settings: settings, registry: registry)
     _ = caches
 }
 
-/// The ```swift block at README.md:516.
+/// The ```swift block at README.md:525.
 func readmeSnippet4() async throws {
-#sourceLocation(file: "README.md", line: 517)
+#sourceLocation(file: "README.md", line: 526)
 
 
 var registry = CacheBackendRegistry.standard
@@ -111,9 +111,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:659.
+/// The ```swift block at README.md:703.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 660)
+#sourceLocation(file: "README.md", line: 704)
 
 
 
@@ -124,9 +124,9 @@ try await app.runService()               // graceful shutdown on SIGTERM and SIG
     _ = app
 }
 
-/// The ```swift block at README.md:674.
+/// The ```swift block at README.md:718.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 675)
+#sourceLocation(file: "README.md", line: 719)
 
 
 
@@ -141,9 +141,9 @@ try await group.run()
     _ = group
 }
 
-/// The ```swift block at README.md:730.
+/// The ```swift block at README.md:774.
 func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 731)
+#sourceLocation(file: "README.md", line: 775)
 let cache = caches.default
 try await cache.set("product:42:card", "<div>…</div>", tags: ["product:42", "catalog"])
 try await cache.setMany(["product:42:price": 1999, "product:42:stock": 3], tags: ["product:42"])
@@ -157,9 +157,9 @@ try await cache.invalidate(tags: ["product:42"])   // every value above is a mis
     _ = sidebar
 }
 
-/// The ```swift block at README.md:783.
+/// The ```swift block at README.md:827.
 func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 784)
+#sourceLocation(file: "README.md", line: 828)
 router.get("/products/:id") { _, context in
     let id = context.parameters.get("id") ?? ""
     var response = Response(status: .ok, headers: [.cacheControl: "max-age=600"], body: .init(byteBuffer: ByteBuffer(string: "…")))
@@ -173,9 +173,9 @@ router.post("/products/:id/changed") { _, context in
 #sourceLocation()
 }
 
-/// The ```swift block at README.md:835.
+/// The ```swift block at README.md:879.
 func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 836)
+#sourceLocation(file: "README.md", line: 880)
 let cache = caches.default
 let namespace = "catalog-version"
 let version = try await cache.getOrSet(namespace, timeout: .never) { 1 }
@@ -188,9 +188,9 @@ try await cache.increment(namespace)
     _ = version
 }
 
-/// The ```swift block at README.md:877.
+/// The ```swift block at README.md:921.
 func readmeSnippet11() async throws {
-#sourceLocation(file: "README.md", line: 878)
+#sourceLocation(file: "README.md", line: 922)
 let near = try caches["near"]
 try await near.set("product:42:card", "<div>…</div>")              // to Redis, then announced to every instance
 let card = try await near.get("product:42:card", as: String.self)  // memory first; a miss reads Redis and keeps a copy
@@ -199,9 +199,9 @@ let card = try await near.get("product:42:card", as: String.self)  // memory fir
     _ = card
 }
 
-/// The ```swift block at README.md:986.
+/// The ```swift block at README.md:1030.
 func readmeSnippet12() async throws {
-#sourceLocation(file: "README.md", line: 987)
+#sourceLocation(file: "README.md", line: 1031)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -215,9 +215,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:1022.
+/// The ```swift block at README.md:1066.
 func readmeSnippet13() async throws {
-#sourceLocation(file: "README.md", line: 1023)
+#sourceLocation(file: "README.md", line: 1067)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
 let app = Application(
@@ -230,9 +230,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:1081.
+/// The ```swift block at README.md:1135.
 func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 1082)
+#sourceLocation(file: "README.md", line: 1136)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -246,9 +246,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:1100.
+/// The ```swift block at README.md:1154.
 func readmeSnippet15() async throws {
-#sourceLocation(file: "README.md", line: 1101)
+#sourceLocation(file: "README.md", line: 1155)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -263,9 +263,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:1265.
+/// The ```swift block at README.md:1319.
 func readmeSnippet20() async throws {
-#sourceLocation(file: "README.md", line: 1266)
+#sourceLocation(file: "README.md", line: 1320)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -275,9 +275,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:1284.
+/// The ```swift block at README.md:1338.
 func readmeSnippet21() async throws {
-#sourceLocation(file: "README.md", line: 1285)
+#sourceLocation(file: "README.md", line: 1339)
 
 
 
@@ -288,9 +288,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:1318.
+/// The ```swift block at README.md:1372.
 func readmeSnippet22() async throws {
-#sourceLocation(file: "README.md", line: 1319)
+#sourceLocation(file: "README.md", line: 1373)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -553,31 +553,31 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     ReadmeSettingsBlock(file: "README.md", line: 341, json: #"""
 { "caches": { "default": { "backend": "memory", "location": "hot-pages", "options": { "maxEntries": 10000, "policy": "tinylfu", "shards": 8 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 402, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 411, json: #"""
 { "caches": {
     "default": { "backend": "sqlite", "location": "cache_table", "options": { "path": "/var/lib/myapp/cache.sqlite3" } },
     "shared":  { "backend": "postgres", "location": "cache table", "options": {
                  "url": "postgres://app:secret@10.0.0.5:5432/app", "replicaUrl": "postgres://app:secret@10.0.0.6:5432/app" } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 436, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 445, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["redis://:secret@10.0.0.1:6379/0", "redis://:secret@10.0.0.2:6379/0"],
                  "options": { "connectTimeout": 1, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 456, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 465, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp",
                  "location": ["10.0.0.1:7000", "10.0.0.2:7000", "redis://:secret@10.0.0.3:7000"],
                  "options": { "cluster": true, "readFromReplicas": false, "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 469, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 478, json: #"""
 { "caches": {
     "default": { "backend": "redis", "keyPrefix": "myapp", "location": "redis://:secret@primary/0",
                  "options": { "sentinels": ["10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"],
                               "masterName": "mymaster", "timeout": 2 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 508, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 517, json: #"""
 { "caches": { "default": {
     "backend": "memcached",
     "location": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
@@ -585,18 +585,18 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 641, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 685, json: #"""
 { "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
     "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 870, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 914, json: #"""
 { "caches": {
     "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0", "keyPrefix": "myapp" },
     "near": { "backend": "near", "keyPrefix": "myapp",
               "options": { "over": "default", "invalidation": "redis://10.0.0.1:6379",
                            "maxEntries": 10000, "maxBytes": 67108864, "staleness": 5 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 961, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 1005, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -605,7 +605,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 1306, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 1360, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,

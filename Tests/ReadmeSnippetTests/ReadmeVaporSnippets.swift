@@ -7,9 +7,9 @@ import HTTPCaching
 import Vapor
 import VaporCaching
 
-/// The ```swift block at README.md:694.
+/// The ```swift block at README.md:738.
 func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 695)
+#sourceLocation(file: "README.md", line: 739)
 
 
 
@@ -21,9 +21,9 @@ try await app.asyncShutdown()
     _ = app
 }
 
-/// The ```swift block at README.md:1166.
+/// The ```swift block at README.md:1220.
 func readmeSnippet16() async throws {
-#sourceLocation(file: "README.md", line: 1167)
+#sourceLocation(file: "README.md", line: 1221)
 
 
 
@@ -52,9 +52,9 @@ try await app.execute()
     _ = app
 }
 
-/// The ```swift block at README.md:1197.
+/// The ```swift block at README.md:1251.
 func readmeSnippet17() async throws {
-#sourceLocation(file: "README.md", line: 1198)
+#sourceLocation(file: "README.md", line: 1252)
 
 
 
@@ -70,9 +70,9 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
     _ = pageCache
 }
 
-/// The ```swift block at README.md:1223.
+/// The ```swift block at README.md:1277.
 func readmeSnippet18() async throws {
-#sourceLocation(file: "README.md", line: 1224)
+#sourceLocation(file: "README.md", line: 1278)
 
 
 
@@ -89,9 +89,9 @@ app.get("profile") { request async throws -> String in
     _ = app
 }
 
-/// The ```swift block at README.md:1249.
+/// The ```swift block at README.md:1303.
 func readmeSnippet19() async throws {
-#sourceLocation(file: "README.md", line: 1250)
+#sourceLocation(file: "README.md", line: 1304)
 
 
 
