@@ -30,7 +30,7 @@ import RedisCaching
 ///   runs for `perf`);
 /// - `NIO_EXECUTOR=1` — NIO's event loops as Swift Concurrency's global
 ///   executor (`NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()`,
-///   as Vapor's app template does), so tasks run on the loops that do the I/O.
+///   as Vapor's app template offers), so tasks run on the loops that do the I/O.
 @main
 struct BackendBench {
     static let operations = ProcessInfo.processInfo.environment["BENCH_OPERATIONS"].flatMap { Int($0) } ?? 20_000
