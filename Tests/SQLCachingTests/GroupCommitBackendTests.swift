@@ -49,8 +49,9 @@ struct GroupCommitBackendTests {
     @Test("a table name with a double quote and a space: the name is quoted once per table, inner quotes doubled, and every statement works",
           arguments: Database.allCases)
     func quotedTableName(_ database: Database) async throws {
-        let name = "odd \"name\" " + UUID().uuidString.prefix(6).lowercased()
-        #expect(SQLiteCacheTable(name: name).quoted == "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
+        let suffix = UUID().uuidString.prefix(6).lowercased()
+        let name = "odd \"name\" \(suffix)"
+        #expect(SQLiteCacheTable(name: name).quoted == "\"odd \"\"name\"\" \(suffix)\"")
         #expect(PostgresCacheTable(name: name).quoted == SQLiteCacheTable(name: name).quoted)
         let backend: any CacheBackend
         switch database {
