@@ -48,8 +48,12 @@ final class PostgresCacheConnection: PooledConnection {
 
     private let deadlines = CacheLock(Deadlines())
 
+    /// Runs a call's task on the connection's own event loop (see ``run(until:_:)``).
+    private let executor: EventLoopTaskExecutor
+
     init(_ connection: PostgresConnection) {
         self.connection = connection
+        self.executor = EventLoopTaskExecutor(connection.eventLoop)
     }
 
     /// Opens a connection on `eventLoop`.
@@ -90,7 +94,10 @@ final class PostgresCacheConnection: PooledConnection {
         }
         if arm { armTimer(at: deadline) }
         defer { _ = deadlines.withLock { $0.pending.removeValue(forKey: id) } }
-        let work = Task {
+        // On the connection's loop: the statements are written there and their
+        // replies resume the task there, so a call costs the two hops of any
+        // I/O (to the loop and back to the caller), not four.
+        let work = Task(executorPreference: executor) {
             do {
                 race.finish(.success(try await body()))
             } catch {
