@@ -111,9 +111,9 @@ let caches = try Caches(settings: .load(contentsOf: "caches.json"), registry: re
     _ = caches
 }
 
-/// The ```swift block at README.md:703.
+/// The ```swift block at README.md:713.
 func readmeSnippet5() async throws {
-#sourceLocation(file: "README.md", line: 704)
+#sourceLocation(file: "README.md", line: 714)
 
 
 
@@ -124,9 +124,9 @@ try await app.runService()               // graceful shutdown on SIGTERM and SIG
     _ = app
 }
 
-/// The ```swift block at README.md:718.
+/// The ```swift block at README.md:728.
 func readmeSnippet6() async throws {
-#sourceLocation(file: "README.md", line: 719)
+#sourceLocation(file: "README.md", line: 729)
 
 
 
@@ -141,9 +141,9 @@ try await group.run()
     _ = group
 }
 
-/// The ```swift block at README.md:774.
+/// The ```swift block at README.md:784.
 func readmeSnippet8() async throws {
-#sourceLocation(file: "README.md", line: 775)
+#sourceLocation(file: "README.md", line: 785)
 let cache = caches.default
 try await cache.set("product:42:card", "<div>…</div>", tags: ["product:42", "catalog"])
 try await cache.setMany(["product:42:price": 1999, "product:42:stock": 3], tags: ["product:42"])
@@ -157,9 +157,9 @@ try await cache.invalidate(tags: ["product:42"])   // every value above is a mis
     _ = sidebar
 }
 
-/// The ```swift block at README.md:827.
+/// The ```swift block at README.md:837.
 func readmeSnippet9() async throws {
-#sourceLocation(file: "README.md", line: 828)
+#sourceLocation(file: "README.md", line: 838)
 router.get("/products/:id") { _, context in
     let id = context.parameters.get("id") ?? ""
     var response = Response(status: .ok, headers: [.cacheControl: "max-age=600"], body: .init(byteBuffer: ByteBuffer(string: "…")))
@@ -173,9 +173,9 @@ router.post("/products/:id/changed") { _, context in
 #sourceLocation()
 }
 
-/// The ```swift block at README.md:879.
+/// The ```swift block at README.md:889.
 func readmeSnippet10() async throws {
-#sourceLocation(file: "README.md", line: 880)
+#sourceLocation(file: "README.md", line: 890)
 let cache = caches.default
 let namespace = "catalog-version"
 let version = try await cache.getOrSet(namespace, timeout: .never) { 1 }
@@ -188,9 +188,9 @@ try await cache.increment(namespace)
     _ = version
 }
 
-/// The ```swift block at README.md:921.
+/// The ```swift block at README.md:931.
 func readmeSnippet11() async throws {
-#sourceLocation(file: "README.md", line: 922)
+#sourceLocation(file: "README.md", line: 932)
 let near = try caches["near"]
 try await near.set("product:42:card", "<div>…</div>")              // to Redis, then announced to every instance
 let card = try await near.get("product:42:card", as: String.self)  // memory first; a miss reads Redis and keeps a copy
@@ -199,9 +199,9 @@ let card = try await near.get("product:42:card", as: String.self)  // memory fir
     _ = card
 }
 
-/// The ```swift block at README.md:1030.
+/// The ```swift block at README.md:1040.
 func readmeSnippet12() async throws {
-#sourceLocation(file: "README.md", line: 1031)
+#sourceLocation(file: "README.md", line: 1041)
 let settings = try CacheSettings.load(contentsOf: "settings.json")
 let caches = try Caches(settings: settings, registry: .allBackends)
 let pageSettings = try HTTPCacheSettings(document: settings.document)   // the defaults when the section is absent
@@ -215,9 +215,9 @@ let app = Application(responder: responder, configuration: .init(address: .hostn
     _ = app
 }
 
-/// The ```swift block at README.md:1066.
+/// The ```swift block at README.md:1076.
 func readmeSnippet13() async throws {
-#sourceLocation(file: "README.md", line: 1067)
+#sourceLocation(file: "README.md", line: 1077)
 let pageSettings = try HTTPCacheSettings(document: caches.settings.document)
 let responder = try CachingResponder(router.buildResponder(), settings: pageSettings, caches: caches)
 let app = Application(
@@ -230,9 +230,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:1135.
+/// The ```swift block at README.md:1145.
 func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 1136)
+#sourceLocation(file: "README.md", line: 1146)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -246,9 +246,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:1154.
+/// The ```swift block at README.md:1164.
 func readmeSnippet15() async throws {
-#sourceLocation(file: "README.md", line: 1155)
+#sourceLocation(file: "README.md", line: 1165)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -263,9 +263,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:1319.
+/// The ```swift block at README.md:1329.
 func readmeSnippet20() async throws {
-#sourceLocation(file: "README.md", line: 1320)
+#sourceLocation(file: "README.md", line: 1330)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -275,9 +275,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:1338.
+/// The ```swift block at README.md:1348.
 func readmeSnippet21() async throws {
-#sourceLocation(file: "README.md", line: 1339)
+#sourceLocation(file: "README.md", line: 1349)
 
 
 
@@ -288,9 +288,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:1372.
+/// The ```swift block at README.md:1382.
 func readmeSnippet22() async throws {
-#sourceLocation(file: "README.md", line: 1373)
+#sourceLocation(file: "README.md", line: 1383)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -585,18 +585,18 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
     "options": { "failureMode": "miss", "connectTimeout": 0.5, "timeout": 0.5, "connectionsPerServer": 2 }
 } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 685, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 695, json: #"""
 { "caches": { "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0",
     "options": { "failureMode": "miss", "timeout": 0.1, "breakerThreshold": 3, "breakerCoolDown": 0.25 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 914, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 924, json: #"""
 { "caches": {
     "default": { "backend": "redis", "location": "redis://10.0.0.1:6379/0", "keyPrefix": "myapp" },
     "near": { "backend": "near", "keyPrefix": "myapp",
               "options": { "over": "default", "invalidation": "redis://10.0.0.1:6379",
                            "maxEntries": 10000, "maxBytes": 67108864, "staleness": 5 } } } }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 1005, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 1015, json: #"""
 {
   "caches": {
     "default": { "backend": "memory" },
@@ -605,7 +605,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 1360, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 1370, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,

@@ -7,9 +7,9 @@ import HTTPCaching
 import Vapor
 import VaporCaching
 
-/// The ```swift block at README.md:738.
+/// The ```swift block at README.md:748.
 func readmeSnippet7() async throws {
-#sourceLocation(file: "README.md", line: 739)
+#sourceLocation(file: "README.md", line: 749)
 
 
 
@@ -21,9 +21,9 @@ try await app.asyncShutdown()
     _ = app
 }
 
-/// The ```swift block at README.md:1220.
+/// The ```swift block at README.md:1230.
 func readmeSnippet16() async throws {
-#sourceLocation(file: "README.md", line: 1221)
+#sourceLocation(file: "README.md", line: 1231)
 
 
 
@@ -52,9 +52,9 @@ try await app.execute()
     _ = app
 }
 
-/// The ```swift block at README.md:1251.
+/// The ```swift block at README.md:1261.
 func readmeSnippet17() async throws {
-#sourceLocation(file: "README.md", line: 1252)
+#sourceLocation(file: "README.md", line: 1262)
 
 
 
@@ -70,9 +70,9 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
     _ = pageCache
 }
 
-/// The ```swift block at README.md:1277.
+/// The ```swift block at README.md:1287.
 func readmeSnippet18() async throws {
-#sourceLocation(file: "README.md", line: 1278)
+#sourceLocation(file: "README.md", line: 1288)
 
 
 
@@ -89,9 +89,9 @@ app.get("profile") { request async throws -> String in
     _ = app
 }
 
-/// The ```swift block at README.md:1303.
+/// The ```swift block at README.md:1313.
 func readmeSnippet19() async throws {
-#sourceLocation(file: "README.md", line: 1304)
+#sourceLocation(file: "README.md", line: 1314)
 
 
 
