@@ -1,4 +1,3 @@
-import Caching
 import Logging
 import NIOCore
 @testable import PostgresCaching
