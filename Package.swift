@@ -96,6 +96,9 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                // Answers written as HTTP/1 heads below the codec (HotPathHandler).
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 // CachesService (Hummingbird depends on it already).
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -314,6 +317,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 // Raw sockets for the hot-path tests (RawHTTPConnection).
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // An app's own channel handler in the hot-path tests (ResponseMarker).
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             // The Django side of DjangoParityTests, run with python3.
             exclude: ["django_parity_site.py"],

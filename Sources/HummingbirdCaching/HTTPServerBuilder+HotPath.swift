@@ -35,8 +35,9 @@ extension HTTP1Channel.Configuration {
         var configuration = self
         let others = additionalChannelHandlers
         configuration.additionalChannelHandlers = {
-            let handler: any RemovableChannelHandler = HotPathInstaller(hotPath)
-            return others() + [handler]
+            let extra = others()
+            let handler: any RemovableChannelHandler = HotPathInstaller(hotPath, onlyHandlerAfterCodec: extra.isEmpty)
+            return extra + [handler]
         }
         return configuration
     }

@@ -2,7 +2,9 @@ import Caching
 import HTTPCaching
 import HTTPTypes
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 
 /// Answers fresh cache hits at the connection: a channel handler in
 /// Hummingbird's HTTP/1 pipeline, after HTTP decoding and before the async
@@ -34,6 +36,14 @@ import NIOHTTPTypes
 /// It sits after Hummingbird's `HTTPConnectionStateHandler`
 /// (`HTTP1Channel.Configuration.servingHits(_:)` puts it there), so its
 /// requests and answers count for `idleTimeout` and graceful shutdown.
+///
+/// An answer's head and body are written straight below
+/// `HTTP1ToHTTPServerCodec`, as the HTTP/1 head the codec would have made
+/// (kept with the connection's last answer, so a reused answer is not
+/// converted again), and its end the normal way, through the state handler.
+/// That is done only when the state handler is the one handler between this
+/// one and the codec (`bypassesCodec`); with other handlers there, every part
+/// goes through them.
 public final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Request parts from Hummingbird's HTTP/1 codec.
     public typealias InboundIn = HTTPRequestPart
@@ -55,10 +65,35 @@ public final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var unflushed = false
     /// This connection's `Date` value and last answer (``HotPathResponder``).
     private var memo = HotPathResponder.ConnectionMemo()
+    /// Whether answers' heads and bodies may skip the handlers between this
+    /// one and the codec (only Hummingbird's state handler, which ignores them).
+    private let bypassesCodec: Bool
+    /// The codec's context, where heads and bodies are written when
+    /// `bypassesCodec`; found when this handler is added.
+    private var codecContext: ChannelHandlerContext?
 
     /// A handler answering hits through `responder`; one per connection.
-    public init(_ responder: HotPathResponder) {
+    public convenience init(_ responder: HotPathResponder) {
+        self.init(responder, bypassesCodec: false)
+    }
+
+    /// A handler answering hits through `responder`; `bypassesCodec`: the
+    /// only handler between this one and `HTTP1ToHTTPServerCodec` is
+    /// Hummingbird's `HTTPConnectionStateHandler` (``HotPathInstaller`` knows).
+    init(_ responder: HotPathResponder, bypassesCodec: Bool) {
         self.responder = responder
+        self.bypassesCodec = bypassesCodec
+    }
+
+    /// Finds the codec's context, when answers may be written below it.
+    public func handlerAdded(context: ChannelHandlerContext) {
+        guard bypassesCodec else { return }
+        codecContext = try? context.pipeline.syncOperations.context(handlerType: HTTP1ToHTTPServerCodec.self)
+    }
+
+    /// Lets go of the codec's context.
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        codecContext = nil
     }
 
     /// Holds, answers or passes on each request part.
@@ -123,11 +158,17 @@ public final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler
         context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 
-    /// Writes an answer (framed and stamped by ``HotPathResponder``).
-    private func write(_ answer: HotAnswer, for request: HTTPRequest, _ context: ChannelHandlerContext) {
-        context.write(wrapOutboundOut(.head(answer.head)), promise: nil)
-        if let body = answer.body, request.method != .head {
-            context.write(wrapOutboundOut(.body(body)), promise: nil)
+    /// Writes an answer (framed and stamped by ``HotPathResponder``): head and
+    /// body below the codec when it may, else through the pipeline; the end
+    /// always through the pipeline, so the state handler counts the answer.
+    private func write(_ answer: HotPathResponder.WireAnswer, for request: HTTPRequest, _ context: ChannelHandlerContext) {
+        let body = request.method == .head ? nil : answer.body
+        if let codecContext {
+            codecContext.write(NIOAny(HTTPServerResponsePart.head(answer.head)), promise: nil)
+            if let body { codecContext.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil) }
+        } else {
+            context.write(wrapOutboundOut(.head(answer.response)), promise: nil)
+            if let body { context.write(wrapOutboundOut(.body(body)), promise: nil) }
         }
         guard request.headerFields[.connection] == "close" else {
             context.write(wrapOutboundOut(.end(nil)), promise: nil)

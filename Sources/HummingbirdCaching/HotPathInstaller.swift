@@ -16,22 +16,28 @@ final class HotPathInstaller: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundOut = HTTPRequestPart
 
     private let responder: HotPathResponder
+    /// No other additional handler sits between the codec and Hummingbird's
+    /// state handler, so the hot path may write answers below the codec.
+    private let onlyHandlerAfterCodec: Bool
     private var installed = false
 
-    init(_ responder: HotPathResponder) {
+    /// `onlyHandlerAfterCodec`: this installer is the configuration's only
+    /// additional channel handler.
+    init(_ responder: HotPathResponder, onlyHandlerAfterCodec: Bool = false) {
         self.responder = responder
+        self.onlyHandlerAfterCodec = onlyHandlerAfterCodec
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if !installed {
             installed = true
             let pipeline = context.pipeline.syncOperations
-            let handler = HotPathHandler(responder)
             do {
                 if let state = try? pipeline.context(handlerType: HTTPConnectionStateHandler.self) {
+                    let handler = HotPathHandler(responder, bypassesCodec: onlyHandlerAfterCodec)
                     try pipeline.addHandler(handler, position: .after(state.handler))
                 } else {
-                    try pipeline.addHandler(handler, position: .after(self))
+                    try pipeline.addHandler(HotPathHandler(responder), position: .after(self))
                 }
             } catch {
                 // Not installed: every request takes the full path.

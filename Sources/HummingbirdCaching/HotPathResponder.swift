@@ -3,6 +3,8 @@ import HTTPCaching
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
 
 /// What ``HotPathHandler`` answers cache hits with: the page cache whose hot
 /// tier it reads (`PageCache.hotAnswer(_:conditionalGet:)` or
@@ -91,13 +93,37 @@ public struct HotPathResponder: Sendable {
         /// What the last answer depended on (`nil`: it is not reused).
         var lastKey: HotAnswerKey?
         /// The last answer, as written (stamped in `date.second`).
-        var lastAnswer: HotAnswer?
+        var lastAnswer: WireAnswer?
+    }
+
+    /// An answer as written: its head in the fields' form and in HTTP/1's
+    /// (`HTTPResponseHead`, what `HTTP1ToHTTPServerCodec` would make of it),
+    /// and its body.
+    ///
+    /// Why both: ``HotPathHandler`` writes the HTTP/1 head straight to the
+    /// encoder when nothing between it and the codec would change it, so a
+    /// reused answer is not converted again per hit (the conversion copies
+    /// every field into new strings); the fields' form is for a pipeline it
+    /// cannot bypass.
+    struct WireAnswer {
+        /// The head, as Hummingbird's handlers see responses.
+        var response: HTTPResponse
+        /// The same head in HTTP/1's form.
+        var head: HTTPResponseHead
+        /// The body, or `nil` for none.
+        var body: ByteBuffer?
+
+        init(_ answer: HotAnswer) {
+            response = answer.head
+            head = HTTPResponseHead(answer.head)
+            body = answer.body
+        }
     }
 
     /// The answer to `request` from the hot tier, ready to write: head framed
     /// as the full path frames it (`Content-Length`), with `Date` and `Server`
     /// as the server adds them; `nil`: the request goes the full way.
-    func answer(_ request: HTTPRequest, memo: inout ConnectionMemo) -> HotAnswer? {
+    func answer(_ request: HTTPRequest, memo: inout ConnectionMemo) -> WireAnswer? {
         let request = request.cacheHead
         // Read before the call, so the cache is borrowed in place, not copied.
         let previous = memo.lastKey
@@ -119,7 +145,7 @@ public struct HotPathResponder: Sendable {
             guard let last = memo.lastAnswer else { return nil }
             if memo.date.second == stampedSecond { return last }
             // The same answer in a new second: stamped again below.
-            answer = last
+            answer = HotAnswer(head: last.response, body: last.body)
             key = previous
         case .answer(let found, let foundKey):
             answer = found
@@ -128,9 +154,10 @@ public struct HotPathResponder: Sendable {
         }
         if stampsDate { answer.head.headerFields[.date] = memo.date.value }
         if let serverName { answer.head.headerFields[.server] = serverName }
+        let wire = WireAnswer(answer)
         memo.lastKey = key
-        memo.lastAnswer = key == nil ? nil : answer
-        return answer
+        memo.lastAnswer = key == nil ? nil : wire
+        return wire
     }
 
     /// Frames a new answer as the full path frames it (`Content-Length`).

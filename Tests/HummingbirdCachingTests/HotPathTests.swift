@@ -7,6 +7,7 @@ import HummingbirdCaching
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOHTTPTypes
 import Testing
 
 /// Counts the requests that reach the app's responder: the full path. A hit
@@ -480,6 +481,41 @@ struct HotPathTests {
         }
     }
 
+    @Test("an app's own channel handler between the codec and the hot path sees hit answers too (the head is not written below it)")
+    func ownHandlerSeesAnswers() async throws {
+        var logger = Logger(label: "hot-path-own-handler")
+        logger.logLevel = .critical
+        let caches = try Caches(settings: CacheSettings(caches: ["default": CacheConfiguration(
+            backend: "memory", location: "hot-own-" + UUID().uuidString)]))
+        let caching = try CachingResponder(
+            hotPathRouter(shared: false).buildResponder(), settings: HTTPCacheSettings(debugHeaders: true, hotStoreStaleness: 60), caches: caches)
+        let reached = Counter()
+        let (stream, port) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            responder: CountingResponder(inner: caching, reached: reached),
+            server: .http1(servingHitsFrom: caching, configuration: .init(additionalChannelHandlers: [ResponseMarker()])),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in port.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            var iterator = stream.makeAsyncIterator()
+            let port = await iterator.next() ?? 0
+            let miss = try await rawRequest(port, "GET", "/page")
+            #expect(miss.field("x-cache") == "MISS")
+            #expect(miss.field("x-marked") == "yes")
+            // Twice on one connection: a new answer, then the reused one.
+            let hits = try await RawHTTPConnection.turns(port: port, [.request("GET", "/page"), .request("GET", "/page")], pause: .zero)
+            #expect(hits.responses.count == 2)
+            for hit in hits.responses {
+                #expect(hit.field("x-cache") == "HIT")
+                #expect(hit.field("x-marked") == "yes")
+                #expect(hit.text == hotPage)
+            }
+            #expect(reached.count == 1)
+            group.cancelAll()
+        }
+    }
+
     @Test("without a hot tier (hotStoreBytes 0) the server is the plain one")
     func hotTierOff() async throws {
         try await withHotPathServers(HTTPCacheSettings(hotStoreBytes: 0)) { fast, full, reached in
@@ -488,5 +524,20 @@ struct HotPathTests {
             #expect(try await rawRequest(fast, "GET", "/page").text == hotPage)
             #expect(reached.count == before + 1)
         }
+    }
+}
+
+/// An app's own outbound handler: marks every response head `X-Marked: yes`.
+final class ResponseMarker: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard case .head(var head) = unwrapOutboundIn(data), let name = HTTPField.Name("X-Marked") else {
+            context.write(data, promise: promise)
+            return
+        }
+        head.headerFields[name] = "yes"
+        context.write(wrapOutboundOut(.head(head)), promise: promise)
     }
 }
