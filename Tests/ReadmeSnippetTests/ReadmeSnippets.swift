@@ -230,9 +230,9 @@ let app = Application(
     _ = app
 }
 
-/// The ```swift block at README.md:1145.
+/// The ```swift block at README.md:1153.
 func readmeSnippet14() async throws {
-#sourceLocation(file: "README.md", line: 1146)
+#sourceLocation(file: "README.md", line: 1154)
 let pageCache = PageCache(cache: caches.default)
 let router = Router()
 router.add(middleware: UpdateCacheMiddleware(pageCache))       // first
@@ -246,9 +246,9 @@ let app = Application(responder: HEADThroughGETResponder(router.buildResponder()
     _ = app
 }
 
-/// The ```swift block at README.md:1164.
+/// The ```swift block at README.md:1172.
 func readmeSnippet15() async throws {
-#sourceLocation(file: "README.md", line: 1165)
+#sourceLocation(file: "README.md", line: 1173)
 let pages = try caches["pages"]
 router.get("/report", use: RouteCaching.cachePage(60, cache: pages, keyPrefix: "report") { _, _ in
     try await buildExpensiveReport()
@@ -263,9 +263,9 @@ router.get("/article/:id", use: RouteCaching.condition(
     _ = pages
 }
 
-/// The ```swift block at README.md:1329.
+/// The ```swift block at README.md:1337.
 func readmeSnippet20() async throws {
-#sourceLocation(file: "README.md", line: 1330)
+#sourceLocation(file: "README.md", line: 1338)
 let sidebar = try await caches.fragments.fragment("sidebar", varyOn: [user.id], timeout: 500) {
     try await renderSidebar(for: user)          // runs only on a miss
 }
@@ -275,9 +275,9 @@ let key = makeTemplateFragmentKey("foo", varyOn: ["abc"])   // "template.cache.f
     _ = key
 }
 
-/// The ```swift block at README.md:1348.
+/// The ```swift block at README.md:1356.
 func readmeSnippet21() async throws {
-#sourceLocation(file: "README.md", line: 1349)
+#sourceLocation(file: "README.md", line: 1357)
 
 
 
@@ -288,9 +288,9 @@ let html = try await MustacheFragmentRenderer(caches: caches).render(template, [
     _ = html
 }
 
-/// The ```swift block at README.md:1382.
+/// The ```swift block at README.md:1390.
 func readmeSnippet22() async throws {
-#sourceLocation(file: "README.md", line: 1383)
+#sourceLocation(file: "README.md", line: 1391)
 let policies = try CacheHeadersConfiguration(document: settings.document, policies: ["custom": myPolicy])
 router.add(middleware: CacheHeadersMiddleware(policies, user: { request, context in
     try await currentUser(request, context)     // your authentication: CacheHeadersUser(isAuthenticated:name:) or .anonymous
@@ -605,7 +605,7 @@ let readmeSettingsBlocks: [ReadmeSettingsBlock] = [
   "httpCache": { "mode": "django", "cache": "pages", "debugHeaders": true, "maxBodyBytes": 1048576 }
 }
 """#),
-    ReadmeSettingsBlock(file: "README.md", line: 1370, json: #"""
+    ReadmeSettingsBlock(file: "README.md", line: 1378, json: #"""
 "cacheHeaders": {
   "browserCacheSeconds": 100,
   "enableTamperingChecks": true,

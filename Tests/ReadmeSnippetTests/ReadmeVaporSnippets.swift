@@ -21,9 +21,9 @@ try await app.asyncShutdown()
     _ = app
 }
 
-/// The ```swift block at README.md:1230.
+/// The ```swift block at README.md:1238.
 func readmeSnippet16() async throws {
-#sourceLocation(file: "README.md", line: 1231)
+#sourceLocation(file: "README.md", line: 1239)
 
 
 
@@ -52,9 +52,9 @@ try await app.execute()
     _ = app
 }
 
-/// The ```swift block at README.md:1261.
+/// The ```swift block at README.md:1269.
 func readmeSnippet17() async throws {
-#sourceLocation(file: "README.md", line: 1262)
+#sourceLocation(file: "README.md", line: 1270)
 
 
 
@@ -70,9 +70,9 @@ app.middleware.use(FetchFromCacheMiddleware(pageCache))
     _ = pageCache
 }
 
-/// The ```swift block at README.md:1287.
+/// The ```swift block at README.md:1295.
 func readmeSnippet18() async throws {
-#sourceLocation(file: "README.md", line: 1288)
+#sourceLocation(file: "README.md", line: 1296)
 
 
 
@@ -89,9 +89,9 @@ app.get("profile") { request async throws -> String in
     _ = app
 }
 
-/// The ```swift block at README.md:1313.
+/// The ```swift block at README.md:1321.
 func readmeSnippet19() async throws {
-#sourceLocation(file: "README.md", line: 1314)
+#sourceLocation(file: "README.md", line: 1322)
 
 
 
