@@ -317,8 +317,10 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 // Raw sockets for the hot-path tests (RawHTTPConnection).
                 .product(name: "NIOPosix", package: "swift-nio"),
-                // An app's own channel handler in the hot-path tests (ResponseMarker).
+                // An app's own channel handler in the hot-path tests (ResponseMarker),
+                // in HTTP1Channel's configuration.
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
             ],
             // The Django side of DjangoParityTests, run with python3.
             exclude: ["django_parity_site.py"],

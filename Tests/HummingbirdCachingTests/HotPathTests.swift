@@ -4,6 +4,7 @@ import HTTPCaching
 import HTTPTypes
 import Hummingbird
 import HummingbirdCaching
+import HummingbirdCore
 import HummingbirdTesting
 import Logging
 import NIOCore
@@ -450,24 +451,38 @@ struct HotPathTests {
         }
     }
 
-    @Test("a connection answered only at the connection is not idle: Hummingbird's idleTimeout sees its requests")
-    func idleTimeout() async throws {
-        var logger = Logger(label: "hot-path-idle")
+    /// One hot-path server (django mode, memory backend, hot entries living
+    /// a minute) with `configuration`; `body` gets its port and the count of
+    /// requests that reached the responder.
+    static func withHotPathServer(
+        _ settings: HTTPCacheSettings, configuration: HTTP1Channel.Configuration,
+        _ body: @Sendable (_ port: Int, _ reached: Counter) async throws -> Void
+    ) async throws {
+        var logger = Logger(label: "hot-path-server")
         logger.logLevel = .critical
         let caches = try Caches(settings: CacheSettings(caches: ["default": CacheConfiguration(
-            backend: "memory", location: "hot-idle-" + UUID().uuidString)]))
-        let caching = try CachingResponder(hotPathRouter(shared: false).buildResponder(), settings: HTTPCacheSettings(hotStoreStaleness: 60), caches: caches)
+            backend: "memory", location: "hot-server-" + UUID().uuidString)]))
+        var settings = settings
+        settings.hotStoreStaleness = 60
+        let caching = try CachingResponder(hotPathRouter(shared: false).buildResponder(), settings: settings, caches: caches)
         let reached = Counter()
         let (stream, port) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             responder: CountingResponder(inner: caching, reached: reached),
-            server: .http1(servingHitsFrom: caching, configuration: .init(idleTimeout: .seconds(6))),
+            server: .http1(servingHitsFrom: caching, configuration: configuration),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in port.yield(channel.localAddress?.port ?? 0) }, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService(gracefulShutdownSignals: []) }
             var iterator = stream.makeAsyncIterator()
-            let port = await iterator.next() ?? 0
+            try await body(await iterator.next() ?? 0, reached)
+            group.cancelAll()
+        }
+    }
+
+    @Test("a connection answered only at the connection is not idle: Hummingbird's idleTimeout sees its requests")
+    func idleTimeout() async throws {
+        try await Self.withHotPathServer(HTTPCacheSettings(), configuration: .init(idleTimeout: .seconds(6))) { port, reached in
             _ = try await rawRequest(port, "GET", "/page")
             // Four hits 3.5 s apart on one connection: 10.5 s in all, longer
             // than the idle timeout, but never 6 s without a request (2.5 s
@@ -477,29 +492,14 @@ struct HotPathTests {
             #expect(answered == 4)
             #expect(!closed)
             #expect(reached.count == 1)
-            group.cancelAll()
         }
     }
 
     @Test("an app's own channel handler between the codec and the hot path sees hit answers too (the head is not written below it)")
     func ownHandlerSeesAnswers() async throws {
-        var logger = Logger(label: "hot-path-own-handler")
-        logger.logLevel = .critical
-        let caches = try Caches(settings: CacheSettings(caches: ["default": CacheConfiguration(
-            backend: "memory", location: "hot-own-" + UUID().uuidString)]))
-        let caching = try CachingResponder(
-            hotPathRouter(shared: false).buildResponder(), settings: HTTPCacheSettings(debugHeaders: true, hotStoreStaleness: 60), caches: caches)
-        let reached = Counter()
-        let (stream, port) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            responder: CountingResponder(inner: caching, reached: reached),
-            server: .http1(servingHitsFrom: caching, configuration: .init(additionalChannelHandlers: [ResponseMarker()])),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in port.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
-            var iterator = stream.makeAsyncIterator()
-            let port = await iterator.next() ?? 0
+        try await Self.withHotPathServer(
+            HTTPCacheSettings(debugHeaders: true), configuration: .init(additionalChannelHandlers: [ResponseMarker()])
+        ) { port, reached in
             let miss = try await rawRequest(port, "GET", "/page")
             #expect(miss.field("x-cache") == "MISS")
             #expect(miss.field("x-marked") == "yes")
@@ -512,7 +512,6 @@ struct HotPathTests {
                 #expect(hit.text == hotPage)
             }
             #expect(reached.count == 1)
-            group.cancelAll()
         }
     }
 
