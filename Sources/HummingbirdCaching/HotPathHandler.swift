@@ -85,15 +85,18 @@ public final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler
         self.bypassesCodec = bypassesCodec
     }
 
-    /// Finds the codec's context, when answers may be written below it.
+    /// Finds the codec's context, when answers may be written below it, and
+    /// then asks the responder for answers' HTTP/1 heads.
     public func handlerAdded(context: ChannelHandlerContext) {
         guard bypassesCodec else { return }
         codecContext = try? context.pipeline.syncOperations.context(handlerType: HTTP1ToHTTPServerCodec.self)
+        memo.http1Heads = codecContext != nil
     }
 
     /// Lets go of the codec's context.
     public func handlerRemoved(context: ChannelHandlerContext) {
         codecContext = nil
+        memo.http1Heads = false
     }
 
     /// Holds, answers or passes on each request part.
@@ -163,8 +166,8 @@ public final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// always through the pipeline, so the state handler counts the answer.
     private func write(_ answer: HotPathResponder.WireAnswer, for request: HTTPRequest, _ context: ChannelHandlerContext) {
         let body = request.method == .head ? nil : answer.body
-        if let codecContext {
-            codecContext.write(NIOAny(HTTPServerResponsePart.head(answer.head)), promise: nil)
+        if let codecContext, let head = answer.head {
+            codecContext.write(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
             if let body { codecContext.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil) }
         } else {
             context.write(wrapOutboundOut(.head(answer.response)), promise: nil)

@@ -94,9 +94,14 @@ public struct HotPathResponder: Sendable {
         var lastKey: HotAnswerKey?
         /// The last answer, as written (stamped in `date.second`).
         var lastAnswer: WireAnswer?
+        /// Whether answers carry their HTTP/1 head: only when the connection's
+        /// handler writes below the codec, which otherwise converts the head
+        /// itself (converting here too would be work thrown away).
+        var http1Heads = false
     }
 
-    /// An answer as written: its head in the fields' form and in HTTP/1's
+    /// An answer as written: its head in the fields' form and, when the
+    /// connection asks for it (``ConnectionMemo/http1Heads``), in HTTP/1's
     /// (`HTTPResponseHead`, what `HTTP1ToHTTPServerCodec` would make of it),
     /// and its body.
     ///
@@ -108,14 +113,14 @@ public struct HotPathResponder: Sendable {
     struct WireAnswer {
         /// The head, as Hummingbird's handlers see responses.
         var response: HTTPResponse
-        /// The same head in HTTP/1's form.
-        var head: HTTPResponseHead
+        /// The same head in HTTP/1's form (`nil`: not asked for).
+        var head: HTTPResponseHead?
         /// The body, or `nil` for none.
         var body: ByteBuffer?
 
-        init(_ answer: HotAnswer) {
+        init(_ answer: HotAnswer, http1Head: Bool) {
             response = answer.head
-            head = HTTPResponseHead(answer.head)
+            head = http1Head ? HTTPResponseHead(answer.head) : nil
             body = answer.body
         }
     }
@@ -154,7 +159,7 @@ public struct HotPathResponder: Sendable {
         }
         if stampsDate { answer.head.headerFields[.date] = memo.date.value }
         if let serverName { answer.head.headerFields[.server] = serverName }
-        let wire = WireAnswer(answer)
+        let wire = WireAnswer(answer, http1Head: memo.http1Heads)
         memo.lastKey = key
         memo.lastAnswer = key == nil ? nil : wire
         return wire
