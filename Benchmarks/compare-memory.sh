@@ -30,7 +30,7 @@ side_by_side memory memory_ours memory_peer
 # machine even with one task.
 concurrent=""
 for round in 1 2 3 4 5; do
-    for tasks in 1 2 4; do concurrent+=$("$bench" tasks "$tasks")$'\n'; done
+    for count in 1 2 4; do concurrent+=$("$bench" tasks "$count")$'\n'; done
 done
 tasks() { awk -v n="concurrent-$1-tasks-mixed" '$1==n && $2>m {m=$2} END {print m}' <<<"$concurrent"; }
 awk -v o="$(tasks 2)" -v p="$(tasks 1)" 'BEGIN { printf "memory-scaling-2-vs-1-tasks: ours=%d peer=%d ratio=%.2f\n", o, p, o / p }'

@@ -118,6 +118,7 @@ if mode == "all" || mode == "concurrent" {
     try await concurrent(tasks: 4)
 }
 if mode == "all" || mode == "memory" { try await bytesPerEntry() }
-// One task count alone, for `perf stat` (cycles per operation show contention
-// even on a busy machine, where wall-clock rates do not).
+// One task count alone, in a fresh process: compare-memory.sh's scaling
+// rounds, and `perf stat` (CPU per operation shows contention even on a busy
+// machine, where wall-clock rates do not).
 if mode == "tasks" { try await concurrent(tasks: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 1) }
