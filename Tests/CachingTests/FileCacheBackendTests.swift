@@ -132,8 +132,12 @@ struct FileCacheBackendTests {
 
     @Test("a location that cannot be a directory gives a typed error, not a crash")
     func unusableLocation() async throws {
+        // The file sits beside the test's directory; its parent must exist first, or
+        // `createFile` fails quietly and the backend would create the whole path.
         let file = directory + "-file"
-        _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        try FileManager.default.createDirectory(
+            atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try #require(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
         let cache = Cache(backend: FileCacheBackend(directory: file + "/sub"))
         await #expect(throws: CacheError.self) { try await cache.set("a", 1) }
         #expect(try await cache.get("a", as: Int.self) == nil)
