@@ -26,8 +26,10 @@ memory_peer() { PYTHONPATH="$work/django" python3 "$here/memory/django_locmem.py
 side_by_side memory memory_ours memory_peer
 # Scaling: each task count in a fresh process (no heap or shard state left by
 # the run before it), rounds interleaved 1, 2, 4, 1, 2, 4, ...; five rounds,
-# best of each, because one 0.3 s round swings by +-25 % on a shared 2-core
-# machine even with one task.
+# best of each, because one round swings by +-25 % on a shared 2-core machine
+# even with one task. Every round lasts 0.5 s whatever the task count, and the
+# tasks yield every 4,096 operations, so 4 tasks take turns on the 2 cores
+# (memory-bench's `concurrent`).
 concurrent=""
 for round in 1 2 3 4 5; do
     for count in 1 2 4; do concurrent+=$("$bench" tasks "$count")$'\n'; done
