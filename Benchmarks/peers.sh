@@ -45,10 +45,14 @@ ratio_lines() {
 # both sides the same spread of conditions, and the best round of each is the
 # least disturbed.
 side_by_side() {
-    local prefix=$1 ours_function=$2 peer_function=$3 ours="" peer="" round
+    local prefix=$1 ours_function=$2 peer_function=$3 ours="" peer="" round out side
     for round in $(seq 1 "${ROUNDS:-3}"); do
-        ours+=$("$ours_function")$'\n'
-        peer+=$("$peer_function")$'\n'
+        # A side that fails names itself: under `set -e` a failing `$(...)`
+        # would otherwise end the script without a word.
+        for side in "$ours_function" "$peer_function"; do
+            out=$("$side") || { echo "side_by_side $prefix: $side failed (exit $?) in round $round" >&2; return 1; }
+            if [[ $side == "$ours_function" ]]; then ours+=$out$'\n'; else peer+=$out$'\n'; fi
+        done
     done
     ratio_lines "$prefix" "$ours" "$peer"
 }
