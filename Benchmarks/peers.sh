@@ -45,14 +45,17 @@ ratio_lines() {
 # both sides the same spread of conditions, and the best round of each is the
 # least disturbed.
 side_by_side() {
-    local prefix=$1 ours_function=$2 peer_function=$3 ours="" peer="" round out side
+    local prefix=$1 ours_function=$2 peer_function=$3 ours="" peer="" round
     for round in $(seq 1 "${ROUNDS:-3}"); do
-        # A side that fails names itself: under `set -e` a failing `$(...)`
-        # would otherwise end the script without a word.
-        for side in "$ours_function" "$peer_function"; do
-            out=$("$side") || { echo "side_by_side $prefix: $side failed (exit $?) in round $round" >&2; return 1; }
-            if [[ $side == "$ours_function" ]]; then ours+=$out$'\n'; else peer+=$out$'\n'; fi
-        done
+        ours+=$(run_side "$ours_function")$'\n'
+        peer+=$(run_side "$peer_function")$'\n'
     done
     ratio_lines "$prefix" "$ours" "$peer"
+}
+
+# run_side FUNCTION: side_by_side's one run of a side. A side that fails names
+# itself (with side_by_side's prefix and round): under `set -e` a failing
+# `$(...)` would otherwise end the script without a word.
+run_side() {
+    "$1" || { local status=$?; echo "side_by_side $prefix: $1 failed (exit $status) in round $round" >&2; return "$status"; }
 }

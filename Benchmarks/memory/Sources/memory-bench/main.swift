@@ -19,11 +19,14 @@ func makeCache(_ location: String, maxEntries: Int = 20_000) -> Cache {
     Cache(backend: MemoryCacheBackend(location: location, configuration: .init(maxEntries: maxEntries)))
 }
 
+/// A duration in seconds.
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
 func measure(_ body: () async throws -> Void) async rethrows -> Double {
     let clock = ContinuousClock()
-    let elapsed = try await clock.measure { try await body() }
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    return Double(operations) / seconds
+    return Double(operations) / seconds(try await clock.measure { try await body() })
 }
 
 func singleTask() async throws {
@@ -81,9 +84,7 @@ func concurrent(tasks: Int) async throws {
         }
         return try await group.reduce(0, +)
     }
-    let elapsed = (clock.now - start).components
-    let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-    print("concurrent-\(tasks)-tasks-mixed \(Int(Double(total) / seconds))")
+    print("concurrent-\(tasks)-tasks-mixed \(Int(Double(total) / seconds(clock.now - start)))")
 }
 
 func residentBytes() -> Int {
