@@ -5,6 +5,9 @@
 #   install_django          django==5.2.19 and gunicorn into $work/py
 #   wait_up PORT            until /page answers
 #   load PORT               "requests/s p99-microseconds" (wrk, 1 thread, 32 connections, 10 s)
+#   load_paced PORT         the same, each connection waiting 1.5 ms after a
+#                           response before its next request (wrk's delay()):
+#                           a load both servers carry at about the same rate
 #   start_django PORT       Django's per-site cache under gunicorn, 2 workers
 work=$(mktemp -d)
 pids=()
@@ -19,11 +22,15 @@ install_django() {
 wait_up() { for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$1/page" && return 0; sleep 0.1; done; echo "nothing on port $1" >&2; return 1; }
 load() {
     curl -s -o /dev/null "http://127.0.0.1:$1/page"; curl -s -o /dev/null "http://127.0.0.1:$1/page"
-    wrk -t1 -c32 -d10s --latency "http://127.0.0.1:$1/page" | awk '
+    wrk -t1 -c32 -d10s --latency "${@:2}" "http://127.0.0.1:$1/page" | awk '
         function us(v) { if (v ~ /ms$/) return v * 1000; if (v ~ /us$/) return v + 0; if (v ~ /s$/) return v * 1000000; return v + 0 }
         /Requests\/sec/ { rps = int($2) }
         $1 == "99%" { p99 = us($2) }
         END { printf "%d %d\n", rps, p99 }'
+}
+load_paced() {
+    echo 'delay = function() return 1.5 end' > "$work/paced.lua"
+    load "$1" -s "$work/paced.lua"
 }
 start_django() {
     (cd "$here/http" && PYTHONPATH="$work/py:$here/http" exec python3 -m gunicorn -w 2 -b "127.0.0.1:$1" --log-level warning django_site:application) & pids+=($!)
