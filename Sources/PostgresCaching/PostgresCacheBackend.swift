@@ -52,7 +52,7 @@ import PostgresNIO
 /// `CacheError.timeout(backend:message:)`; with ``Configuration/failureMode``
 /// `miss` it is a miss instead (see `CacheFailureMode`). Calls work
 /// again once the server is back.
-public struct PostgresCacheBackend: CacheBackend {
+public struct PostgresCacheBackend: CacheBackend, SQLCacheGroupCommitting {
     /// Settings of a PostgreSQL backend.
     public struct Configuration: Sendable {
         /// The primary server.
@@ -165,15 +165,17 @@ public struct PostgresCacheBackend: CacheBackend {
 
     public var name: String { "postgres(\(configuration.url) \(configuration.table.quoted))" }
 
-    private var table: PostgresCacheTable { configuration.table }
-    private var now: Double { configuration.clock.now() }
+    package var table: PostgresCacheTable { configuration.table }
+    package var now: Double { configuration.clock.now() }
+    package var maxValueBytes: Int { configuration.maxValueBytes }
+    package var backendDescription: String { "the PostgreSQL backend" }
 
     /// Connection checks made so far, over both servers (for tests: an open
     /// circuit makes none).
     package var connectAttempts: Int { primary.connectAttempts + (replica?.connectAttempts ?? 0) }
 
     /// Runs an operation with the failure mode applied.
-    private func guarded<T>(write: Bool, whenDown: () throws -> T, _ body: () async throws -> T) async throws -> T {
+    package func guarded<T>(write: Bool, whenDown: () throws -> T, _ body: () async throws -> T) async throws -> T {
         try await failures.run(write: write, breaker: (write ? nil : replica)?.breaker ?? primary.breaker,
                                whenDown: whenDown, body)
     }
@@ -246,25 +248,11 @@ public struct PostgresCacheBackend: CacheBackend {
     // MARK: Writes
 
     public func set(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws {
-        try await guarded(write: true, whenDown: {  }) {
-            let bytes: ByteBuffer
-            do {
-                bytes = try storable(value, key: key)
-            } catch CacheError.valueTooLarge(let key, let size, let limit) {
-                // As Django's memcached backend does: a value too large to store
-                // must not leave the old one behind to be served as current.
-                _ = try? await delete(key)
-                throw CacheError.valueTooLarge(key: key, size: size, limit: limit)
-            }
-            _ = try await submit(.set(key: key, value: bytes, expires: expiry(lifetime, now: now)))
-        }
+        try await committedSet(key, value: value, lifetime: lifetime)
     }
 
     public func add(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws -> Bool {
-        try await guarded(write: true, whenDown: { false }) {
-            let bytes = try storable(value, key: key)
-            return try await submit(.add(key: key, value: bytes, expires: expiry(lifetime, now: now))).changed
-        }
+        try await committedAdd(key, value: value, lifetime: lifetime)
     }
 
     public func setMany(_ entries: [(key: String, value: CacheValue)], lifetime: CacheLifetime) async throws -> [String] {
@@ -298,15 +286,11 @@ public struct PostgresCacheBackend: CacheBackend {
     }
 
     public func touch(_ key: String, lifetime: CacheLifetime) async throws -> Bool {
-        try await guarded(write: true, whenDown: { false }) {
-            try await submit(.touch(key: key, expires: expiry(lifetime, now: now))).changed
-        }
+        try await committedTouch(key, lifetime: lifetime)
     }
 
     public func delete(_ key: String) async throws -> Bool {
-        try await guarded(write: true, whenDown: { false }) {
-            try await submit(.delete(key: key)).changed
-        }
+        try await committedDelete(key)
     }
 
     public func deleteMany(_ keys: [String]) async throws {
@@ -317,16 +301,11 @@ public struct PostgresCacheBackend: CacheBackend {
     }
 
     public func increment(_ key: String, by delta: Int) async throws -> Int {
-        try await guarded(write: true, whenDown: { () throws -> Int in throw CacheError.keyNotFound(key: key) }) {
-            guard case .integer(let value) = try await submit(.increment(key: key, delta: delta)) else {
-                throw CacheError.backendFailure(backend: name, message: "an increment of \(key) got no integer (please report this bug)")
-            }
-            return value
-        }
+        try await committedIncrement(key, by: delta)
     }
 
     /// Queues a write; concurrent ones go together (group commit).
-    private func submit(_ write: SQLCacheWrite) async throws -> SQLCacheWriteOutcome {
+    package func submit(_ write: SQLCacheWrite) async throws -> SQLCacheWriteOutcome {
         try await writes.submit(write, using: { batch in
             await SQLCacheGroupCommit.run(
                 batch, now: self.now, maxEntries: self.configuration.maxEntries, session: PostgresWriteSession(backend: self))
@@ -615,20 +594,6 @@ public struct PostgresCacheBackend: CacheBackend {
         } catch {
             throw CacheError.undecodableValue(key: key, reason: "a row of \(table.quoted) is damaged: \(error)")
         }
-    }
-
-    private func storable(_ value: CacheValue, key: String) throws -> ByteBuffer {
-        guard case .bytes(let bytes) = value else {
-            throw CacheError.unencodableValue(key: key, reason: "the PostgreSQL backend stores encoded values only")
-        }
-        guard bytes.count <= configuration.maxValueBytes else {
-            throw CacheError.valueTooLarge(key: key, size: bytes.count, limit: configuration.maxValueBytes)
-        }
-        return ByteBuffer(bytes: bytes)
-    }
-
-    private func expiry(_ lifetime: CacheLifetime, now: Double) -> Double {
-        min(lifetime.deadline(now: now) ?? PostgresCacheTable.forever, PostgresCacheTable.forever)
     }
 
     /// Django's culling, after a write whose statement returned the bounded row

@@ -58,7 +58,7 @@ import SQLiteNIO
 /// such as a Litestream or LiteFS replica), `get`, `getMany` and `hasKey` read
 /// from it and every write (including the deletion of expired rows) goes to the
 /// primary file.
-public struct SQLiteCacheBackend: CacheBackend {
+public struct SQLiteCacheBackend: CacheBackend, SQLCacheGroupCommitting {
     /// Settings of an SQLite backend.
     public struct Configuration: Sendable {
         /// The database file; its directory must exist.
@@ -192,11 +192,13 @@ public struct SQLiteCacheBackend: CacheBackend {
 
     public var name: String { "sqlite(\(configuration.path) \(configuration.table.quoted))" }
 
-    private var table: SQLiteCacheTable { configuration.table }
-    private var now: Double { configuration.clock.now() }
+    package var table: SQLiteCacheTable { configuration.table }
+    package var now: Double { configuration.clock.now() }
+    package var maxValueBytes: Int { configuration.maxValueBytes }
+    package var backendDescription: String { "the SQLite backend" }
 
     /// Runs an operation with the failure mode applied.
-    private func guarded<T>(write: Bool, whenDown: () throws -> T, _ body: () async throws -> T) async throws -> T {
+    package func guarded<T>(write: Bool, whenDown: () throws -> T, _ body: () async throws -> T) async throws -> T {
         try await failures.run(write: write, breaker: dropped, whenDown: whenDown, body)
     }
 
@@ -278,25 +280,11 @@ public struct SQLiteCacheBackend: CacheBackend {
     // MARK: Writes
 
     public func set(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws {
-        try await guarded(write: true, whenDown: {  }) {
-            let bytes: ByteBuffer
-            do {
-                bytes = try storable(value, key: key)
-            } catch let error as CacheError {
-                // As Django's memcached backend does: a value too large to store
-                // must not leave the old one behind to be served as current.
-                if case .valueTooLarge = error { _ = try? await delete(key) }
-                throw error
-            }
-            _ = try await submit(.set(key: key, value: bytes, expires: expiry(lifetime, now: now)))
-        }
+        try await committedSet(key, value: value, lifetime: lifetime)
     }
 
     public func add(_ key: String, value: CacheValue, lifetime: CacheLifetime) async throws -> Bool {
-        try await guarded(write: true, whenDown: { false }) {
-            let bytes = try storable(value, key: key)
-            return try await submit(.add(key: key, value: bytes, expires: expiry(lifetime, now: now))).changed
-        }
+        try await committedAdd(key, value: value, lifetime: lifetime)
     }
 
     public func setMany(_ entries: [(key: String, value: CacheValue)], lifetime: CacheLifetime) async throws -> [String] {
@@ -322,15 +310,11 @@ public struct SQLiteCacheBackend: CacheBackend {
     }
 
     public func touch(_ key: String, lifetime: CacheLifetime) async throws -> Bool {
-        try await guarded(write: true, whenDown: { false }) {
-            try await submit(.touch(key: key, expires: expiry(lifetime, now: now))).changed
-        }
+        try await committedTouch(key, lifetime: lifetime)
     }
 
     public func delete(_ key: String) async throws -> Bool {
-        try await guarded(write: true, whenDown: { false }) {
-            try await submit(.delete(key: key)).changed
-        }
+        try await committedDelete(key)
     }
 
     public func deleteMany(_ keys: [String]) async throws {
@@ -345,12 +329,7 @@ public struct SQLiteCacheBackend: CacheBackend {
     }
 
     public func increment(_ key: String, by delta: Int) async throws -> Int {
-        try await guarded(write: true, whenDown: { () throws -> Int in throw CacheError.keyNotFound(key: key) }) {
-            guard case .integer(let value) = try await submit(.increment(key: key, delta: delta)) else {
-                throw CacheError.backendFailure(backend: name, message: "an increment of \(key) got no integer (please report this bug)")
-            }
-            return value
-        }
+        try await committedIncrement(key, by: delta)
     }
 
     public func clear() async throws {
@@ -416,7 +395,7 @@ public struct SQLiteCacheBackend: CacheBackend {
     }
 
     /// Queues a write for the writer connection (group commit).
-    private func submit(_ write: SQLCacheWrite) async throws -> SQLCacheWriteOutcome {
+    package func submit(_ write: SQLCacheWrite) async throws -> SQLCacheWriteOutcome {
         try await writes.submit(write, using: { batch in await self.commit(batch) })
     }
 
@@ -526,20 +505,6 @@ public struct SQLiteCacheBackend: CacheBackend {
             logger.warning("an SQLite cache row has a damaged value; treating it as missing", metadata: ["key": "\(key)"])
             return nil
         }
-    }
-
-    private func storable(_ value: CacheValue, key: String) throws -> ByteBuffer {
-        guard case .bytes(let bytes) = value else {
-            throw CacheError.unencodableValue(key: key, reason: "the SQLite backend stores encoded values only")
-        }
-        guard bytes.count <= configuration.maxValueBytes else {
-            throw CacheError.valueTooLarge(key: key, size: bytes.count, limit: configuration.maxValueBytes)
-        }
-        return ByteBuffer(bytes: bytes)
-    }
-
-    private func expiry(_ lifetime: CacheLifetime, now: Double) -> Double {
-        min(lifetime.deadline(now: now) ?? SQLiteCacheTable.forever, SQLiteCacheTable.forever)
     }
 
     static func chunks<Element>(_ items: [Element], size: Int) -> [ArraySlice<Element>] {
