@@ -9,8 +9,9 @@
 # Exits non-zero on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d)
-chmod 755 "$work"   # varnishd's workers run as their own users
+# shellcheck source=shared-work-dir.sh
+source "$root/scripts/shared-work-dir.sh"
+work=$(shared_work_dir)   # varnishd's workers run as their own users
 demo_pid=""
 varnish_pid=""
 cleanup() {

@@ -26,7 +26,17 @@ final class TestPostgresServer: Sendable {
 
     private init(port: Int) {
         self.port = port
-        directory = FileManager.default.temporaryDirectory.path + "/swift-caching-pg-\(port)-" + UUID().uuidString.prefix(8)
+        directory = Self.sharedTemporaryDirectory + "/swift-caching-pg-\(port)-" + UUID().uuidString.prefix(8)
+    }
+
+    /// A folder the `postgres` user can pass through: `TMPDIR` when other
+    /// users may enter it, else `/tmp`. A private `TMPDIR` (mode 0700, as
+    /// `mktemp -d` makes one) would stop `initdb`, run as `postgres`, from
+    /// reaching its data directory, whatever that directory's own mode.
+    static var sharedTemporaryDirectory: String {
+        let temporary = FileManager.default.temporaryDirectory.path
+        let mode = (try? FileManager.default.attributesOfItem(atPath: temporary)[.posixPermissions] as? Int) ?? 0
+        return mode & 0o001 != 0 ? temporary : "/tmp"
     }
 
     /// Initialises a data directory and starts the server.
