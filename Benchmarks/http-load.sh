@@ -8,6 +8,9 @@
 #   load_paced PORT         the same, each connection waiting 1.5 ms after a
 #                           response before its next request (wrk's delay()):
 #                           a load both servers carry at about the same rate
+#   start_isolated MODE PORT  the caller's $server on CPU 0 alone, one event loop
+#   load_isolated PORT      `load` with wrk on CPU 1 alone: server and load
+#                           generator never take each other's time slices
 #   start_django PORT       Django's per-site cache under gunicorn, 2 workers
 work=$(mktemp -d)
 pids=()
@@ -22,12 +25,18 @@ install_django() {
 wait_up() { for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$1/page" && return 0; sleep 0.1; done; echo "nothing on port $1" >&2; return 1; }
 load() {
     curl -s -o /dev/null "http://127.0.0.1:$1/page"; curl -s -o /dev/null "http://127.0.0.1:$1/page"
-    wrk -t1 -c32 -d10s --latency "${@:2}" "http://127.0.0.1:$1/page" | awk '
+    # shellcheck disable=SC2086 # WRK_CPU set: "taskset -c N", split in words
+    ${WRK_CPU:+taskset -c $WRK_CPU} wrk -t1 -c32 -d10s --latency "${@:2}" "http://127.0.0.1:$1/page" | awk '
         function us(v) { if (v ~ /ms$/) return v * 1000; if (v ~ /us$/) return v + 0; if (v ~ /s$/) return v * 1000000; return v + 0 }
         /Requests\/sec/ { rps = int($2) }
         $1 == "99%" { p99 = us($2) }
         END { printf "%d %d\n", rps, p99 }'
 }
+start_isolated() {
+    BENCH_EVENT_LOOPS=1 taskset -c 0 "$server" "$1" "$2" & pids+=($!)
+    wait_up "$2"
+}
+load_isolated() { WRK_CPU=1 load "$1"; }
 load_paced() {
     echo 'delay = function() return 1.5 end' > "$work/paced.lua"
     load "$1" -s "$work/paced.lua"

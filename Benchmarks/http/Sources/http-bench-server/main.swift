@@ -9,7 +9,11 @@
 //   cached-metrics  `cached` with metrics on: MetricsSystem bootstrapped with
 //           swift-prometheus, so every hit bumps a Prometheus counter
 //   origin  the plain route with Cache-Control: public, max-age=3600 (for proxies)
+// Environment: BENCH_EVENT_LOOPS=N, N event loops instead of one per core (for
+// a server pinned to fewer cores than the machine has: two loops time-sliced
+// on one core make a connection wait out the other loop's slice).
 import Caching
+import Foundation
 import HTTPCaching
 import Hummingbird
 import HummingbirdCaching
@@ -18,6 +22,9 @@ import Metrics
 import NIOCore
 import Prometheus
 
+if let loops = ProcessInfo.processInfo.environment["BENCH_EVENT_LOOPS"].flatMap({ Int($0) }) {
+    NIOSingletons.groupLoopCountSuggestion = loops
+}
 let arguments = CommandLine.arguments
 let mode = arguments.count > 1 ? arguments[1] : "plain"
 let port = arguments.count > 2 ? Int(arguments[2]) ?? 8081 : 8081
