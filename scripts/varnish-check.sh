@@ -6,26 +6,9 @@
 # Needs varnish (apt-get install -y varnish). Exits non-zero on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=shared-work-dir.sh
-source "$root/scripts/shared-work-dir.sh"
-work=$(shared_work_dir)   # varnishd's workers run as their own users
-demo_pid=""
-varnish_pid=""
-cleanup() {
-    [ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null || true
-    # Stop varnishd and wait for it before deleting its working directory: a
-    # manager whose -n directory vanishes mid-shutdown can hang and keep the
-    # port, and a later run would then share it (SO_REUSEPORT) with stale objects.
-    if [ -n "$varnish_pid" ]; then
-        kill "$varnish_pid" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$varnish_pid" 2>/dev/null || break; sleep 0.1; done
-    fi
-    pkill -9 -f "varnishd.*$work" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-varnishd=$(command -v varnishd || echo /usr/sbin/varnishd)
-[ -x "$varnishd" ] || { echo "varnish-check: varnishd not found (apt-get install -y varnish)" >&2; exit 1; }
+name=varnish-check
+# shellcheck source=varnish-harness.sh
+source "$root/scripts/varnish-harness.sh"
 
 # CACHING_DEMO: an already-built caching-demo (the test suite passes its own).
 demo=${CACHING_DEMO:-}
@@ -33,13 +16,7 @@ if [ -z "$demo" ]; then
     swift build --enable-all-traits --package-path "$root" --product caching-demo >&2
     demo="$root/.build/debug/caching-demo"
 fi
-# Ports chosen per run, and checked free, so a leftover server never answers.
-# shellcheck source=free-port.sh
-source "$root/scripts/free-port.sh"
-demo_port=$(free_port)
-varnish_port=$(free_port)
-"$demo" --port "$demo_port" >/dev/null 2>&1 & demo_pid=$!
-for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:$demo_port/ && break; sleep 0.1; done
+start_demo "$demo"
 
 {
     echo 'vcl 4.1;'
@@ -54,10 +31,7 @@ for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:$demo_port/ && b
     echo '}'
 } > "$work/demo.vcl"
 
-"$varnishd" -a "127.0.0.1:$varnish_port" -f "$work/demo.vcl" -s malloc,32m -n "$work/varnish" -F >"$work/varnishd.log" 2>&1 &
-varnish_pid=$!
-for _ in $(seq 1 300); do curl -s -o /dev/null http://127.0.0.1:$varnish_port/ && break; sleep 0.1; done
-curl -s -o /dev/null http://127.0.0.1:$varnish_port/ || { echo "varnish-check: varnishd did not start:" >&2; cat "$work/varnishd.log" >&2; exit 1; }
+start_varnish "$work/demo.vcl"
 
 fail=0
 check() { if eval "$2"; then echo "ok   - $1"; else echo "FAIL - $1"; fail=1; fi; }

@@ -9,25 +9,9 @@
 # Exits non-zero on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=shared-work-dir.sh
-source "$root/scripts/shared-work-dir.sh"
-work=$(shared_work_dir)   # varnishd's workers run as their own users
-demo_pid=""
-varnish_pid=""
-cleanup() {
-    [ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null || true
-    if [ -n "$varnish_pid" ]; then
-        kill "$varnish_pid" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$varnish_pid" 2>/dev/null || break; sleep 0.1; done
-    fi
-    # SIGKILL what is left: started from the test suite, varnishd inherits a
-    # signal mask with SIGTERM blocked, so the kill above does not stop it.
-    pkill -9 -f "varnishd.*$work" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-varnishd=$(command -v varnishd || echo /usr/sbin/varnishd)
-[ -x "$varnishd" ] || { echo "varnish-purge-check: varnishd not found (apt-get install -y varnish)" >&2; exit 1; }
+name=varnish-purge-check
+# shellcheck source=varnish-harness.sh
+source "$root/scripts/varnish-harness.sh"
 ls /usr/lib/*/varnish/vmods/libvmod_xkey.so >/dev/null 2>&1 \
     || { echo "varnish-purge-check: the xkey vmod is missing (apt-get install -y varnish-modules)" >&2; exit 1; }
 
@@ -40,12 +24,7 @@ if [ -z "$demo" ] || [ -z "$cachectl" ]; then
     demo="$root/.build/debug/caching-demo"
     cachectl="$root/.build/debug/cachectl"
 fi
-# shellcheck source=free-port.sh
-source "$root/scripts/free-port.sh"
-demo_port=$(free_port)
-varnish_port=$(free_port)
-"$demo" --port "$demo_port" >/dev/null 2>&1 & demo_pid=$!
-for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:$demo_port/ && break; sleep 0.1; done
+start_demo "$demo"
 
 echo '{"caches": {"default": {"backend": "memory"}}}' > "$work/settings.json"
 {
@@ -58,10 +37,7 @@ echo '{"caches": {"default": {"backend": "memory"}}}' > "$work/settings.json"
     echo '}'
 } > "$work/purge.vcl"
 
-"$varnishd" -a "127.0.0.1:$varnish_port" -f "$work/purge.vcl" -s malloc,32m -n "$work/varnish" -F >"$work/varnishd.log" 2>&1 &
-varnish_pid=$!
-for _ in $(seq 1 300); do curl -s -o /dev/null http://127.0.0.1:$varnish_port/ && break; sleep 0.1; done
-curl -s -o /dev/null http://127.0.0.1:$varnish_port/ || { echo "varnish-purge-check: varnishd did not start:" >&2; cat "$work/varnishd.log" >&2; exit 1; }
+start_varnish "$work/purge.vcl"
 
 fail=0
 check() { if eval "$2"; then echo "ok   - $1"; else echo "FAIL - $1"; fail=1; fi; }
