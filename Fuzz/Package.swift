@@ -25,7 +25,9 @@ let package = Package(
     ],
     targets: [
         // Input slicing, per-parser run counts and invariant checks shared by the targets.
-        .target(name: "FuzzSupport", dependencies: ["CFuzzerDriver"], swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        .target(
+            name: "FuzzSupport", dependencies: ["CFuzzerDriver", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // libFuzzer's driver entry point, declared for Swift.
         .target(name: "CFuzzerDriver"),
         // Cache-Control, Vary, ETag lists, If-* evaluation, HTTP dates.

@@ -21,37 +21,15 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CIn
     return 0
 }
 
-/// Replies: a reply consumes bytes, an incomplete one none, every strict
-/// prefix of a whole reply is incomplete, and an ASCII reply written back
-/// decodes to itself.
+/// Replies: the stream invariants (`checkReplyStream`), and an ASCII reply
+/// written back decodes to itself.
 func fuzzReplies(_ bytes: [UInt8]) {
     ParserRuns.count("memcached-reply")
     var decoder = MemcachedReplyDecoder()
-    var buffer = ByteBuffer(bytes: bytes)
-    while buffer.readableBytes > 0 {
-        let start = buffer.readerIndex
-        let reply: MemcachedReply?
-        do {
-            reply = try decoder.decode(buffer: &buffer)
-        } catch {
-            return
-        }
-        guard let reply else {
-            require(buffer.readerIndex == start, "an incomplete reply consumed bytes")
-            return
-        }
-        let consumed = buffer.readerIndex - start
-        require(consumed > 0, "a reply consumed no bytes")
-        for cut in Set([consumed - 1, consumed / 2]) where cut > 0 {
-            var prefix = ByteBuffer(bytes: bytes[start..<(start + cut)])
-            var fresh = MemcachedReplyDecoder()
-            let partial = Result { try fresh.decode(buffer: &prefix) }
-            guard case .success(nil) = partial else {
-                require(false, "a \(cut)-byte prefix of a \(consumed)-byte reply was not incomplete: \(partial)")
-                return
-            }
-        }
-        let line = bytes[start..<(start + consumed)]
+    checkReplyStream(bytes, next: { try decoder.decode(buffer: &$0) }, first: { buffer in
+        var fresh = MemcachedReplyDecoder()
+        return try fresh.decode(buffer: &buffer)
+    }, whole: { reply, line in
         if line.allSatisfy({ $0 >= 0x20 && $0 < 0x7F || $0 == 0x0D || $0 == 0x0A }) {
             checkRoundTrip(reply)
         }
@@ -62,7 +40,7 @@ func fuzzReplies(_ bytes: [UInt8]) {
         if case .header(let flags) = reply {
             _ = MemcachedExpiry.exptime(remaining: flags["t"], now: 1_700_000_000)
         }
-    }
+    })
 }
 
 /// A reply's summary (plus its value) decodes to the same reply.

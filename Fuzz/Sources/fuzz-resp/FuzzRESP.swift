@@ -23,34 +23,11 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CIn
     return 0
 }
 
-/// Replies: a reply consumes bytes, an incomplete one consumes none, every
-/// strict prefix of a whole reply is "incomplete" (never an error: the network
-/// may split a reply anywhere), and a reply written back parses to itself.
+/// Replies: the stream invariants (`checkReplyStream`), and a reply written
+/// back parses to itself.
 func fuzzReplies(_ bytes: [UInt8]) {
     ParserRuns.count("resp")
-    var buffer = ByteBuffer(bytes: bytes)
-    while buffer.readableBytes > 0 {
-        let start = buffer.readerIndex
-        let value: RESPValue?
-        do {
-            value = try RESPParser.next(from: &buffer)
-        } catch {
-            return
-        }
-        guard let value else {
-            require(buffer.readerIndex == start, "an incomplete reply consumed bytes")
-            return
-        }
-        let consumed = buffer.readerIndex - start
-        require(consumed > 0, "a reply consumed no bytes")
-        for cut in Set([consumed - 1, consumed / 2]) where cut > 0 {
-            var prefix = ByteBuffer(bytes: bytes[start..<(start + cut)])
-            let partial = Result { () throws(RedisError) -> RESPValue? in try RESPParser.next(from: &prefix) }
-            guard case .success(nil) = partial else {
-                require(false, "a \(cut)-byte prefix of a \(consumed)-byte reply was not incomplete: \(partial)")
-                return
-            }
-        }
+    checkReplyStream(bytes, next: { try RESPParser.next(from: &$0) }, first: { try RESPParser.next(from: &$0) }) { value, _ in
         var written = ByteBuffer()
         write(value, to: &written)
         let reread = Result { () throws(RedisError) -> RESPValue? in try RESPParser.next(from: &written) }
