@@ -30,9 +30,9 @@ side_by_side memory memory_ours memory_peer
 # even with one task, and a burst of other work (the test services' timers, a
 # tenant on the host) can land on every 2-task round of five: on 2026-12-04 one
 # run of five gave 2 tasks 5.9 M ops/s where the runs before and after gave
-# 7.4-7.6 M. Nine rounds add about 7 s. Every round lasts 0.5 s whatever the task count, and the
-# tasks yield every 4,096 operations, so 4 tasks take turns on the 2 cores
-# (memory-bench's `concurrent`).
+# 7.4-7.6 M. Nine rounds add about 7 s. Every round lasts 0.5 s whatever the
+# task count, and the tasks yield every 4,096 operations, so 4 tasks take
+# turns on the 2 cores (memory-bench's `concurrent`).
 concurrent=""
 for round in 1 2 3 4 5 6 7 8 9; do
     for count in 1 2 4; do concurrent+=$("$bench" tasks "$count")$'\n'; done
