@@ -70,6 +70,12 @@ memcached_lines=$(side_by_side memcached memcached_ours memcached_peer)
 echo "$memcached_lines"
 side_by_side redis-sequential redis_sequential_ours redis_sequential_peer
 side_by_side memcached-sequential memcached_sequential_ours memcached_sequential_peer
+# The same one task with NIO's event loops as Swift's global executor (the
+# README's "Executors"): the task runs on the thread that does its I/O, so a
+# call costs one thread wake-up, as Django's blocking socket does, instead of
+# three (to the loop, the loop's own for the reply, back to the caller's thread).
+memcached_sequential_nio_ours() { NIO_EXECUTOR=1 "$bench" ops "$memcached_settings" 1; }
+side_by_side memcached-sequential-nio-executor memcached_sequential_nio_ours memcached_sequential_peer
 
 # (c) the C client's ceiling for the memcached main lines
 memaslap=$(command -v memaslap || command -v memcaslap || true)

@@ -8,7 +8,8 @@
 # rates added up. `-sequential` lines: one task vs one Django process.
 # Each side runs three rounds, interleaved, and the best of each is compared
 # (ROUNDS=n to change). Prints `<name>: ours=<ops/s> peer=<ops/s> ratio=<r>`.
-# Target: ratio >= 5.
+# Target: ratio >= 5 (main lines), >= 1.5 (sequential). The floor lines at
+# the end tell what a bare postgres-nio connection does in the sequential case.
 # Needs PostgreSQL on 127.0.0.1:5432 (scripts/services.sh start).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,4 +41,19 @@ postgres_sequential_peer() { PYTHONPATH="$work/django" python3 "$script" postgre
 side_by_side sqlite sqlite_ours sqlite_peer
 side_by_side postgres postgres_ours postgres_peer
 side_by_side sqlite-sequential sqlite_sequential_ours sqlite_sequential_peer
-side_by_side postgres-sequential postgres_sequential_ours postgres_sequential_peer
+sequential_lines=$(side_by_side postgres-sequential postgres_sequential_ours postgres_sequential_peer)
+echo "$sequential_lines"
+
+# The floor under the PostgreSQL one-task gets: the backend's own prepared
+# get statement on a bare postgres-nio connection, one task, Swift's default
+# executor, none of this project's code (backend-bench postgres-nio).
+# `postgres-sequential-floor-*`: that driver loop vs the same Django process;
+# `postgres-sequential-vs-floor-*`: our backend vs that loop (1 = no overhead).
+postgres_floor_ours() { "$bench" postgres-nio "$pg_url" swift_bench_cache; }
+floor_lines=$(RATIO_OPS="get-hit get-miss" side_by_side postgres-sequential-floor postgres_floor_ours postgres_sequential_peer)
+echo "$floor_lines"
+for op in get-hit get-miss; do
+    o=$(awk -v k="postgres-sequential-$op:" '$1 == k { sub("ours=", "", $2); print $2 }' <<<"$sequential_lines")
+    p=$(awk -v k="postgres-sequential-floor-$op:" '$1 == k { sub("ours=", "", $2); print $2 }' <<<"$floor_lines")
+    awk -v n="postgres-sequential-vs-floor-$op" -v o="$o" -v p="$p" 'BEGIN { printf "%s: ours=%d peer=%d ratio=%.2f\n", n, o, p, o / p }'
+done

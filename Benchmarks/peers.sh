@@ -28,10 +28,11 @@ django_rates() {
 }
 
 # ratio_lines PREFIX OURS PEER: one `<prefix>-<op>: ours= peer= ratio=` line
-# per op; when OURS or PEER hold several rounds' lines, the best of each.
+# per op (set, get-hit and get-miss, or RATIO_OPS); when OURS or PEER hold
+# several rounds' lines, the best of each.
 ratio_lines() {
     local prefix=$1 ours=$2 peer=$3 op o p
-    for op in set get-hit get-miss; do
+    for op in ${RATIO_OPS:-set get-hit get-miss}; do
         o=$(awk -v k="$op" '$1==k && $2>m {m=$2} END {print m}' <<<"$ours")
         p=$(awk -v k="$op" '$1==k && $2>m {m=$2} END {print m}' <<<"$peer")
         awk -v n="$prefix-$op" -v o="$o" -v p="$p" 'BEGIN { printf "%s: ours=%d peer=%d ratio=%.2f\n", n, o, p, o / p }'

@@ -12,6 +12,8 @@ let package = Package(
         // PostgreSQL in CacheBackendRegistry.allBackends, for compare-sql.sh.
         .package(name: "swift-caching", path: "../..", traits: ["PostgreSQL"]),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // The bare driver, for the floor under the PostgreSQL one-task lines.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .executableTarget(
@@ -22,6 +24,7 @@ let package = Package(
                 .product(name: "RedisCaching", package: "swift-caching"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
     ]

@@ -16,6 +16,9 @@ import RedisCaching
 /// backend-bench nearcache follow|lead|throughput …
 ///     the near cache's probe (Sources/NearCacheProbe: one instance of an app),
 ///     for ../compare-nearcache.sh.
+/// backend-bench postgres-nio URL TABLE
+///     the floor under the PostgreSQL one-task lines: the backend's get
+///     statement on a bare postgres-nio connection (PostgresNIOFloor.swift).
 /// backend-bench redis URL CLIENTS DEPTH REQUESTS
 ///     redis-benchmark's SET and GET (3-byte value, one key) from CLIENTS
 ///     concurrent tasks, DEPTH commands per pipeline; prints `op ops/s`.
@@ -28,6 +31,12 @@ import RedisCaching
 /// compare scripts set neither):
 /// - `BENCH_OPERATIONS=N` — N operations per phase instead of 20,000 (long
 ///   runs for `perf`);
+/// - `BENCH_PHASES=get-hit,…` — only the named phases of `ops` (set,
+///   get-hit, get-miss; the values a get needs are stored untimed), so that a
+///   profile or CPU count holds one kind of call;
+/// - `BENCH_EVENT_LOOPS=N` — N event loops in NIO's shared group instead of
+///   one per core (with `NIO_EXECUTOR=1` and N = 1, callers and connections
+///   share one thread: the least a call can hop);
 /// - `NIO_EXECUTOR=1` — NIO's event loops as Swift Concurrency's global
 ///   executor (`NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()`,
 ///   as Vapor's app template offers), so tasks run on the loops that do the I/O.
@@ -38,6 +47,9 @@ struct BackendBench {
     static let value = String(repeating: "v", count: 100)
 
     static func main() async throws {
+        if let loops = ProcessInfo.processInfo.environment["BENCH_EVENT_LOOPS"].flatMap({ Int($0) }) {
+            NIOSingletons.groupLoopCountSuggestion = loops
+        }
         // Before any task runs: the executor can only be installed once, from the main thread.
         if ProcessInfo.processInfo.environment["NIO_EXECUTOR"] == "1" {
             _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
@@ -59,6 +71,12 @@ struct BackendBench {
         case "nearcache":
             // NearCacheProbe.swift is the test-support executable's file, linked here.
             try await NearCacheProbe.run(Array(arguments.dropFirst()))
+        case "postgres-nio":
+            guard arguments.count == 4 else {
+                FileHandle.standardError.write(Data("usage: backend-bench postgres-nio URL TABLE\n".utf8))
+                exit(2)
+            }
+            try await PostgresNIOFloor.run(url: arguments[2], table: arguments[3], operations: operations)
         case "redis":
             guard arguments.count == 6, let clients = Int(arguments[3]), let depth = Int(arguments[4]),
                   let requests = Int(arguments[5]) else {
@@ -106,17 +124,27 @@ struct BackendBench {
         let value = Self.value
         // Warm up connections and statements.
         for key in keys.prefix(50) { try await cache.set(key, value) }
-        let set = try await timed(operations, tasks: tasks) { try await cache.set(keys[$0 % keyCount], value) }
-        let hit = try await timed(operations, tasks: tasks) {
-            guard try await cache.get(keys[$0 % keyCount], as: String.self) != nil else { throw BenchError.unexpectedMiss }
+        let phases = ProcessInfo.processInfo.environment["BENCH_PHASES"].map { Set($0.split(separator: ",").map(String.init)) }
+            ?? ["set", "get-hit", "get-miss"]
+        if phases.contains("set") {
+            let set = try await timed(operations, tasks: tasks) { try await cache.set(keys[$0 % keyCount], value) }
+            print("set \(Int(set))")
+        } else {
+            for key in keys { try await cache.set(key, value) }
         }
-        let miss = try await timed(operations, tasks: tasks) {
-            guard try await cache.get(missing[$0 % keyCount], as: String.self) == nil else { throw BenchError.unexpectedHit }
+        if phases.contains("get-hit") {
+            let hit = try await timed(operations, tasks: tasks) {
+                guard try await cache.get(keys[$0 % keyCount], as: String.self) != nil else { throw BenchError.unexpectedMiss }
+            }
+            print("get-hit \(Int(hit))")
+        }
+        if phases.contains("get-miss") {
+            let miss = try await timed(operations, tasks: tasks) {
+                guard try await cache.get(missing[$0 % keyCount], as: String.self) == nil else { throw BenchError.unexpectedHit }
+            }
+            print("get-miss \(Int(miss))")
         }
         try await cache.clear()
-        print("set \(Int(set))")
-        print("get-hit \(Int(hit))")
-        print("get-miss \(Int(miss))")
     }
 
     static func tagReads(_ cache: Cache, tasks: Int) async throws {
