@@ -13,8 +13,10 @@ import PostgresNIO
 /// 2,000 keys each, `BENCH_OPERATIONS` to change), as `ops` does.
 ///
 /// Why: it tells how much of the gap to a target is this project's and how
-/// much is the driver's and the executor's. The rows it stores carry keys
-/// of its own and are deleted at the end.
+/// much is the driver's and the executor's. TABLE is a cache table that
+/// exists already (compare-sql.sh's own runs create it); the rows stored in
+/// it carry keys of their own and are deleted at the end. TLS is off: the
+/// server is on loopback.
 enum PostgresNIOFloor {
     struct Select: PostgresPreparedStatement {
         static let name = "backend_bench_floor_select"
