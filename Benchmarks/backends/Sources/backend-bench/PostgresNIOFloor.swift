@@ -62,16 +62,13 @@ enum PostgresNIOFloor {
             "INSERT INTO \(unescaped: quoted) (cache_key, value, expires) SELECT k, \(value), \(expires) FROM unnest(\(keys)::text[]) AS k ON CONFLICT (cache_key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
             logger: logger)
         func rate(_ keys: [String], expecting rows: Int) async throws -> Int {
-            let start = ContinuousClock.now
-            for index in 0..<operations {
+            Int(try await BackendBench.timed(operations, tasks: 1) { index in
                 var found = 0
                 for try await _ in try await connection.execute(Select(keys: [keys[index % keys.count]]), logger: logger) {
                     found += 1
                 }
                 guard found == rows else { throw FloorError.unexpected("a get found \(found) rows, not \(rows)") }
-            }
-            let elapsed = ContinuousClock.now - start
-            return Int(Double(operations) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+            })
         }
         print("get-hit \(try await rate(keys, expecting: 1))")
         print("get-miss \(try await rate(missing, expecting: 0))")
