@@ -39,7 +39,7 @@ done
 for op in get set; do
     o=$(best "$op" <<<"$ours")
     p=$(best "$op" <<<"$peer")
-    awk -v n="redis-cluster-client-$op-P1" -v o="$o" -v p="$p" 'BEGIN { printf "%s: ours=%d peer=%d ratio=%.2f\n", n, o, p, o / p }'
+    ratio_line "redis-cluster-client-$op-P1" "$o" "$p"
 done
 
 location=$(awk -v s="$seeds" 'BEGIN { n = split(s, a, ","); printf "\"%s\"", a[1]; for (i = 2; i <= n; i++) printf ",\"%s\"", a[i] }')

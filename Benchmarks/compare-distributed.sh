@@ -49,7 +49,7 @@ for depth in 1 16; do
     for op in set get; do
         o=$(best "$op" <<<"$ours")
         p=$(best "$op" <<<"$peer")
-        awk -v n="redis-client-$op-P$depth" -v o="$o" -v p="$p" 'BEGIN { printf "%s: ours=%d peer=%d ratio=%.2f\n", n, o, p, o / p }'
+        ratio_line "redis-client-$op-P$depth" "$o" "$p"
     done
 done
 
@@ -85,10 +85,8 @@ if [ -n "$memaslap" ]; then
         r=$("$memaslap" -s "$memcached" -T 2 -c 32 -X 100 -t 5s 2>/dev/null | awk '/^Run time:.*TPS:/ { for (i = 1; i <= NF; i++) if ($i == "TPS:") print $(i + 1) }')
         tps=$(awk -v a="$tps" -v b="${r:-0}" 'BEGIN { print (b > a ? b : a) }')
     done
-    hit_ours=$(awk '$1 == "memcached-get-hit:" { sub("ours=", "", $2); print $2 }' <<<"$memcached_lines")
-    hit_peer=$(awk '$1 == "memcached-get-hit:" { sub("peer=", "", $3); print $3 }' <<<"$memcached_lines")
-    awk -v o="$hit_ours" -v p="$tps" 'BEGIN { printf "memcached-get-hit-vs-memaslap: ours=%d peer=%d ratio=%.2f\n", o, p, o / p }'
-    awk -v o="$tps" -v p="$hit_peer" 'BEGIN { printf "memaslap-vs-django-get-hit: ours=%d peer=%d ratio=%.2f\n", o, p, o / p }'
+    ratio_line memcached-get-hit-vs-memaslap "$(line_value memcached-get-hit ours <<<"$memcached_lines")" "$tps"
+    ratio_line memaslap-vs-django-get-hit "$tps" "$(line_value memcached-get-hit peer <<<"$memcached_lines")"
 else
     echo "memaslap not found (apt-get install -y libmemcached-tools): the memcached ceiling lines are left out" >&2
 fi

@@ -33,6 +33,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/http-load.sh"
+. "$here/peers.sh"
 
 echo "building http-bench-server (release)..." >&2
 swift build -c release --package-path "$here/http" --scratch-path "$here/http/.build-release" >&2
@@ -92,10 +93,10 @@ done
 start_django 18093
 read -r django _ <<<"$(load 18093)"
 
-awk -v o="$cached" -v p="$plain" 'BEGIN { printf "http-cached-vs-plain-2kb: ours=%d peer=%d ratio=%.2f\n", o, p, o / p }'
-awk -v o="$cached" -v p="$django" 'BEGIN { printf "http-cached-vs-django-2kb: ours=%d peer=%d ratio=%.2f\n", o, p, o / p }'
+ratio_line http-cached-vs-plain-2kb "$cached" "$plain"
+ratio_line http-cached-vs-django-2kb "$cached" "$django"
 awk -v o="$cached_paced_p99" -v p="$plain_paced_p99" 'BEGIN { printf "http-cached-p99-vs-plain-p99: ours=%d peer=%d ratio=%.2f\n", o, p, (o > 0 ? p / o : 0) }'
 awk -v o="$cached_p99" -v p="$plain_p99" 'BEGIN { printf "http-cached-p99-vs-plain-p99-saturated: ours=%d peer=%d ratio=%.2f\n", o, p, (o > 0 ? p / o : 0) }'
-awk -v o="$cached_isolated" -v p="$plain_isolated" 'BEGIN { printf "http-cached-vs-plain-2kb-isolated: ours=%d peer=%d ratio=%.2f\n", o, p, o / p }'
+ratio_line http-cached-vs-plain-2kb-isolated "$cached_isolated" "$plain_isolated"
 awk -v o="$cached_isolated_p99" -v p="$plain_isolated_p99" 'BEGIN { printf "http-cached-p99-vs-plain-p99-isolated: ours=%d peer=%d ratio=%.2f\n", o, p, (o > 0 ? p / o : 0) }'
-awk -v o="$metrics_on" -v p="$metrics_off" 'BEGIN { printf "http-cached-metrics-on-vs-off: ours=%d peer=%d ratio=%.2f\n", o, p, o / p }'
+ratio_line http-cached-metrics-on-vs-off "$metrics_on" "$metrics_off"

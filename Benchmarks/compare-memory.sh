@@ -38,8 +38,8 @@ for round in 1 2 3 4 5 6 7 8 9; do
     for count in 1 2 4; do concurrent+=$("$bench" tasks "$count")$'\n'; done
 done
 tasks() { awk -v n="concurrent-$1-tasks-mixed" '$1==n && $2>m {m=$2} END {print m}' <<<"$concurrent"; }
-awk -v o="$(tasks 2)" -v p="$(tasks 1)" 'BEGIN { printf "memory-scaling-2-vs-1-tasks: ours=%d peer=%d ratio=%.2f\n", o, p, o / p }'
-awk -v o="$(tasks 4)" -v p="$(tasks 2)" 'BEGIN { printf "memory-scaling-4-vs-2-tasks: ours=%d peer=%d ratio=%.2f\n", o, p, o / p }'
+ratio_line memory-scaling-2-vs-1-tasks "$(tasks 2)" "$(tasks 1)"
+ratio_line memory-scaling-4-vs-2-tasks "$(tasks 4)" "$(tasks 2)"
 ob=$("$bench" memory | awk '{print $2}')
 pb=$(PYTHONPATH="$work/django" python3 "$here/memory/django_locmem.py" memory | awk '{print $2}')
 awk -v o="$ob" -v p="$pb" 'BEGIN { printf "memory-bytes-per-entry-1M: ours=%d peer=%d ratio=%.2f\n", o, p, p / o }'

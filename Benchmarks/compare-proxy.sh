@@ -8,6 +8,7 @@
 # (fresh hits answered at the connection from the hot tier).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/peers.sh"
 root=$(cd "$here/.." && pwd)
 work=$(mktemp -d)
 chmod 755 "$work"   # varnishd's workers run as their own users
@@ -46,4 +47,4 @@ for round in 1 2 3; do
     rate=$(load 18096); [ "$rate" -gt "$ours" ] && ours=$rate
 done
 
-awk -v o="$ours" -v p="$varnish" 'BEGIN { printf "proxy-hit-2kb: ours=%d peer=%d ratio=%.2f\n", o, p, o / p }'
+ratio_line proxy-hit-2kb "$ours" "$varnish"

@@ -53,7 +53,6 @@ postgres_floor_ours() { "$bench" postgres-nio "$pg_url" swift_bench_cache; }
 floor_lines=$(RATIO_OPS="get-hit get-miss" side_by_side postgres-sequential-floor postgres_floor_ours postgres_sequential_peer)
 echo "$floor_lines"
 for op in get-hit get-miss; do
-    o=$(awk -v k="postgres-sequential-$op:" '$1 == k { sub("ours=", "", $2); print $2 }' <<<"$sequential_lines")
-    p=$(awk -v k="postgres-sequential-floor-$op:" '$1 == k { sub("ours=", "", $2); print $2 }' <<<"$floor_lines")
-    awk -v n="postgres-sequential-vs-floor-$op" -v o="$o" -v p="$p" 'BEGIN { printf "%s: ours=%d peer=%d ratio=%.2f\n", n, o, p, o / p }'
+    ratio_line "postgres-sequential-vs-floor-$op" "$(line_value "postgres-sequential-$op" ours <<<"$sequential_lines")" \
+        "$(line_value "postgres-sequential-floor-$op" ours <<<"$floor_lines")"
 done

@@ -27,6 +27,18 @@ django_rates() {
     rm -rf "$out"
 }
 
+# ratio_line NAME OURS PEER: prints `<name>: ours=<ours> peer=<peer> ratio=<ours/peer>`,
+# the one line format every compare script prints.
+ratio_line() {
+    awk -v n="$1" -v o="$2" -v p="$3" 'BEGIN { printf "%s: ours=%d peer=%d ratio=%.2f\n", n, o, p, o / p }'
+}
+
+# line_value NAME ours|peer: the value of that side in the ratio line NAME
+# among the lines on standard input.
+line_value() {
+    awk -v k="$1:" -v f="$2=" '$1 == k { for (i = 2; i <= NF; i++) if (index($i, f) == 1) print substr($i, length(f) + 1) }'
+}
+
 # ratio_lines PREFIX OURS PEER: one `<prefix>-<op>: ours= peer= ratio=` line
 # per op (set, get-hit and get-miss, or RATIO_OPS); when OURS or PEER hold
 # several rounds' lines, the best of each.
@@ -35,7 +47,7 @@ ratio_lines() {
     for op in ${RATIO_OPS:-set get-hit get-miss}; do
         o=$(awk -v k="$op" '$1==k && $2>m {m=$2} END {print m}' <<<"$ours")
         p=$(awk -v k="$op" '$1==k && $2>m {m=$2} END {print m}' <<<"$peer")
-        awk -v n="$prefix-$op" -v o="$o" -v p="$p" 'BEGIN { printf "%s: ours=%d peer=%d ratio=%.2f\n", n, o, p, o / p }'
+        ratio_line "$prefix-$op" "$o" "$p"
     done
 }
 
